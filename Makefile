@@ -1,0 +1,36 @@
+# Nuri's front door. `make run` and `make test` install what is missing, build, and go.
+BUILD ?= build
+SAN ?= 0
+JOBS ?= $(shell nproc)
+ifeq ($(SAN),1)
+  BUILD := build-san
+  CMAKE_FLAGS += -DNURI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+endif
+
+.PHONY: setup build test run bench fuzz clean
+
+setup:
+	@tools/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: setup $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 900
+
+run: build
+	tools/run-pilot.sh $(BUILD)
+
+bench: build
+	$(BUILD)/nuri bench engine --json
+
+fuzz: setup
+	cmake -S . -B build-fuzz -G Ninja -DNURI_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_transaction
+	build-fuzz/fuzz_transaction -max_total_time=$${FUZZ_SECONDS:-60} -max_len=20000 fuzz/corpus/transaction
+
+clean:
+	rm -rf build build-san build-fuzz

@@ -1,0 +1,721 @@
+// The HTTP server on Boost.Beast. One io_context is run by the server's threads; an acceptor
+// makes one Session per connection, and each Session lives on its own strand, so the steps of one
+// connection never run at the same time: read a request, call the handler, wait for its answer,
+// write it, read the next. Pipelined requests wait in the session's buffer and are answered in
+// order. Responders reach a session only through a weak pointer, and reach the io_context only
+// through a gate that Stop closes first, so an answer that comes late, or after Stop, is dropped
+// instead of touching a connection or an io_context that is gone.
+#include "api/http_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/check.h"
+#include "base/log.h"
+
+namespace nuri::api {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr std::string_view kLogComponent = "api.http";
+// The request line and headers together; a larger head is answered 431.
+constexpr std::uint32_t kHeaderSizeBytesMax = 8 * 1024;
+// After a response that closes the connection, the server reads and discards what the client
+// still sends, for this long or this much at most, before it closes: closing a socket with
+// unread bytes makes the kernel send a reset, which can destroy the response before the client
+// has read it (the client of a 413 is typically still sending its body).
+constexpr auto kLingerDuration = std::chrono::seconds(2);
+constexpr std::size_t kLingerSizeBytesMax = 1024 * 1024;
+constexpr std::size_t kLingerReadSizeBytes = 4096;
+// After an accept error such as running out of file descriptors, retrying at once would spin.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+
+char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string LowerCase(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = LowerAscii(c);
+  return lower;
+}
+
+bool EqualsIgnoringCase(std::string_view left, std::string_view right) {
+  if (left.size() != right.size()) return false;
+  for (std::size_t index = 0; index < left.size(); ++index) {
+    if (LowerAscii(left[index]) != LowerAscii(right[index])) return false;
+  }
+  return true;
+}
+
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %XX escapes and '+'; a '%' not followed by two hex digits stays as it is.
+std::string FormDecode(std::string_view text) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t index = 0; index < text.size(); ++index) {
+    const char c = text[index];
+    if (c == '+') {
+      decoded += ' ';
+    } else if (c == '%' && index + 2 < text.size() && HexDigitValue(text[index + 1]) >= 0 &&
+               HexDigitValue(text[index + 2]) >= 0) {
+      decoded +=
+          static_cast<char>(HexDigitValue(text[index + 1]) * 16 + HexDigitValue(text[index + 2]));
+      index += 2;
+    } else {
+      decoded += c;
+    }
+  }
+  return decoded;
+}
+
+std::string EscapeJson(std::string_view text) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      escaped += '\\';
+      escaped += c;
+    } else if (byte < 0x20) {
+      escaped += "\\u00";
+      escaped += kHexDigits[byte >> 4];
+      escaped += kHexDigits[byte & 0xf];
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
+}
+
+// RFC 9110 token characters, the only ones a header name may have.
+bool IsHeaderName(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const bool alphanumeric =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alphanumeric && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A value with CR, LF or NUL could smuggle a header or a second response.
+bool IsHeaderValue(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// Headers that the server owns: a handler setting them could break the framing of the stream.
+bool IsReservedHeader(std::string_view name) {
+  for (const std::string_view reserved :
+       {"server", "content-length", "connection", "transfer-encoding", "content-type"}) {
+    if (EqualsIgnoringCase(name, reserved)) return true;
+  }
+  return false;
+}
+
+std::string EndpointText(const asio::ip::address& address, std::uint16_t port) {
+  const std::string host = address.to_string();
+  return (address.is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+base::Status CheckOptions(const HttpServerOptions& options) {
+  if (options.threads < 1) return base::Status::InvalidArgument("HTTP server threads must be >= 1");
+  if (options.idle_timeout_seconds < 1) {
+    return base::Status::InvalidArgument("HTTP idle timeout must be >= 1 second");
+  }
+  if (options.connections_max < 1) {
+    return base::Status::InvalidArgument("HTTP connections_max must be >= 1");
+  }
+  return base::Status::Ok();
+}
+
+HttpRequest ToHttpRequest(http::request<http::string_body>&& message) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  const std::size_t question_mark = request.target.find('?');
+  request.path = request.target.substr(0, question_mark);
+  if (question_mark != std::string::npos) request.query = request.target.substr(question_mark + 1);
+  for (const auto& field : message) {
+    request.headers.emplace_back(LowerCase(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  return request;
+}
+
+// The wire form of a handler's answer. A status a handler may not send becomes a 500, and
+// headers that are invalid or owned by the server are left out, each with a warning.
+http::response<http::string_body> ToMessage(HttpResponse response, unsigned version,
+                                            bool keep_alive, bool head) {
+  if (response.status < 200 || response.status > 599) {
+    base::LogWarning(kLogComponent, "a handler answered with status " +
+                                        std::to_string(response.status) + "; sending 500");
+    response = JsonErrorResponse(500, "INTERNAL", "internal error");
+  }
+  http::response<http::string_body> message;
+  message.version(version);
+  message.result(static_cast<unsigned>(response.status));
+  message.set(http::field::server, "nuri");
+  if (!response.content_type.empty() && IsHeaderValue(response.content_type)) {
+    message.set(http::field::content_type, response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (!IsHeaderName(name) || !IsHeaderValue(value) || IsReservedHeader(name)) {
+      base::LogWarning(kLogComponent, "a handler set a header the server leaves out: " +
+                                          LowerCase(name.substr(0, 64)));
+      continue;
+    }
+    message.insert(name, value);
+  }
+  message.keep_alive(keep_alive);
+  // 204 and 304 have no body by definition; beast refuses to frame one.
+  if (response.status == 204 || response.status == 304) response.body.clear();
+  message.body() = std::move(response.body);
+  message.prepare_payload();
+  // A HEAD answer carries the Content-Length a GET would get, and no body.
+  if (head) message.body().clear();
+  return message;
+}
+
+class Session;
+
+// Lets responders post onto the io_context only while the server runs. Stop closes it before it
+// stops the io_context, so no responder can reach an io_context that is being destroyed.
+class ResponseGate {
+ public:
+  // Runs `action` and returns true while the gate is open; returns false once it is closed.
+  template <typename Action>
+  bool RunIfOpen(Action&& action) {
+    std::shared_lock lock(mutex_);
+    if (!open_) return false;
+    action();
+    return true;
+  }
+  // Waits for actions under way, then refuses new ones.
+  void Close() {
+    std::unique_lock lock(mutex_);
+    open_ = false;
+  }
+
+ private:
+  std::shared_mutex mutex_;
+  bool open_ = true;  // guarded by mutex_
+};
+
+// The open connections of one server, so that Stop can close them and connections_max holds.
+// The table owns its sessions: a session waiting for its handler has no pending operation that
+// would keep it alive. Thread-safe.
+class SessionTable {
+ public:
+  explicit SessionTable(std::size_t sessions_max) : sessions_max_(sessions_max) {}
+  // Adds the session unless sessions_max are open already; returns whether it did.
+  bool Add(std::shared_ptr<Session> session) {
+    std::lock_guard lock(mutex_);
+    if (sessions_.size() >= sessions_max_) return false;
+    const Session* key = session.get();
+    sessions_.emplace(key, std::move(session));
+    return true;
+  }
+  void Remove(const Session* session) {
+    std::shared_ptr<Session> removed;  // destroyed after the lock is released
+    std::lock_guard lock(mutex_);
+    const auto found = sessions_.find(session);
+    if (found == sessions_.end()) return;
+    removed = std::move(found->second);
+    sessions_.erase(found);
+  }
+  // Empties the table and returns what it held.
+  std::vector<std::shared_ptr<Session>> TakeAll() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<Session>> sessions;
+    sessions.reserve(sessions_.size());
+    for (auto& [key, session] : sessions_) sessions.push_back(std::move(session));
+    sessions_.clear();
+    return sessions;
+  }
+
+ private:
+  const std::size_t sessions_max_;
+  std::mutex mutex_;
+  std::unordered_map<const Session*, std::shared_ptr<Session>> sessions_;  // guarded by mutex_
+};
+
+// What the sessions of one server share with it. Outlives every session that runs.
+struct ServerContext {
+  HttpServerOptions options;
+  HttpHandler handler;
+  std::shared_ptr<ResponseGate> gate = std::make_shared<ResponseGate>();
+  SessionTable sessions{options.connections_max};
+};
+
+// One connection. Every member function but the constructor and Start runs on the session's
+// strand, or after the server's threads have stopped (Close from Stop).
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerContext& context);
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Start();
+  // The handler's answer to request number `sequence`; stale answers are dropped.
+  void OnResponse(std::uint64_t sequence, HttpResponse response);
+  // Closes the socket at once and leaves the session table. Idempotent.
+  void Close();
+  beast::tcp_stream::executor_type executor() { return stream_.get_executor(); }
+
+ private:
+  void ReadRequest();
+  void OnRead(beast::error_code error, std::size_t size_bytes);
+  void CallHandler();
+  void SendError(int status, std::string_view code, std::string_view message);
+  void Write(http::response<http::string_body> message);
+  void OnWrite(bool close, beast::error_code error, std::size_t size_bytes);
+  void Linger();
+  void ReadAndDiscard();
+  void OnDiscarded(beast::error_code error, std::size_t size_bytes);
+
+  // Outlives the session while it runs. The destructor must not use it: sessions left in the
+  // io_context's queue after Stop are destroyed with the io_context, in the server's destructor.
+  ServerContext& context_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;  // while it is written
+  std::string remote_address_;
+  std::uint16_t remote_port_ = 0;
+  // The number of the request whose answer the session waits for, if awaiting_response_.
+  std::uint64_t sequence_ = 0;
+  bool awaiting_response_ = false;
+  unsigned request_version_ = 11;
+  bool request_keep_alive_ = false;
+  bool request_is_head_ = false;
+  bool closed_ = false;
+  std::size_t linger_size_bytes_ = 0;
+};
+
+// The one answer a handler owes for one request, shared by every copy of its Responder.
+class ResponseSlot {
+ public:
+  ResponseSlot(std::shared_ptr<ResponseGate> gate, std::weak_ptr<Session> session,
+               std::uint64_t sequence)
+      : gate_(std::move(gate)), session_(std::move(session)), sequence_(sequence) {}
+  ResponseSlot(const ResponseSlot&) = delete;
+  ResponseSlot& operator=(const ResponseSlot&) = delete;
+  ~ResponseSlot() {
+    if (answered_.exchange(true)) return;
+    // After Stop, dropping parked requests is the normal way out, not a handler's mistake.
+    if (Deliver(JsonErrorResponse(500, "INTERNAL", "internal error"))) {
+      base::LogWarning(kLogComponent, "a handler dropped a request without answering; sent 500");
+    }
+  }
+
+  // Sends the answer unless one was sent already; returns whether it did.
+  bool Answer(HttpResponse response) {
+    if (answered_.exchange(true)) return false;
+    Deliver(std::move(response));
+    return true;
+  }
+
+ private:
+  // Posts the answer to the session; returns false when the server has stopped.
+  bool Deliver(HttpResponse response) noexcept {
+    try {
+      return gate_->RunIfOpen([&] {
+        std::shared_ptr<Session> session = session_.lock();
+        if (session == nullptr) return;  // the connection is gone
+        asio::post(session->executor(),
+                   [session, sequence = sequence_, response = std::move(response)]() mutable {
+                     session->OnResponse(sequence, std::move(response));
+                   });
+      });
+    } catch (const std::exception& exception) {
+      base::LogWarning(kLogComponent, std::string("cannot deliver an answer: ") + exception.what());
+      return false;
+    }
+  }
+
+  const std::shared_ptr<ResponseGate> gate_;
+  const std::weak_ptr<Session> session_;
+  const std::uint64_t sequence_;
+  std::atomic<bool> answered_{false};
+};
+
+Session::Session(tcp::socket socket, ServerContext& context)
+    : context_(context), stream_(std::move(socket)) {
+  beast::error_code error;
+  const tcp::endpoint remote = stream_.socket().remote_endpoint(error);
+  if (!error) {
+    remote_address_ = remote.address().to_string();
+    remote_port_ = remote.port();
+  }
+  // Responses are written in one gather write; waiting for more to send only adds latency.
+  stream_.socket().set_option(tcp::no_delay(true), error);
+}
+
+void Session::Start() {
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&Session::ReadRequest, shared_from_this()));
+}
+
+void Session::ReadRequest() {
+  if (closed_) return;
+  parser_.emplace();
+  parser_->header_limit(kHeaderSizeBytesMax);
+  parser_->body_limit(static_cast<std::uint64_t>(context_.options.body_size_bytes_max));
+  stream_.expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+}
+
+void Session::OnRead(beast::error_code error, std::size_t /*size_bytes*/) {
+  if (closed_) return;
+  if (error == http::error::body_limit) {
+    return SendError(413, "TOO_LARGE",
+                     "the request body is larger than " +
+                         std::to_string(context_.options.body_size_bytes_max) + " bytes");
+  }
+  if (error == http::error::header_limit) {
+    return SendError(
+        431, "TOO_LARGE",
+        "the request head is larger than " + std::to_string(kHeaderSizeBytesMax) + " bytes");
+  }
+  // end_of_stream and partial_message mean the client left; other errors of the HTTP category
+  // mean the bytes were not a request.
+  const bool client_left =
+      error == http::error::end_of_stream || error == http::error::partial_message;
+  const bool http_error =
+      error && error.category() == http::make_error_code(http::error::bad_method).category();
+  if (http_error && !client_left) {
+    return SendError(400, "MALFORMED", "the request is not valid HTTP/1.1: " + error.message());
+  }
+  // The client closed or reset the connection, it timed out, or the server is stopping.
+  if (error) return Close();
+  CallHandler();
+}
+
+void Session::CallHandler() {
+  http::request<http::string_body> message = parser_->release();
+  parser_.reset();
+  request_version_ = message.version();
+  request_keep_alive_ = message.keep_alive();
+  request_is_head_ = message.method() == http::verb::head;
+  HttpRequest request = ToHttpRequest(std::move(message));
+  request.remote_address = remote_address_;
+  request.remote_port = remote_port_;
+  ++sequence_;
+  awaiting_response_ = true;
+  const auto slot = std::make_shared<ResponseSlot>(context_.gate, weak_from_this(), sequence_);
+  Responder respond = [slot](HttpResponse response) {
+    if (!slot->Answer(std::move(response))) {
+      base::LogWarning(kLogComponent, "a handler answered a request twice; dropped the second");
+    }
+  };
+  try {
+    context_.handler(std::move(request), std::move(respond));
+  } catch (const std::exception& exception) {
+    base::LogWarning(kLogComponent, std::string("a handler threw: ") + exception.what());
+    slot->Answer(JsonErrorResponse(500, "INTERNAL", "internal error"));
+  } catch (...) {
+    base::LogWarning(kLogComponent, "a handler threw something that is not an exception");
+    slot->Answer(JsonErrorResponse(500, "INTERNAL", "internal error"));
+  }
+}
+
+void Session::OnResponse(std::uint64_t sequence, HttpResponse response) {
+  if (closed_ || !awaiting_response_ || sequence != sequence_) return;
+  awaiting_response_ = false;
+  try {
+    Write(ToMessage(std::move(response), request_version_, request_keep_alive_, request_is_head_));
+  } catch (const std::exception& exception) {
+    base::LogWarning(kLogComponent, std::string("cannot send a response: ") + exception.what());
+    Close();
+  }
+}
+
+void Session::SendError(int status, std::string_view code, std::string_view message) {
+  parser_.reset();
+  Write(ToMessage(JsonErrorResponse(status, code, message), 11, /*keep_alive=*/false,
+                  /*head=*/false));
+}
+
+void Session::Write(http::response<http::string_body> message) {
+  const bool close = message.need_eof();
+  response_.emplace(std::move(message));
+  stream_.expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
+  http::async_write(stream_, *response_,
+                    beast::bind_front_handler(&Session::OnWrite, shared_from_this(), close));
+}
+
+void Session::OnWrite(bool close, beast::error_code error, std::size_t /*size_bytes*/) {
+  response_.reset();
+  if (closed_) return;
+  if (error) return Close();
+  if (close) return Linger();
+  ReadRequest();
+}
+
+void Session::Linger() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  linger_size_bytes_ = 0;
+  // One deadline for the whole lingering: the stream keeps it across reads.
+  stream_.expires_after(kLingerDuration);
+  ReadAndDiscard();
+}
+
+void Session::ReadAndDiscard() {
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(kLingerReadSizeBytes),
+                          beast::bind_front_handler(&Session::OnDiscarded, shared_from_this()));
+}
+
+void Session::OnDiscarded(beast::error_code error, std::size_t size_bytes) {
+  if (closed_) return;
+  linger_size_bytes_ += size_bytes;
+  if (error || linger_size_bytes_ >= kLingerSizeBytesMax) return Close();
+  ReadAndDiscard();
+}
+
+void Session::Close() {
+  if (closed_) return;
+  closed_ = true;
+  awaiting_response_ = false;
+  stream_.close();
+  // May drop the table's reference; every caller holds another one.
+  context_.sessions.Remove(this);
+}
+
+}  // namespace
+
+std::string HttpRequest::Header(std::string_view lower_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return value;
+  }
+  return "";
+}
+
+std::string HttpRequest::QueryParameter(std::string_view name) const {
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    const std::size_t ampersand = rest.find('&');
+    const std::string_view pair = rest.substr(0, ampersand);
+    rest = ampersand == std::string_view::npos ? std::string_view() : rest.substr(ampersand + 1);
+    const std::size_t equals = pair.find('=');
+    if (FormDecode(pair.substr(0, equals)) != name) continue;
+    return equals == std::string_view::npos ? "" : FormDecode(pair.substr(equals + 1));
+  }
+  return "";
+}
+
+std::string HttpResponse::Header(std::string_view name) const {
+  for (const auto& [header_name, value] : headers) {
+    if (EqualsIgnoringCase(header_name, name)) return value;
+  }
+  return "";
+}
+
+HttpResponse JsonErrorResponse(int status, std::string_view code, std::string_view message) {
+  HttpResponse response;
+  response.status = status;
+  response.body =
+      R"({"code":")" + EscapeJson(code) + R"(","message":")" + EscapeJson(message) + R"("})";
+  return response;
+}
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, HttpHandler handler)
+      : context_{std::move(options), std::move(handler)} {}
+  ~Impl() { Stop(); }
+
+  base::Status Start();
+  std::uint16_t port() const { return port_.load(); }
+  void Stop();
+
+ private:
+  base::Status Listen();
+  void Accept();
+  void OnAccept(beast::error_code error, tcp::socket socket);
+  void RunThread();
+  void StopLocked();
+
+  // Declared first so that it is destroyed last: the io_context's destructor destroys the
+  // sessions still queued in it, which refer to the context.
+  ServerContext context_;
+  asio::io_context io_context_;
+  tcp::acceptor acceptor_{io_context_};
+  asio::steady_timer accept_retry_timer_{io_context_};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard_;
+  std::atomic<std::uint16_t> port_{0};
+
+  enum class State { kNew, kRunning, kStopped };
+  std::mutex lifecycle_mutex_;        // serializes Start and Stop
+  State state_ = State::kNew;         // guarded by lifecycle_mutex_
+  std::vector<std::thread> threads_;  // guarded by lifecycle_mutex_
+  std::string listen_text_;           // "127.0.0.1:8080"; guarded by lifecycle_mutex_
+};
+
+base::Status HttpServer::Impl::Start() {
+  std::lock_guard lock(lifecycle_mutex_);
+  if (state_ != State::kNew) {
+    return base::Status::InvalidArgument("an HTTP server starts once; make a new one");
+  }
+  NURI_RETURN_IF_ERROR(CheckOptions(context_.options));
+  NURI_RETURN_IF_ERROR(Listen());
+  state_ = State::kRunning;
+  work_guard_.emplace(io_context_.get_executor());
+  Accept();
+  try {
+    for (int index = 0; index < context_.options.threads; ++index) {
+      threads_.emplace_back([this] { RunThread(); });
+    }
+  } catch (const std::system_error& exception) {
+    StopLocked();
+    return base::Status::ResourceExhausted(std::string("cannot start HTTP server threads: ") +
+                                           exception.what());
+  }
+  base::LogInfo(kLogComponent, "listening on " + listen_text_);
+  return base::Status::Ok();
+}
+
+base::Status HttpServer::Impl::Listen() {
+  const HttpServerOptions& options = context_.options;
+  beast::error_code error;
+  const asio::ip::address address = asio::ip::make_address(options.address, error);
+  if (error) {
+    return base::Status::InvalidArgument("HTTP address '" + options.address +
+                                         "' is not an IP address");
+  }
+  const tcp::endpoint endpoint(address, options.port);
+  const auto failed = [&] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    return base::Status::IoError("cannot listen for HTTP on " +
+                                 EndpointText(address, options.port) + ": " + error.message());
+  };
+  acceptor_.open(endpoint.protocol(), error);
+  if (error) return failed();
+  // Lets a restarted node bind while connections of the old one linger in TIME_WAIT; it does
+  // not let two servers listen on one port.
+  acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  if (error) return failed();
+  acceptor_.bind(endpoint, error);
+  if (error) return failed();
+  acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) return failed();
+  const tcp::endpoint local = acceptor_.local_endpoint(error);
+  if (error) return failed();
+  port_.store(local.port());
+  listen_text_ = EndpointText(address, local.port());
+  return base::Status::Ok();
+}
+
+void HttpServer::Impl::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_context_),
+                         beast::bind_front_handler(&Impl::OnAccept, this));
+}
+
+void HttpServer::Impl::OnAccept(beast::error_code error, tcp::socket socket) {
+  if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (error) {
+    base::LogWarning(kLogComponent, "cannot accept a connection: " + error.message());
+    accept_retry_timer_.expires_after(kAcceptRetryDelay);
+    accept_retry_timer_.async_wait([this](beast::error_code wait_error) {
+      if (!wait_error) Accept();
+    });
+    return;
+  }
+  auto session = std::make_shared<Session>(std::move(socket), context_);
+  if (context_.sessions.Add(session)) {
+    session->Start();
+  } else {
+    base::Log(base::LogLevel::kDebug, kLogComponent, "too many connections; closed a new one");
+    session->Close();
+  }
+  Accept();
+}
+
+void HttpServer::Impl::RunThread() {
+  // A completion handler that throws unwinds out of run(); the io_context may be run again.
+  for (;;) {
+    try {
+      io_context_.run();
+      return;
+    } catch (const std::exception& exception) {
+      base::LogError(kLogComponent, std::string("a server thread caught: ") + exception.what());
+    } catch (...) {
+      base::LogError(kLogComponent, "a server thread caught something that is not an exception");
+    }
+  }
+}
+
+void HttpServer::Impl::Stop() {
+  // Stop on a server thread would join that thread: a bug of the caller.
+  NURI_CHECK(!io_context_.get_executor().running_in_this_thread());
+  std::lock_guard lock(lifecycle_mutex_);
+  StopLocked();
+}
+
+void HttpServer::Impl::StopLocked() {
+  if (state_ != State::kRunning) return;
+  state_ = State::kStopped;
+  context_.gate->Close();
+  work_guard_.reset();
+  io_context_.stop();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+  // No thread runs the io_context any more: the acceptor and the sessions are ours alone.
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  accept_retry_timer_.cancel();
+  for (const std::shared_ptr<Session>& session : context_.sessions.TakeAll()) session->Close();
+  base::LogInfo(kLogComponent, "stopped");
+}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() = default;
+
+base::Status HttpServer::Start() {
+  try {
+    return impl_->Start();
+  } catch (const std::exception& exception) {
+    return base::Status::Internal(std::string("cannot start the HTTP server: ") + exception.what());
+  }
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace nuri::api

@@ -1,0 +1,240 @@
+#include "api/node_api.h"
+
+#include <charconv>
+
+#include "api/views.h"
+#include "base/limits.h"
+#include "codec/codec.h"
+#include "core/json.h"
+
+namespace nuri::api {
+
+namespace json = boost::json;
+
+namespace {
+
+HttpResponse Json(int status, const json::value& body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = json::serialize(body);
+  return response;
+}
+
+HttpResponse Error(int status, std::string_view code, std::string_view message,
+                   std::string_view field = {}) {
+  json::object body{{"code", code}, {"message", message}};
+  if (!field.empty()) body["field"] = field;
+  return Json(status, body);
+}
+
+// Splits "/v1/blocks/12" into {"v1","blocks","12"}.
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> segments;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const auto end = path.find('/');
+    segments.push_back(path.substr(0, end));
+    if (end == std::string_view::npos) break;
+    path.remove_prefix(end);
+  }
+  return segments;
+}
+
+// Parses ?wait_ms=; absent is 0, anything malformed is nullopt.
+std::optional<int> WaitMillis(const HttpRequest& request) {
+  const std::string text = request.QueryParameter("wait_ms");
+  if (text.empty()) return 0;
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return std::min(value, kWaitMillisMax);
+}
+
+}  // namespace
+
+int HttpStatusForRefusal(core::ReasonCode code) {
+  switch (code) {
+    case core::ReasonCode::kBadSignature: return 401;
+    case core::ReasonCode::kUnknownSigner: return 403;
+    case core::ReasonCode::kDuplicate: return 409;
+    case core::ReasonCode::kWrongChain:
+    case core::ReasonCode::kExpired:
+    case core::ReasonCode::kTooFarInFuture: return 422;
+    case core::ReasonCode::kMempoolFull: return 503;
+    default: return 400;
+  }
+}
+
+void NodeApi::Handle(HttpRequest request, Responder respond) {
+  const auto segments = Segments(request.path);
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (request.path == "/metrics" && get) return respond(GetMetrics());
+  if (segments.size() < 2 || segments[0] != "v1") {
+    return respond(Error(404, "NOT_FOUND", "no such endpoint: " + request.path));
+  }
+  const std::string_view resource = segments[1];
+  if (resource == "transactions") {
+    if (request.method == "POST" && segments.size() == 2) return SubmitTransaction(request, respond);
+    if (request.method == "POST" && segments.size() == 3 && segments[2] == "batch") {
+      return SubmitBatch(request, respond);
+    }
+    if (get && segments.size() == 3) return GetTransaction(request, segments[2], respond);
+  } else if (get && segments.size() == 3 && resource == "blocks") {
+    return respond(GetBlock(segments[2]));
+  } else if (get && segments.size() == 3 && resource == "accounts") {
+    return respond(GetAccount(segments[2]));
+  } else if (get && segments.size() == 3 && resource == "tokens") {
+    return respond(GetToken(segments[2]));
+  } else if (get && segments.size() == 2 && resource == "status") {
+    return respond(GetStatus());
+  }
+  respond(Error(404, "NOT_FOUND", "no such endpoint: " + request.method + " " + request.path));
+}
+
+void NodeApi::SubmitTransaction(const HttpRequest& request, Responder respond) {
+  const auto wait = WaitMillis(request);
+  if (!wait) return respond(Error(400, "MALFORMED", "wait_ms must be a non-negative integer"));
+  std::string bytes;
+  if (request.Header("content-type").starts_with("application/octet-stream")) {
+    bytes = request.body;
+  } else {
+    auto value = core::ParseJsonText(request.body);
+    if (!value) return respond(Error(400, "MALFORMED", value.error().message()));
+    auto tx = core::TransactionFromJson(*value);
+    if (!tx) {
+      return respond(Error(400, core::ReasonName(tx.error().code), tx.error().message,
+                           tx.error().field));
+    }
+    bytes = core::Encode(*tx);
+  }
+  const node::Admission admission = node_.Submit(bytes);
+  if (admission.code != core::ReasonCode::kOk) {
+    return respond(Json(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
+  }
+  if (*wait > 0) return WaitThenRespond(admission.id, *wait, std::move(respond));
+  respond(Json(202, json::object{{"id", admission.id.ToHex()}, {"status", "pending"}}));
+}
+
+void NodeApi::SubmitBatch(const HttpRequest& request, Responder respond) {
+  codec::Reader reader(request.body);
+  std::vector<std::string> items;
+  while (reader.ok() && reader.remaining() > 0) {
+    if (items.size() >= base::kHttpBatchTransactionsMax) {
+      return respond(Error(413, "TOO_LARGE", "a batch holds at most " +
+                                                 std::to_string(base::kHttpBatchTransactionsMax) +
+                                                 " transactions"));
+    }
+    items.push_back(reader.GetBytes(base::kTransactionSizeBytesMax, "transaction"));
+  }
+  if (!reader.ok()) return respond(Error(400, "MALFORMED", reader.status().message()));
+  const auto admissions = node_.SubmitBatch(items);
+  json::array results;
+  for (const auto& admission : admissions) {
+    json::object item = AdmissionView(admission);
+    if (admission.code == core::ReasonCode::kOk) item.erase("message");
+    results.push_back(std::move(item));
+  }
+  respond(Json(200, json::object{{"results", std::move(results)}}));
+}
+
+void NodeApi::WaitThenRespond(const crypto::Hash& id, int wait_millis, Responder respond) {
+  const std::int64_t deadline = clock_.MonotonicMicros() + std::int64_t{wait_millis} * 1000;
+  node_.WhenFinal(id, deadline, [respond = std::move(respond)](const node::TxStatus& status) {
+    respond(Json(status.state == node::TxState::kPending ? 202 : 200, TxStatusView(status)));
+  });
+}
+
+void NodeApi::GetTransaction(const HttpRequest& request, std::string_view id_text,
+                             Responder respond) {
+  const auto id = crypto::Hash::FromHex(id_text);
+  if (!id) return respond(Error(400, "MALFORMED", "a transaction id is 64 hex digits"));
+  const auto wait = WaitMillis(request);
+  if (!wait) return respond(Error(400, "MALFORMED", "wait_ms must be a non-negative integer"));
+  const node::TxStatus status = node_.GetTransaction(*id);
+  if (status.state == node::TxState::kPending && *wait > 0) {
+    return WaitThenRespond(*id, *wait, std::move(respond));
+  }
+  if (status.state == node::TxState::kUnknown) {
+    return respond(Error(404, "NOT_FOUND", "no transaction " + std::string(id_text)));
+  }
+  respond(Json(200, TxStatusView(status)));
+}
+
+HttpResponse NodeApi::GetBlock(std::string_view which) {
+  std::uint64_t height = 0;
+  if (which == "latest") {
+    height = node_.Read([](const ledger::Ledger& ledger) { return ledger.head().height; });
+  } else {
+    const auto [end, error] = std::from_chars(which.data(), which.data() + which.size(), height);
+    if (error != std::errc() || end != which.data() + which.size()) {
+      return Error(400, "MALFORMED", "a block is named by its height or 'latest'");
+    }
+  }
+  auto block = node_.Read([&](const ledger::Ledger& ledger) { return ledger.ReadBlock(height); });
+  if (!block) return Error(404, "NOT_FOUND", block.error().message());
+  return Json(200, BlockView(*block));
+}
+
+HttpResponse NodeApi::GetAccount(std::string_view id) {
+  if (!core::AccountId::Parse(id)) return Error(400, "MALFORMED", "expected an account name@org");
+  const json::value view =
+      node_.Read([&](const ledger::Ledger& ledger) { return AccountView(ledger.state(), id); });
+  if (view.is_null()) return Error(404, "UNKNOWN_ACCOUNT", "no account " + std::string(id));
+  return Json(200, view);
+}
+
+HttpResponse NodeApi::GetToken(std::string_view id) {
+  if (!core::TokenId::Parse(id)) return Error(400, "MALFORMED", "expected a token id");
+  const json::value view =
+      node_.Read([&](const ledger::Ledger& ledger) { return TokenView(ledger.state(), id); });
+  if (view.is_null()) return Error(404, "UNKNOWN_TOKEN", "no token " + std::string(id));
+  return Json(200, view);
+}
+
+HttpResponse NodeApi::GetStatus() {
+  json::object status = node_.Read([&](const ledger::Ledger& ledger) {
+    return json::object{{"chain_id", ledger.chain_id()},
+                        {"node", node_.name()},
+                        {"height", ledger.head().height},
+                        {"block_hash", ledger.head_hash().ToHex()},
+                        {"time", core::FormatKoreaTime(ledger.head().time)},
+                        {"state_root", ledger.head().state_root.ToHex()}};
+  });
+  status["mempool"] = node_.mempool_size();
+  return Json(200, status);
+}
+
+HttpResponse NodeApi::GetMetrics() {
+  const node::NodeMetrics& m = node_.metrics();
+  const std::uint64_t height =
+      node_.Read([](const ledger::Ledger& ledger) { return ledger.head().height; });
+  std::string text;
+  auto metric = [&](std::string_view name, std::string_view type, std::string_view help,
+                    std::uint64_t value) {
+    text += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " +
+            std::string(name) + " " + std::string(type) + "\n" + std::string(name) + " " +
+            std::to_string(value) + "\n";
+  };
+  metric("nuri_block_height", "gauge", "Height of the last committed block.", height);
+  metric("nuri_mempool_transactions", "gauge", "Transactions waiting for a block.",
+         node_.mempool_size());
+  metric("nuri_transactions_admitted_total", "counter", "Transactions admitted.", m.admitted);
+  metric("nuri_transactions_refused_total", "counter", "Transactions refused at admission.",
+         m.refused);
+  metric("nuri_transactions_committed_ok_total", "counter", "Committed with status ok.",
+         m.committed_ok);
+  metric("nuri_transactions_committed_rejected_total", "counter",
+         "Committed with status rejected.", m.committed_rejected);
+  metric("nuri_blocks_total", "counter", "Blocks produced.", m.blocks);
+  metric("nuri_block_commit_microseconds_total", "counter",
+         "Time spent executing and committing blocks.", m.block_commit_micros_total);
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4";
+  response.body = std::move(text);
+  return response;
+}
+
+}  // namespace nuri::api

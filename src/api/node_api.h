@@ -1,0 +1,52 @@
+// NodeApi: the /v1 HTTP/JSON API of one node.
+//
+//   POST /v1/transactions          a signed envelope as JSON, or its canonical bytes
+//                                  (Content-Type: application/octet-stream); 202 {"id"} or 4xx
+//                                  {"code","message","field"}; with ?wait_ms=N, answers once the
+//                                  transaction is final (or N ms passed) with its status
+//   POST /v1/transactions/batch    u32-length-prefixed canonical transactions; per-item results
+//   GET  /v1/transactions/{id}     status pending|ok|rejected|refused, code, rule, message, height
+//                                  (?wait_ms=N waits while pending)
+//   GET  /v1/blocks/{height|latest}
+//   GET  /v1/accounts/{id}         roles, frozen, keys, balances
+//   GET  /v1/tokens/{id}           issuer, minted, burned, supply
+//   GET  /v1/status                chain id, node, height, state_root, mempool size
+//   GET  /metrics                  Prometheus text
+//
+// Thread-safe: the server calls Handle from its threads.
+#pragma once
+
+#include "api/http_server.h"
+#include "node/node.h"
+
+namespace nuri::api {
+
+inline constexpr int kWaitMillisMax = 60000;
+
+class NodeApi {
+ public:
+  NodeApi(node::Node& node, const base::Clock& clock) : node_(node), clock_(clock) {}
+  NodeApi(const NodeApi&) = delete;
+  NodeApi& operator=(const NodeApi&) = delete;
+
+  void Handle(HttpRequest request, Responder respond);
+
+ private:
+  void SubmitTransaction(const HttpRequest& request, Responder respond);
+  void SubmitBatch(const HttpRequest& request, Responder respond);
+  void GetTransaction(const HttpRequest& request, std::string_view id, Responder respond);
+  HttpResponse GetBlock(std::string_view which);
+  HttpResponse GetAccount(std::string_view id);
+  HttpResponse GetToken(std::string_view id);
+  HttpResponse GetStatus();
+  HttpResponse GetMetrics();
+  void WaitThenRespond(const crypto::Hash& id, int wait_millis, Responder respond);
+
+  node::Node& node_;
+  const base::Clock& clock_;
+};
+
+// HTTP status for an admission refusal.
+int HttpStatusForRefusal(core::ReasonCode code);
+
+}  // namespace nuri::api

@@ -1,0 +1,111 @@
+#include "api/views.h"
+
+#include "core/transaction.h"
+#include "ledger/records.h"
+#include "ledger/state_view.h"
+
+namespace nuri::api {
+
+namespace json = boost::json;
+
+json::object TxStatusView(const node::TxStatus& status) {
+  json::object view;
+  view["id"] = status.id.ToHex();
+  switch (status.state) {
+    case node::TxState::kUnknown:
+      view["status"] = "unknown";
+      break;
+    case node::TxState::kPending:
+      view["status"] = "pending";
+      break;
+    case node::TxState::kRefused:
+      view["status"] = "refused";
+      view["code"] = core::ReasonName(status.refusal);
+      break;
+    case node::TxState::kCommitted:
+      view["status"] = core::ReceiptStatusName(status.receipt.status);
+      view["height"] = status.height;
+      if (status.receipt.status == core::ReceiptStatus::kRejected) {
+        view["code"] = core::ReasonName(status.receipt.code);
+        if (!status.receipt.rule.empty()) view["rule"] = status.receipt.rule;
+        view["message"] = status.receipt.message;
+      }
+      break;
+  }
+  return view;
+}
+
+json::object BlockView(const core::Block& block) {
+  const core::BlockHeader& h = block.header;
+  json::object view;
+  view["height"] = h.height;
+  view["hash"] = core::HeaderHash(h).ToHex();
+  view["prev_hash"] = h.prev_hash.ToHex();
+  view["time"] = core::FormatKoreaTime(h.time);
+  view["time_ms"] = h.time;
+  view["proposer"] = h.proposer;
+  view["tx_root"] = h.tx_root.ToHex();
+  view["receipts_root"] = h.receipts_root.ToHex();
+  view["state_root"] = h.state_root.ToHex();
+  view["validator_set_hash"] = h.validator_set_hash.ToHex();
+  json::array ids;
+  for (const auto& bytes : block.transactions) {
+    auto tx = core::DecodeTransaction(bytes);
+    ids.emplace_back(tx ? tx->id.ToHex() : std::string("undecodable"));
+  }
+  view["transactions"] = std::move(ids);
+  json::array certificate;
+  for (const auto& signature : block.certificate.signatures) {
+    certificate.emplace_back(signature.validator);
+  }
+  view["signed_by"] = std::move(certificate);
+  return view;
+}
+
+json::value AccountView(const ledger::State& state, std::string_view account) {
+  const auto record = ledger::ReadAccount(state, account);
+  if (!record) return nullptr;
+  json::object view;
+  view["id"] = account;
+  json::array roles;
+  for (const auto& role : record->roles.Names()) roles.emplace_back(role);
+  view["roles"] = std::move(roles);
+  view["frozen"] = record->frozen;
+  json::array keys;
+  for (const auto& key : record->keys) keys.emplace_back(key.ToText());
+  view["keys"] = std::move(keys);
+  view["quorum"] = record->quorum;
+  if (record->merchant) {
+    view["merchant"] = json::object{{"mcc", record->merchant->mcc},
+                                    {"business_no", record->merchant->business_no},
+                                    {"name", record->merchant->name}};
+  }
+  json::object balances;
+  const std::string prefix = ledger::BalanceKey(account, "");
+  state.Scan(prefix, [&](const std::string& key, const std::string& value) {
+    const auto amount = ledger::DecodeI64(value);
+    if (amount) balances[key.substr(prefix.size())] = *amount;
+    return true;
+  });
+  view["balances"] = std::move(balances);
+  return view;
+}
+
+json::value TokenView(const ledger::State& state, std::string_view token) {
+  const auto record = ledger::ReadToken(state, token);
+  if (!record) return nullptr;
+  return json::object{{"id", token},
+                      {"issuer", record->issuer.str()},
+                      {"name", record->name},
+                      {"minted", record->minted.won()},
+                      {"burned", record->burned.won()},
+                      {"supply", record->minted.won() - record->burned.won()}};
+}
+
+json::object AdmissionView(const node::Admission& admission) {
+  json::object view{{"code", core::ReasonName(admission.code)}, {"message", admission.message}};
+  if (!admission.id.IsZero()) view["id"] = admission.id.ToHex();
+  return view;
+}
+
+}  // namespace nuri::api

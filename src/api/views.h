@@ -1,0 +1,26 @@
+// JSON views of ledger objects, shared by the API and the CLI so both speak the same shapes.
+// Pure functions over values; thread-safe.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "core/block.h"
+#include "core/receipt.h"
+#include "ledger/ledger.h"
+#include "node/node.h"
+
+namespace nuri::api {
+
+// {"id","status":"pending|ok|rejected|refused|unknown","code","rule","message","height"}
+boost::json::object TxStatusView(const node::TxStatus& status);
+// {"height","hash","prev_hash","time","proposer","tx_root","receipts_root","state_root",
+//  "validator_set_hash","transactions":[ids]}
+boost::json::object BlockView(const core::Block& block);
+// {"id","roles","frozen","keys","quorum","merchant","balances":{"KRW-BNK":n}} or null when absent.
+boost::json::value AccountView(const ledger::State& state, std::string_view account);
+// {"id","issuer","name","minted","burned","supply"} or null.
+boost::json::value TokenView(const ledger::State& state, std::string_view token);
+// An admission refusal: {"code","message","id"}.
+boost::json::object AdmissionView(const node::Admission& admission);
+
+}  // namespace nuri::api

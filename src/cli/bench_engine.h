@@ -1,0 +1,50 @@
+// The engine benchmark behind `nuri bench engine`: how many signed transfers one node admits,
+// executes and commits per second on a real RocksDB store, against the raw Ed25519 verification
+// rate of the same machine, which is the ceiling (docs: ARCHITECTURE.md, "Hot path").
+//
+// One run builds a chain whose genesis registers the accounts, mints to every one of them
+// through real blocks, pre-signs the transfers (signing is the client's cost, not the ledger's)
+// and then times submit-a-block's-worth + produce-a-block until all are committed, refusing to
+// report a figure if any transaction was refused or rejected. A second run repeats the timing
+// on a state of `large_accounts` funded accounts.
+//
+// RunEngineBench starts and joins its own threads and uses every core it is given; call it from
+// one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "base/status.h"
+
+namespace nuri::cli {
+
+struct EngineBenchOptions {
+  int threads = 0;  // 0: all cores (std::thread::hardware_concurrency)
+  std::size_t transactions = 200000;
+  std::size_t accounts = 10000;  // funded accounts that send transfers
+  std::size_t block_transactions = 1000;
+  // Second run "at 1,000,000 funded accounts", timing min(transactions, 100,000) transfers;
+  // 0 skips it.
+  std::size_t large_accounts = 1000000;
+  // Where RocksDB goes: a fresh directory is made under it and removed afterwards. Empty: the
+  // system's temporary directory.
+  std::string directory;
+};
+
+// Runs the benchmark and returns one JSON object:
+//   tps             transfers admitted, executed and committed per second
+//   sig_verify_tps  Ed25519 verifications per second on the same threads
+//   ratio           tps / sig_verify_tps: the share of the verification ceiling reached
+//   rss_mb          peak resident set of the process so far (VmHWM), MiB
+//   tps_1m, ratio_1m, rss_mb_1m  the same at large_accounts (rss_mb_1m: VmRSS once the large
+//                   state is loaded, as VmHWM only grows)
+//   accounts, transactions, threads, block_transactions, large_accounts, transactions_1m,
+//   and where the timed seconds went (admit_seconds, block_seconds and their _1m twins).
+// InvalidArgument for options out of range; Internal when any transaction was refused or
+// rejected (a benchmark of failures is worthless); IoError when the store fails.
+base::Result<boost::json::object> RunEngineBench(const EngineBenchOptions& options);
+
+}  // namespace nuri::cli

@@ -1,0 +1,222 @@
+// keys, genesis, tx, query and node check.
+#include "cli/commands.h"
+
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "api/http_client.h"
+#include "cli/args.h"
+#include "core/json.h"
+#include "crypto/key_file.h"
+#include "ledger/chain_check.h"
+#include "ledger/ledger.h"
+#include "storage/kv_store.h"
+
+namespace nuri::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string PasswordFrom(const std::string& path, bool& ok) {
+  auto text = ReadFile(path);
+  ok = text.has_value();
+  std::string password = text.value_or("");
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+    password.pop_back();
+  }
+  return password;
+}
+
+int PrintJson(const json::value& value) {
+  std::cout << json::serialize(value) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int KeysCommand(const Words& words) {
+  auto args = Args::Parse(words, {"test"}, {"label", "out", "password-file", "dir"});
+  if (!args || args->positional().empty()) {
+    return Complain("usage: nuri keys generate|show|list ...", 2);
+  }
+  const std::string& verb = args->positional()[0];
+  if (verb == "generate") {
+    const auto label = args->Option("label");
+    const auto out = args->Option("out");
+    const auto password_file = args->Option("password-file");
+    if (!label || !out || !password_file) {
+      return Complain("usage: nuri keys generate --label ACCOUNT --out FILE --password-file F", 2);
+    }
+    if (std::filesystem::exists(*out)) return Complain(*out + " exists; not overwriting a key");
+    bool read = false;
+    const std::string password = PasswordFrom(*password_file, read);
+    if (!read || password.size() < 8) {
+      return Complain("the password file must hold a password of at least 8 characters", 2);
+    }
+    crypto::KeyFileContents contents{*label, crypto::SecretKey::Generate(), false};
+    auto sealed = crypto::SealKeyFile(contents, password, crypto::KeyStrength::kModerate);
+    if (!sealed) return Complain(sealed.error().ToString());
+    if (auto status = WriteFileAtomically(*out, *sealed, 0600); !status.ok()) {
+      return Complain(status.ToString());
+    }
+    return PrintJson(json::object{{"label", *label},
+                                  {"public_key", contents.secret.public_key().ToText()},
+                                  {"file", *out}});
+  }
+  if (verb == "show" || verb == "list") {
+    std::vector<std::string> files;
+    if (verb == "show") {
+      files.assign(args->positional().begin() + 1, args->positional().end());
+    } else {
+      const std::string dir = args->OptionOr("dir", ".");
+      std::error_code error;
+      for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+        if (entry.path().extension() == ".key") files.push_back(entry.path().string());
+      }
+      if (error) return Complain("cannot list " + dir + ": " + error.message());
+      std::sort(files.begin(), files.end());
+    }
+    if (files.empty() && verb == "show") return Complain("usage: nuri keys show FILE", 2);
+    for (const auto& file : files) {
+      auto text = ReadFile(file);
+      if (!text) return Complain(text.error().ToString());
+      auto key = crypto::PeekKeyFilePublicKey(*text);
+      if (!key) return Complain(file + ": " + key.error().message());
+      auto value = core::ParseJsonText(*text);
+      const json::value* label = value ? value->get_object().if_contains("label") : nullptr;
+      const json::value* test = value ? value->get_object().if_contains("test_key") : nullptr;
+      PrintJson(json::object{{"file", file},
+                             {"label", label ? *label : json::value("")},
+                             {"public_key", key->ToText()},
+                             {"test_key", test ? *test : json::value(false)}});
+    }
+    return 0;
+  }
+  return Complain("unknown keys command '" + verb + "'", 2);
+}
+
+int GenesisCommand(const Words& words) {
+  auto args = Args::Parse(words, {"test-keys"}, {"in", "out"});
+  if (!args || !args->Option("in") || !args->Option("out")) {
+    return Complain("usage: nuri genesis --in DESCRIPTION.json --out genesis.json [--test-keys]", 2);
+  }
+  auto text = ReadFile(*args->Option("in"));
+  if (!text) return Complain(text.error().ToString());
+  auto value = core::ParseJsonText(*text);
+  if (!value) return Complain(*args->Option("in") + ": " + value.error().message(), 2);
+  auto genesis = ledger::ParseGenesis(
+      *value, "", ledger::GenesisOptions{.derive_missing_keys = args->Flag("test-keys")});
+  if (!genesis) return Complain(*args->Option("in") + ": " + genesis.error().ToString(), 2);
+  if (genesis->validators.validators.empty()) {
+    return Complain(*args->Option("in") + ": validators: at least one is needed", 2);
+  }
+  ledger::State state;
+  auto header = ledger::BuildGenesisState(*genesis, state);
+  if (!header) return Complain(header.error().message(), 2);
+  if (auto status = WriteFileAtomically(*args->Option("out"), genesis->text + "\n"); !status.ok()) {
+    return Complain(status.ToString());
+  }
+  return PrintJson(json::object{{"chain_id", genesis->chain_id},
+                                {"genesis_hash", core::HeaderHash(*header).ToHex()},
+                                {"state_root", header->state_root.ToHex()}});
+}
+
+int TxCommand(const Words& words) {
+  auto args = Args::Parse(words, {"no-wait"},
+                          {"url", "key", "password-file", "body", "nonce", "valid-for"});
+  if (!args || !args->Option("url") || !args->Option("key") || !args->Option("password-file") ||
+      !args->Option("body")) {
+    return Complain(
+        "usage: nuri tx --url URL --key FILE --password-file F --body JSON [--nonce N] "
+        "[--valid-for SECONDS] [--no-wait]",
+        2);
+  }
+  auto key_text = ReadFile(*args->Option("key"));
+  bool read = false;
+  const std::string password = PasswordFrom(*args->Option("password-file"), read);
+  if (!key_text || !read) return Complain("cannot read the key file or the password file");
+  auto key = crypto::OpenKeyFile(*key_text, password);
+  if (!key) return Complain(key.error().ToString());
+  auto signer = core::AccountId::Parse(key->label);
+  if (!signer) return Complain("the key file's label is not an account: " + key->label);
+  auto body_json = core::ParseJsonText(*args->Option("body"));
+  if (!body_json) return Complain("--body: " + body_json.error().message(), 2);
+  auto body = core::BodyFromJson(*body_json, "body");
+  if (!body) return Complain(body.error().ToString(), 2);
+
+  auto client = api::HttpClient::FromUrl(*args->Option("url"));
+  if (!client) return Complain(client.error().ToString());
+  auto status = client->Request("GET", "/v1/status");
+  if (!status || status->status != 200) return Complain("the node does not answer /v1/status");
+  auto status_json = core::ParseJsonText(status->body);
+  if (!status_json) return Complain("the node's status is not JSON");
+  auto head = core::ParseTime(status_json->at("time").as_string());
+  const auto valid_for = args->IntegerOr("valid-for", 600);
+  const auto nonce = args->IntegerOr("nonce", -1);
+  if (!head || !valid_for || !nonce || *valid_for <= 0 || *valid_for > 86400) {
+    return Complain("--valid-for is 1 to 86400 seconds; --nonce a non-negative integer", 2);
+  }
+  core::Transaction tx;
+  tx.chain_id = std::string(status_json->at("chain_id").as_string());
+  tx.signer = *signer;
+  // A random nonce: any unused number is valid, and random ones never collide in practice.
+  tx.nonce = *nonce >= 0 ? static_cast<std::uint64_t>(*nonce) : std::random_device{}() * 4294967296ull + std::random_device{}();
+  tx.valid_until = std::max(*head, static_cast<core::TimeMillis>(std::time(nullptr)) * 1000) +
+                   *valid_for * 1000;
+  tx.body = std::move(*body);
+  core::AddSignature(tx, tx.signer, key->secret);
+  const std::string target = args->Flag("no-wait") ? "/v1/transactions" : "/v1/transactions?wait_ms=30000";
+  auto response = client->Request("POST", target, core::Encode(tx), "application/octet-stream");
+  if (!response) return Complain(response.error().ToString());
+  std::cout << response->body << "\n";
+  return response->status < 300 ? 0 : 1;
+}
+
+int QueryCommand(const Words& words) {
+  auto args = Args::Parse(words, {}, {"url"});
+  if (!args || !args->Option("url") || args->positional().empty()) {
+    return Complain("usage: nuri query --url URL status|account ID|token ID|block H|tx ID", 2);
+  }
+  const auto& what = args->positional();
+  std::string target;
+  if (what[0] == "status") {
+    target = "/v1/status";
+  } else if (what.size() == 2 && (what[0] == "account" || what[0] == "token" ||
+                                  what[0] == "block" || what[0] == "tx")) {
+    const std::string resource = what[0] == "tx" ? "transactions" : what[0] + "s";
+    target = "/v1/" + resource + "/" + what[1];
+  } else {
+    return Complain("unknown query", 2);
+  }
+  auto client = api::HttpClient::FromUrl(*args->Option("url"));
+  if (!client) return Complain(client.error().ToString());
+  auto response = client->Request("GET", target);
+  if (!response) return Complain(response.error().ToString());
+  std::cout << response->body << "\n";
+  return response->status == 200 ? 0 : 1;
+}
+
+int NodeCommand(const Words& words) {
+  auto args = Args::Parse(words, {}, {"data"});
+  if (!args || args->positional().size() != 1 || args->positional()[0] != "check" ||
+      !args->Option("data")) {
+    return Complain("usage: nuri node check --data DIR", 2);
+  }
+  std::string directory = *args->Option("data");
+  if (std::filesystem::exists(directory + "/db")) directory += "/db";
+  if (!std::filesystem::exists(directory + "/CURRENT")) {
+    return Complain(directory + " holds no node database", 2);
+  }
+  auto store = storage::OpenRocksDb(directory);
+  if (!store) return Complain(store.error().ToString());
+  auto summary = ledger::CheckChain(**store);
+  if (!summary) return Complain("chain check failed: " + summary.error().message());
+  return PrintJson(json::object{{"ok", true},
+                                {"height", summary->height},
+                                {"transactions", summary->transactions},
+                                {"state_entries", summary->state_entries}});
+}
+
+}  // namespace nuri::cli

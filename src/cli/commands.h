@@ -1,0 +1,29 @@
+// The subcommands of `nuri`, each taking its words after the subcommand name and returning the
+// process exit status (0 ok, 1 failure, 2 usage or invalid input).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "ledger/genesis.h"
+
+namespace nuri::cli {
+
+using Words = std::vector<std::string>;
+
+int KeysCommand(const Words& words);
+int GenesisCommand(const Words& words);
+int TxCommand(const Words& words);
+int QueryCommand(const Words& words);
+int NodeCommand(const Words& words);
+int LocalnetCommand(const Words& words);
+int LoadCommand(const Words& words);
+int BenchCommand(const Words& words);
+
+// Reads a genesis file written by `nuri genesis` or `nuri localnet up`.
+base::Result<ledger::Genesis> LoadGenesisFile(const std::string& path);
+// Prints "nuri: <message>" to standard error and returns `status`.
+int Complain(const std::string& message, int status = 1);
+
+}  // namespace nuri::cli

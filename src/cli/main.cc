@@ -1,0 +1,61 @@
+#include "cli/main.h"
+
+#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/scenario.h"
+#include "crypto/keys.h"
+
+namespace nuri::cli {
+
+namespace {
+
+constexpr std::string_view kUsage = R"(nuri: the command-line tool for Nuri ledgers
+
+usage: nuri COMMAND ...
+  scenario run FILE...                     run scenario files (docs/scenario.md)
+  keys generate --label ACCOUNT --out FILE --password-file F
+  keys show FILE | keys list --dir DIR
+  genesis --in DESCRIPTION --out FILE      validate and normalize a genesis description
+  tx --url URL --key FILE --password-file F --body JSON [--nonce N] [--no-wait]
+  query --url URL status|account ID|token ID|block H|latest|tx ID
+  node check --data DIR                    re-verify a node's whole chain
+  localnet up|status|stop-node|start-node|down --dir DIR ...
+  load --network DIR --seconds S [--rate R] [--json]
+  bench engine [--json]
+)";
+
+}  // namespace
+
+int Complain(const std::string& message, int status) {
+  std::cerr << "nuri: " << message << "\n";
+  return status;
+}
+
+int RunNuri(int argc, char** argv) {
+  crypto::Initialize();
+  const Words words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "help" || words[0] == "--help") {
+    std::cout << kUsage;
+    return words.empty() ? 2 : 0;
+  }
+  const std::string& command = words[0];
+  const Words rest(words.begin() + 1, words.end());
+  if (command == "scenario") {
+    if (rest.size() < 2 || rest[0] != "run") return Complain("usage: nuri scenario run FILE...", 2);
+    return RunScenarios(Words(rest.begin() + 1, rest.end()), std::cout, std::cerr);
+  }
+  if (command == "keys") return KeysCommand(rest);
+  if (command == "genesis") return GenesisCommand(rest);
+  if (command == "tx") return TxCommand(rest);
+  if (command == "query") return QueryCommand(rest);
+  if (command == "node") return NodeCommand(rest);
+  if (command == "localnet") return LocalnetCommand(rest);
+  if (command == "load") return LoadCommand(rest);
+  if (command == "bench") return BenchCommand(rest);
+  std::cerr << kUsage;
+  return 2;
+}
+
+}  // namespace nuri::cli

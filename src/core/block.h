@@ -1,0 +1,92 @@
+// Blocks: the header that chains them, the validator set that signs them, and the commit
+// certificate that makes one final.
+//
+// The header commits to the block's transactions (Merkle root of their ids), its receipts
+// (Merkle root of encoded receipts), the state after it (state root) and the validator set that
+// certifies it. A block hash is the SHA-256 of the encoded header. A certificate holds signatures
+// of more than two thirds of the validators over "nuri/block/v1" || hash. Value types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "core/time.h"
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+
+namespace nuri::core {
+
+inline constexpr std::uint8_t kBlockVersion = 1;
+
+struct Validator {
+  std::string name;  // node name, e.g. "bok-1"
+  crypto::PublicKey key;
+  bool operator==(const Validator&) const = default;
+};
+
+struct ValidatorSet {
+  std::vector<Validator> validators;
+  crypto::Hash Hash() const;
+  // Signatures needed for a certificate: more than two thirds.
+  std::size_t QuorumSize() const { return validators.size() * 2 / 3 + 1; }
+  const Validator* Find(std::string_view name) const;
+};
+
+struct BlockHeader {
+  std::string chain_id;
+  std::uint64_t height = 0;
+  crypto::Hash prev_hash;
+  TimeMillis time = 0;
+  std::string proposer;
+  crypto::Hash tx_root;
+  crypto::Hash receipts_root;
+  crypto::Hash state_root;
+  crypto::Hash validator_set_hash;
+  std::uint32_t tx_count = 0;
+  bool operator==(const BlockHeader&) const = default;
+};
+
+// Grammar: version:u8(=1) chain_id:bytes height:u64 prev_hash:32 time:i64 proposer:bytes
+//          tx_root:32 receipts_root:32 state_root:32 validator_set_hash:32 tx_count:u32
+std::string EncodeHeader(const BlockHeader& header);
+base::Result<BlockHeader> DecodeHeader(std::string_view bytes);
+crypto::Hash HeaderHash(const BlockHeader& header);
+
+struct CommitSignature {
+  std::string validator;
+  std::string signature;
+  bool operator==(const CommitSignature&) const = default;
+};
+
+struct CommitCertificate {
+  std::vector<CommitSignature> signatures;
+  bool operator==(const CommitCertificate&) const = default;
+};
+
+std::string BlockSigningMessage(const crypto::Hash& block_hash);
+// Ok when more than two thirds of `validators`, each once, signed `block_hash`.
+base::Status VerifyCertificate(const CommitCertificate& certificate,
+                               const crypto::Hash& block_hash, const ValidatorSet& validators);
+
+struct Block {
+  BlockHeader header;
+  std::vector<std::string> transactions;  // verbatim signed bytes
+  CommitCertificate certificate;
+};
+
+// Grammar: header:bytes count:u32 transaction:bytes* certificate_count:u32
+//          (validator:bytes signature:64)*
+std::string EncodeBlock(const Block& block);
+base::Result<Block> DecodeBlock(std::string_view bytes);
+
+// Grammar: count:u32 (name:bytes key)*
+std::string EncodeValidatorSet(const ValidatorSet& set);
+base::Result<ValidatorSet> DecodeValidatorSet(std::string_view bytes);
+
+// Merkle root over the transaction ids of a block.
+crypto::Hash TransactionsRoot(const std::vector<crypto::Hash>& tx_ids);
+
+}  // namespace nuri::core

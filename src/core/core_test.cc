@@ -1,0 +1,254 @@
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "base/limits.h"
+#include "core/amount.h"
+#include "core/block.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/receipt.h"
+#include "core/text.h"
+#include "core/time.h"
+#include "core/transaction.h"
+#include "crypto/key_file.h"
+
+namespace nuri::core {
+namespace {
+
+AccountId Account(std::string_view text) { return AccountId::Parse(text).value(); }
+TokenId Token(std::string_view text) { return TokenId::Parse(text).value(); }
+
+TEST(Amount, OverflowIsAnAnswerNotAWrap) {
+  const Amount max = Amount::Won(INT64_MAX);
+  EXPECT_FALSE(max.Plus(Amount::Won(1)).has_value());
+  EXPECT_FALSE(Amount::Won(INT64_MIN).Minus(Amount::Won(1)).has_value());
+  EXPECT_EQ(Amount::Won(2).Plus(Amount::Won(3))->won(), 5);
+  EXPECT_EQ(Amount::Won(1250000).ToGrouped(), "1,250,000");
+  EXPECT_EQ(Amount::Won(-40000).ToGrouped(), "-40,000");
+  EXPECT_EQ(Amount::Won(999).ToGrouped(), "999");
+}
+
+TEST(Ids, AccountsAreNameAtOrg) {
+  auto id = AccountId::Parse("hanok-restaurant@merchants");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->name(), "hanok-restaurant");
+  EXPECT_EQ(id->org(), "merchants");
+  EXPECT_TRUE(AccountId::Parse("kim.minsu@moef").has_value());
+  for (std::string_view bad : {"kim", "@moef", "kim@", "Kim@moef", "kim@mo.ef", "a@b@c", "kim @moef",
+                               ""}) {
+    EXPECT_FALSE(AccountId::Parse(bad).has_value()) << bad;
+  }
+  EXPECT_TRUE(TokenId::Parse("KRW-BNK").has_value());
+  EXPECT_FALSE(TokenId::Parse("krw-bnk").has_value());
+  EXPECT_FALSE(TokenId::Parse("-KRW").has_value());
+}
+
+TEST(Time, ParsesOffsetsAndFormatsInKorea) {
+  const TimeMillis utc = ParseTime("2026-03-02T00:00:00Z").value();
+  EXPECT_EQ(ParseTime("2026-03-02T09:00:00+09:00").value(), utc);
+  EXPECT_EQ(FormatKoreaTime(utc), "2026-03-02T09:00:00+09:00");
+  EXPECT_EQ(ParseTime("2026-03-02T09:00:00.250+09:00").value(), utc + 250);
+  EXPECT_EQ(FormatKoreaTime(utc + 250), "2026-03-02T09:00:00.250+09:00");
+  EXPECT_FALSE(ParseTime("2026-03-02T09:00:00").has_value());
+  EXPECT_FALSE(ParseTime("2026-02-30T09:00:00+09:00").has_value());
+  EXPECT_FALSE(ParseTime("2026-03-02 09:00:00+09:00").has_value());
+}
+
+TEST(Time, KoreaCalendarCrossesMidnightAtNineUtc) {
+  // 2026-03-07 is a Saturday; 14:59:59Z is 23:59:59 in Seoul, 15:00Z is Sunday 00:00.
+  const KoreaTime before = ToKoreaTime(ParseTime("2026-03-07T14:59:59Z").value());
+  EXPECT_EQ(before.weekday, 6);
+  EXPECT_EQ(before.minute_of_day, 23 * 60 + 59);
+  const KoreaTime after = ToKoreaTime(ParseTime("2026-03-07T15:00:00Z").value());
+  EXPECT_EQ(after.weekday, 0);
+  EXPECT_EQ(after.date, (LocalDate{2026, 3, 8}));
+  EXPECT_EQ(after.minute_of_day, 0);
+}
+
+TEST(Time, CivilDaysRoundTripOverCenturies) {
+  for (std::int64_t days = -1000; days < 200000; days += 37) {
+    EXPECT_EQ(DaysFromCivil(CivilFromDays(days)), days);
+  }
+  EXPECT_EQ(FormatDate(CivilFromDays(DaysFromCivil({2028, 2, 29}))), "2028-02-29");
+}
+
+TEST(Text, RefusesControlCharactersAndBadUtf8) {
+  EXPECT_TRUE(IsDisplayText("한옥 Korean Restaurant", 128));
+  EXPECT_FALSE(IsDisplayText("a\nb", 128));
+  EXPECT_FALSE(IsDisplayText("\xc0\xaf", 128));  // over-long '/'
+  EXPECT_FALSE(IsDisplayText("\xed\xa0\x80", 128));  // surrogate
+  EXPECT_FALSE(IsDisplayText("abcd", 3));
+}
+
+Transaction SampleTransfer() {
+  Transaction tx;
+  tx.chain_id = "nuri-test";
+  tx.signer = Account("kim@moef");
+  tx.nonce = 7;
+  tx.valid_until = ParseTime("2026-03-02T10:00:00+09:00").value();
+  tx.body = Transfer{Token("KRW-BNK"), Account("shop@merchants"), Amount::Won(200000), "", "lunch"};
+  AddSignature(tx, tx.signer, crypto::DeriveTestKey("kim@moef"));
+  return tx;
+}
+
+TEST(Transaction, EncodingRoundTripsAndIdExcludesSignatures) {
+  crypto::Initialize();
+  Transaction tx = SampleTransfer();
+  auto decoded = DecodeTransaction(Encode(tx));
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
+  EXPECT_EQ(decoded->tx, tx);
+  EXPECT_EQ(decoded->id, TransactionId(tx));
+  Transaction cosigned = tx;
+  AddSignature(cosigned, Account("lee@moef"), crypto::DeriveTestKey("lee@moef"));
+  EXPECT_EQ(TransactionId(cosigned), TransactionId(tx));
+  EXPECT_NE(Encode(cosigned), Encode(tx));
+}
+
+TEST(Transaction, DecoderRefusesNonCanonicalInput) {
+  const std::string bytes = Encode(SampleTransfer());
+  EXPECT_FALSE(DecodeTransaction(bytes + "x").has_value());
+  EXPECT_FALSE(DecodeTransaction(bytes.substr(0, bytes.size() - 1)).has_value());
+  std::string wrong_version = bytes;
+  wrong_version[0] = 2;
+  EXPECT_FALSE(DecodeTransaction(wrong_version).has_value());
+  EXPECT_FALSE(DecodeTransaction("").has_value());
+  EXPECT_FALSE(DecodeTransaction(std::string(base::kTransactionSizeBytesMax + 1, '\x01')).has_value());
+}
+
+RC_GTEST_PROP(Transaction, MutatedEncodingsNeverDecodeToTheSameId, ()) {
+  crypto::Initialize();
+  const Transaction tx = SampleTransfer();
+  const std::string bytes = Encode(tx);
+  std::string mutated = bytes;
+  const auto position = *rc::gen::inRange<std::size_t>(0, bytes.size());
+  const auto flip = *rc::gen::inRange<int>(1, 256);
+  mutated[position] = static_cast<char>(mutated[position] ^ flip);
+  auto decoded = DecodeTransaction(mutated);
+  // Either refused, or a different transaction: a mutated body gets a new id, a mutated
+  // signature keeps the id but no longer verifies.
+  if (decoded.has_value()) {
+    const bool same_id = decoded->id == TransactionId(tx);
+    if (same_id) {
+      RC_ASSERT(decoded->tx.signatures != tx.signatures);
+    }
+    RC_ASSERT(Encode(decoded->tx) == mutated);
+  }
+}
+
+RC_GTEST_PROP(Transaction, RandomTransfersRoundTrip,
+              (std::uint64_t nonce, std::int64_t amount, std::int64_t valid_until)) {
+  Transaction tx;
+  tx.chain_id = "c";
+  tx.signer = Account("a@b");
+  tx.nonce = nonce;
+  tx.valid_until = valid_until;
+  tx.body = Transfer{Token("KRW-X"), Account("c@d"), Amount::Won(amount), "", ""};
+  const auto decoded = DecodeTransaction(Encode(tx));
+  RC_ASSERT(decoded.has_value());
+  RC_ASSERT(decoded->tx == tx);
+}
+
+TEST(Json, TransactionsRoundTripThroughJson) {
+  crypto::Initialize();
+  const Transaction tx = SampleTransfer();
+  const auto back = TransactionFromJson(TransactionToJson(tx));
+  ASSERT_TRUE(back.has_value()) << back.error().ToString();
+  EXPECT_EQ(Encode(*back), Encode(tx));
+}
+
+TEST(Json, EveryBodyRoundTrips) {
+  crypto::Initialize();
+  const auto key = crypto::DeriveTestKey("x@y").public_key();
+  const std::vector<Body> bodies = {
+      RegisterOrg{OrgId::Parse("moef").value(), OrgKind::kMinistry, "Ministry"},
+      RegisterAccount{Account("lee@moef"), {key}, 1, RoleSet::FromBits(0b100000).value(),
+                      MerchantRecord{"5812", "101-81-00001", "Hanok"}},
+      SetRoles{Account("lee@moef"), RoleSet::FromBits(3).value()},
+      SetKeys{Account("lee@moef"), {key}, 1},
+      Freeze{Account("lee@moef")},
+      Unfreeze{Account("lee@moef")},
+      DefineToken{Token("KRW-BNK"), Account("issuer@bnk"), "BNK deposit token"},
+      Mint{Token("KRW-BNK"), Account("lee@moef"), Amount::Won(5)},
+      Burn{Token("KRW-BNK"), Amount::Won(5)},
+      Transfer{Token("KRW-BNK"), Account("lee@moef"), Amount::Won(5), "bpe", "memo"},
+  };
+  for (const Body& body : bodies) {
+    const auto back = BodyFromJson(BodyToJson(body), "tx");
+    ASSERT_TRUE(back.has_value()) << back.error().ToString();
+    EXPECT_EQ(*back, body) << BodyTypeName(body);
+    // And the binary form of each body decodes to itself.
+    Transaction tx;
+    tx.chain_id = "c";
+    tx.signer = Account("a@b");
+    tx.body = body;
+    EXPECT_EQ(DecodeTransaction(Encode(tx)).value().tx, tx);
+  }
+}
+
+TEST(Json, FaultsNameTheFieldPath) {
+  const auto parsed = ParseJsonText(R"({"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":1.5})");
+  const auto body = BodyFromJson(parsed.value(), "steps[4].tx");
+  ASSERT_FALSE(body.has_value());
+  EXPECT_EQ(body.error().field, "steps[4].tx.amount");
+  EXPECT_EQ(body.error().code, ReasonCode::kInvalidAmount);
+  const auto huge = BodyFromJson(
+      ParseJsonText(R"({"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":99999999999999999999})")
+          .value(),
+      "tx");
+  ASSERT_FALSE(huge.has_value());
+  EXPECT_EQ(huge.error().code, ReasonCode::kInvalidAmount);
+  const auto as_string = BodyFromJson(
+      ParseJsonText(R"({"type":"burn","token":"KRW-BNK","amount":"150000"})").value(), "tx");
+  ASSERT_TRUE(as_string.has_value());
+  EXPECT_EQ(std::get<Burn>(*as_string).amount.won(), 150000);
+  const auto unknown = BodyFromJson(ParseJsonText(R"({"type":"steal"})").value(), "tx");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().field, "tx.type");
+  EXPECT_FALSE(ParseJsonText(std::string(40, '[') + std::string(40, ']')).has_value());
+}
+
+TEST(Block, HeaderAndBlockRoundTripAndCertificatesNeedTwoThirds) {
+  crypto::Initialize();
+  ValidatorSet set;
+  std::vector<crypto::SecretKey> keys;
+  for (int i = 0; i < 4; ++i) {
+    keys.push_back(crypto::DeriveTestKey("node-" + std::to_string(i)));
+    set.validators.push_back({"node-" + std::to_string(i), keys.back().public_key()});
+  }
+  EXPECT_EQ(set.QuorumSize(), 3u);
+  Block block;
+  block.header.chain_id = "nuri-test";
+  block.header.height = 3;
+  block.header.time = 1000;
+  block.header.validator_set_hash = set.Hash();
+  block.transactions = {Encode(SampleTransfer())};
+  block.header.tx_count = 1;
+  const crypto::Hash hash = HeaderHash(block.header);
+  for (int i = 0; i < 2; ++i) {
+    block.certificate.signatures.push_back(
+        {"node-" + std::to_string(i), keys[i].Sign(BlockSigningMessage(hash))});
+  }
+  EXPECT_FALSE(VerifyCertificate(block.certificate, hash, set).ok());
+  block.certificate.signatures.push_back({"node-1", keys[1].Sign(BlockSigningMessage(hash))});
+  EXPECT_FALSE(VerifyCertificate(block.certificate, hash, set).ok());
+  block.certificate.signatures.back() = {"node-2", keys[2].Sign(BlockSigningMessage(hash))};
+  EXPECT_TRUE(VerifyCertificate(block.certificate, hash, set).ok());
+  const auto decoded = DecodeBlock(EncodeBlock(block));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->header, block.header);
+  EXPECT_EQ(decoded->transactions, block.transactions);
+  EXPECT_EQ(decoded->certificate, block.certificate);
+  EXPECT_EQ(DecodeValidatorSet(EncodeValidatorSet(set)).value().Hash(), set.Hash());
+}
+
+TEST(Receipt, RoundTrips) {
+  std::vector<Receipt> receipts = {
+      {crypto::Sha256("a"), ReceiptStatus::kOk, ReasonCode::kOk, "", ""},
+      {crypto::Sha256("b"), ReceiptStatus::kRejected, ReasonCode::kInsufficientFunds, "",
+       "kim@moef holds 300,000 KRW-BNK; 400,000 is needed"}};
+  EXPECT_EQ(DecodeReceipts(EncodeReceipts(receipts)).value(), receipts);
+  EXPECT_FALSE(DecodeReceipts(EncodeReceipts(receipts) + "z").has_value());
+}
+
+}  // namespace
+}  // namespace nuri::core

@@ -1,0 +1,47 @@
+// The JSON form of transactions, as the API, the CLI and scenario files speak it.
+//
+// A body is an object with `type` and the fields of docs/ledger.md
+// ({"type":"transfer","token":"KRW-BNK","to":"kim@moef","amount":1000}). Amounts are integers
+// or decimal strings of whole won. Faults name the JSON path of the field
+// ("tx.amount: expected an integer amount of won"). A full envelope adds chain_id, signer,
+// nonce, valid_until (RFC 3339 or milliseconds) and signatures (hex). Conversions are lossless:
+// FromJson(ToJson(tx)) encodes to the same bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/json.hpp>
+
+#include "base/status.h"
+#include "core/receipt.h"
+#include "core/transaction.h"
+
+namespace nuri::core {
+
+// A JSON fault: the path of the field and what is wrong with it.
+struct JsonFault {
+  std::string field;
+  std::string message;
+  ReasonCode code = ReasonCode::kMalformed;  // INVALID_AMOUNT for an amount out of range
+  std::string ToString() const { return field.empty() ? message : field + ": " + message; }
+};
+
+template <typename T>
+using JsonResult = std::expected<T, JsonFault>;
+
+// `path` prefixes field names in faults ("steps[3].tx").
+JsonResult<Body> BodyFromJson(const boost::json::value& value, std::string_view path);
+boost::json::object BodyToJson(const Body& body);
+
+JsonResult<Transaction> TransactionFromJson(const boost::json::value& value);
+boost::json::object TransactionToJson(const Transaction& tx);
+
+// Reads an amount of won: an integer, or a string of decimal digits; out of range is
+// INVALID_AMOUNT.
+JsonResult<Amount> AmountFromJson(const boost::json::value& value, std::string_view path);
+
+// Parses JSON text with the size and depth limits of external input.
+base::Result<boost::json::value> ParseJsonText(std::string_view text);
+
+}  // namespace nuri::core

@@ -1,0 +1,333 @@
+#include "core/transaction.h"
+
+#include "base/check.h"
+#include "base/limits.h"
+#include "codec/codec.h"
+#include "core/text.h"
+
+namespace nuri::core {
+
+namespace {
+
+// Byte grammar (docs/formats/transaction.md):
+//   transaction := version:u8(=1) chain_id:bytes signer:bytes nonce:u64 valid_until:i64
+//                  tag:u8 body  count:u32 signature*
+//   signature   := account:bytes key signature:64 bytes
+//   key         := type:u8(1 = Ed25519) public_key:32 bytes
+//   bytes       := length:u32 then that many bytes; integers are little-endian
+//   register_org     := org kind:u8 name
+//   register_account := account keys quorum:u8 roles:u32 has_merchant:bool
+//                       [mcc business_no merchant_name]
+//   set_roles        := account roles:u32
+//   set_keys         := account keys quorum:u8
+//   freeze, unfreeze := account
+//   define_token     := token issuer name
+//   mint             := token to amount:i64
+//   burn             := token amount:i64
+//   transfer         := token to amount:i64 program memo
+//   keys             := count:u32 key*
+
+constexpr std::size_t kKeySizeBytesMin = 1 + crypto::kEd25519PublicKeySizeBytes;
+constexpr std::size_t kSignatureSizeBytesMin = 4 + 3 + kKeySizeBytesMin + 64;
+constexpr std::size_t kBusinessNumberLengthMax = 32;
+
+void PutKeys(codec::Writer& w, const std::vector<crypto::PublicKey>& keys) {
+  w.PutU32(static_cast<std::uint32_t>(keys.size()));
+  for (const auto& key : keys) key.Encode(w);
+}
+
+struct BodyEncoder {
+  codec::Writer& w;
+  void operator()(const RegisterOrg& b) {
+    w.PutBytes(b.org.str());
+    w.PutU8(static_cast<std::uint8_t>(b.kind));
+    w.PutBytes(b.name);
+  }
+  void operator()(const RegisterAccount& b) {
+    w.PutBytes(b.account.str());
+    PutKeys(w, b.keys);
+    w.PutU8(b.quorum);
+    w.PutU32(b.roles.bits());
+    w.PutBool(b.merchant.has_value());
+    if (b.merchant) {
+      w.PutBytes(b.merchant->mcc);
+      w.PutBytes(b.merchant->business_no);
+      w.PutBytes(b.merchant->name);
+    }
+  }
+  void operator()(const SetRoles& b) {
+    w.PutBytes(b.account.str());
+    w.PutU32(b.roles.bits());
+  }
+  void operator()(const SetKeys& b) {
+    w.PutBytes(b.account.str());
+    PutKeys(w, b.keys);
+    w.PutU8(b.quorum);
+  }
+  void operator()(const Freeze& b) { w.PutBytes(b.account.str()); }
+  void operator()(const Unfreeze& b) { w.PutBytes(b.account.str()); }
+  void operator()(const DefineToken& b) {
+    w.PutBytes(b.token.str());
+    w.PutBytes(b.issuer.str());
+    w.PutBytes(b.name);
+  }
+  void operator()(const Mint& b) {
+    w.PutBytes(b.token.str());
+    w.PutBytes(b.to.str());
+    w.PutI64(b.amount.won());
+  }
+  void operator()(const Burn& b) {
+    w.PutBytes(b.token.str());
+    w.PutI64(b.amount.won());
+  }
+  void operator()(const Transfer& b) {
+    w.PutBytes(b.token.str());
+    w.PutBytes(b.to.str());
+    w.PutI64(b.amount.won());
+    w.PutBytes(b.program);
+    w.PutBytes(b.memo);
+  }
+};
+
+void EncodeUnsignedInto(codec::Writer& w, const Transaction& tx) {
+  w.PutU8(kTransactionVersion);
+  w.PutBytes(tx.chain_id);
+  w.PutBytes(tx.signer.str());
+  w.PutU64(tx.nonce);
+  w.PutI64(tx.valid_until);
+  w.PutU8(static_cast<std::uint8_t>(TagOf(tx.body)));
+  std::visit(BodyEncoder{w}, tx.body);
+}
+
+// Field readers that validate as they go and record the first fault in the reader.
+AccountId ReadAccount(codec::Reader& r, std::string_view what) {
+  const std::string text = r.GetBytes(base::kAccountIdLengthMax, what);
+  if (!r.ok()) return {};
+  auto id = AccountId::Parse(text);
+  if (!id) {
+    r.Fail(std::string(what) + ": " + id.error().message());
+    return {};
+  }
+  return *id;
+}
+
+TokenId ReadToken(codec::Reader& r) {
+  const std::string text = r.GetBytes(base::kTokenIdLengthMax, "token");
+  if (!r.ok()) return {};
+  auto id = TokenId::Parse(text);
+  if (!id) {
+    r.Fail("token: " + id.error().message());
+    return {};
+  }
+  return *id;
+}
+
+std::string ReadText(codec::Reader& r, std::size_t size_max, std::string_view what,
+                     bool allow_empty = true) {
+  std::string text = r.GetBytes(size_max, what);
+  if (!r.ok()) return {};
+  if (!IsDisplayText(text, size_max) || (!allow_empty && text.empty())) {
+    r.Fail(std::string(what) + ": not valid text");
+  }
+  return text;
+}
+
+RoleSet ReadRoles(codec::Reader& r) {
+  const std::uint32_t bits = r.GetU32("roles");
+  auto roles = RoleSet::FromBits(bits);
+  if (r.ok() && !roles) r.Fail("roles: unknown role bits");
+  return roles.value_or(RoleSet());
+}
+
+std::vector<crypto::PublicKey> ReadKeys(codec::Reader& r) {
+  const std::uint32_t count = r.GetCount(base::kAccountKeysMax, kKeySizeBytesMin, "keys");
+  std::vector<crypto::PublicKey> keys;
+  keys.reserve(count);
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) keys.push_back(crypto::PublicKey::Decode(r));
+  return keys;
+}
+
+Amount ReadAmount(codec::Reader& r) { return Amount::Won(r.GetI64("amount")); }
+
+Body ReadBody(codec::Reader& r, std::uint8_t tag) {
+  switch (static_cast<BodyTag>(tag)) {
+    case BodyTag::kRegisterOrg: {
+      RegisterOrg b;
+      const std::string org = r.GetBytes(base::kOrgIdLengthMax, "org");
+      auto id = OrgId::Parse(org);
+      if (r.ok() && !id) r.Fail("org: " + id.error().message());
+      if (id) b.org = *id;
+      const std::uint8_t kind = r.GetU8("kind");
+      auto parsed = OrgKindFromValue(kind);
+      if (r.ok() && !parsed) r.Fail("kind: unknown organization kind");
+      b.kind = parsed.value_or(OrgKind::kMinistry);
+      b.name = ReadText(r, base::kDisplayNameLengthMax, "name");
+      return b;
+    }
+    case BodyTag::kRegisterAccount: {
+      RegisterAccount b;
+      b.account = ReadAccount(r, "account");
+      b.keys = ReadKeys(r);
+      b.quorum = r.GetU8("quorum");
+      b.roles = ReadRoles(r);
+      if (r.GetBool("has_merchant")) {
+        MerchantRecord merchant;
+        merchant.mcc = r.GetBytes(4, "mcc");
+        if (r.ok() && !IsMerchantCategoryCode(merchant.mcc)) r.Fail("mcc: expected four digits");
+        merchant.business_no = ReadText(r, kBusinessNumberLengthMax, "business_no", false);
+        merchant.name = ReadText(r, base::kDisplayNameLengthMax, "merchant name", false);
+        b.merchant = std::move(merchant);
+      }
+      return b;
+    }
+    case BodyTag::kSetRoles: {
+      SetRoles b;
+      b.account = ReadAccount(r, "account");
+      b.roles = ReadRoles(r);
+      return b;
+    }
+    case BodyTag::kSetKeys: {
+      SetKeys b;
+      b.account = ReadAccount(r, "account");
+      b.keys = ReadKeys(r);
+      b.quorum = r.GetU8("quorum");
+      return b;
+    }
+    case BodyTag::kFreeze:
+      return Freeze{ReadAccount(r, "account")};
+    case BodyTag::kUnfreeze:
+      return Unfreeze{ReadAccount(r, "account")};
+    case BodyTag::kDefineToken: {
+      DefineToken b;
+      b.token = ReadToken(r);
+      b.issuer = ReadAccount(r, "issuer");
+      b.name = ReadText(r, base::kDisplayNameLengthMax, "name");
+      return b;
+    }
+    case BodyTag::kMint: {
+      Mint b;
+      b.token = ReadToken(r);
+      b.to = ReadAccount(r, "to");
+      b.amount = ReadAmount(r);
+      return b;
+    }
+    case BodyTag::kBurn: {
+      Burn b;
+      b.token = ReadToken(r);
+      b.amount = ReadAmount(r);
+      return b;
+    }
+    case BodyTag::kTransfer: {
+      Transfer b;
+      b.token = ReadToken(r);
+      b.to = ReadAccount(r, "to");
+      b.amount = ReadAmount(r);
+      b.program = ReadText(r, base::kTokenIdLengthMax * 4, "program");
+      b.memo = ReadText(r, base::kMemoLengthMax, "memo");
+      return b;
+    }
+  }
+  r.Fail("unknown transaction type tag " + std::to_string(tag));
+  return Freeze{};
+}
+
+}  // namespace
+
+BodyTag TagOf(const Body& body) {
+  static constexpr BodyTag kTags[] = {
+      BodyTag::kRegisterOrg, BodyTag::kRegisterAccount, BodyTag::kSetRoles,
+      BodyTag::kSetKeys,     BodyTag::kFreeze,          BodyTag::kUnfreeze,
+      BodyTag::kDefineToken, BodyTag::kMint,            BodyTag::kBurn,
+      BodyTag::kTransfer};
+  static_assert(std::size(kTags) == std::variant_size_v<Body>);
+  return kTags[body.index()];
+}
+
+std::string_view BodyTypeName(const Body& body) {
+  static constexpr std::string_view kNames[] = {
+      "register_org", "register_account", "set_roles", "set_keys", "freeze",
+      "unfreeze",     "define_token",     "mint",      "burn",     "transfer"};
+  static_assert(std::size(kNames) == std::variant_size_v<Body>);
+  return kNames[body.index()];
+}
+
+std::string EncodeUnsigned(const Transaction& tx) {
+  codec::Writer w;
+  EncodeUnsignedInto(w, tx);
+  return w.Take();
+}
+
+std::string Encode(const Transaction& tx) {
+  codec::Writer w;
+  EncodeUnsignedInto(w, tx);
+  w.PutU32(static_cast<std::uint32_t>(tx.signatures.size()));
+  for (const auto& signature : tx.signatures) {
+    w.PutBytes(signature.account.str());
+    signature.key.Encode(w);
+    NURI_CHECK(signature.signature.size() == crypto::kEd25519SignatureSizeBytes);
+    w.PutFixed(signature.signature);
+  }
+  return w.Take();
+}
+
+base::Result<SignedTransaction> DecodeTransaction(std::string_view bytes) {
+  if (bytes.size() > base::kTransactionSizeBytesMax) {
+    return base::Error(base::Status::InvalidArgument(
+        "transaction of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+        std::to_string(base::kTransactionSizeBytesMax)));
+  }
+  codec::Reader r(bytes);
+  SignedTransaction signed_tx;
+  Transaction& tx = signed_tx.tx;
+  const std::uint8_t version = r.GetU8("version");
+  if (r.ok() && version != kTransactionVersion) {
+    r.Fail("unknown transaction version " + std::to_string(version));
+  }
+  tx.chain_id = r.GetBytes(base::kChainIdLengthMax, "chain_id");
+  if (r.ok() && (tx.chain_id.empty() || !IsDisplayText(tx.chain_id, base::kChainIdLengthMax))) {
+    r.Fail("chain_id: not valid");
+  }
+  tx.signer = ReadAccount(r, "signer");
+  tx.nonce = r.GetU64("nonce");
+  tx.valid_until = r.GetI64("valid_until");
+  const std::uint8_t tag = r.GetU8("type");
+  if (r.ok()) tx.body = ReadBody(r, tag);
+  const std::size_t unsigned_size = bytes.size() - r.remaining();
+  const std::uint32_t count =
+      r.GetCount(base::kSignaturesPerTransactionMax, kSignatureSizeBytesMin, "signatures");
+  tx.signatures.reserve(count);
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+    Signature signature;
+    signature.account = ReadAccount(r, "signature account");
+    signature.key = crypto::PublicKey::Decode(r);
+    signature.signature = r.GetFixed(crypto::kEd25519SignatureSizeBytes, "signature");
+    tx.signatures.push_back(std::move(signature));
+  }
+  if (base::Status status = r.Finish(); !status.ok()) return base::Error(std::move(status));
+  signed_tx.bytes = std::string(bytes);
+  signed_tx.id = crypto::Sha256(bytes.substr(0, unsigned_size));
+  return signed_tx;
+}
+
+crypto::Hash TransactionId(const Transaction& tx) { return crypto::Sha256(EncodeUnsigned(tx)); }
+
+std::string SigningMessage(const crypto::Hash& id) {
+  std::string message = "nuri/tx/v1";
+  message.append(id.view());
+  return message;
+}
+
+void AddSignature(Transaction& tx, const AccountId& account, const crypto::SecretKey& key) {
+  const std::string message = SigningMessage(TransactionId(tx));
+  tx.signatures.push_back({account, key.public_key(), key.Sign(message)});
+}
+
+SignedTransaction Seal(Transaction tx) {
+  SignedTransaction signed_tx;
+  signed_tx.id = TransactionId(tx);
+  signed_tx.bytes = Encode(tx);
+  signed_tx.tx = std::move(tx);
+  return signed_tx;
+}
+
+}  // namespace nuri::core

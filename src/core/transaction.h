@@ -1,0 +1,167 @@
+// Transaction: the signed envelope and every body of docs/ledger.md.
+//
+// The envelope names the chain, the signer, a nonce (any number the signer has not used), the
+// time after which it may no longer enter a block, a typed body and the signatures. Signatures
+// cover the canonical bytes of everything but the signatures; the transaction id is the SHA-256
+// of those bytes, so adding a co-signature (an approval) does not change the id. What is signed
+// is "nuri/tx/v1" followed by the id. Value types; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/status.h"
+#include "core/amount.h"
+#include "core/ids.h"
+#include "core/roles.h"
+#include "core/time.h"
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+
+namespace nuri::core {
+
+inline constexpr std::uint8_t kTransactionVersion = 1;
+
+struct MerchantRecord {
+  std::string mcc;          // ISO 18245, four digits
+  std::string business_no;  // business registration number, e.g. 101-81-00001
+  std::string name;
+  bool operator==(const MerchantRecord&) const = default;
+};
+
+struct RegisterOrg {
+  OrgId org;
+  OrgKind kind = OrgKind::kMinistry;
+  std::string name;
+  bool operator==(const RegisterOrg&) const = default;
+};
+
+struct RegisterAccount {
+  AccountId account;
+  std::vector<crypto::PublicKey> keys;
+  std::uint8_t quorum = 1;
+  RoleSet roles;
+  std::optional<MerchantRecord> merchant;
+  bool operator==(const RegisterAccount&) const = default;
+};
+
+struct SetRoles {
+  AccountId account;
+  RoleSet roles;
+  bool operator==(const SetRoles&) const = default;
+};
+
+struct SetKeys {
+  AccountId account;
+  std::vector<crypto::PublicKey> keys;
+  std::uint8_t quorum = 1;
+  bool operator==(const SetKeys&) const = default;
+};
+
+struct Freeze {
+  AccountId account;
+  bool operator==(const Freeze&) const = default;
+};
+
+struct Unfreeze {
+  AccountId account;
+  bool operator==(const Unfreeze&) const = default;
+};
+
+struct DefineToken {
+  TokenId token;
+  AccountId issuer;
+  std::string name;
+  bool operator==(const DefineToken&) const = default;
+};
+
+struct Mint {
+  TokenId token;
+  AccountId to;
+  Amount amount;
+  bool operator==(const Mint&) const = default;
+};
+
+struct Burn {
+  TokenId token;
+  Amount amount;
+  bool operator==(const Burn&) const = default;
+};
+
+struct Transfer {
+  TokenId token;
+  AccountId to;
+  Amount amount;
+  std::string program;  // a transfer that names a program is refused: program money stays bound
+  std::string memo;
+  bool operator==(const Transfer&) const = default;
+};
+
+// The order of alternatives is not the wire tag: see BodyTag.
+using Body = std::variant<RegisterOrg, RegisterAccount, SetRoles, SetKeys, Freeze, Unfreeze,
+                          DefineToken, Mint, Burn, Transfer>;
+
+// Persisted wire tags of bodies: never reuse a value.
+enum class BodyTag : std::uint8_t {
+  kRegisterOrg = 1,
+  kRegisterAccount = 2,
+  kSetRoles = 3,
+  kSetKeys = 4,
+  kFreeze = 5,
+  kUnfreeze = 6,
+  kDefineToken = 7,
+  kMint = 8,
+  kBurn = 9,
+  kTransfer = 10,
+};
+
+BodyTag TagOf(const Body& body);
+// "transfer", "register_account", ...: the `type` of the JSON form.
+std::string_view BodyTypeName(const Body& body);
+
+struct Signature {
+  AccountId account;  // the signer, or a co-signer
+  crypto::PublicKey key;
+  std::string signature;
+  bool operator==(const Signature&) const = default;
+};
+
+struct Transaction {
+  std::string chain_id;
+  AccountId signer;
+  std::uint64_t nonce = 0;
+  TimeMillis valid_until = 0;
+  Body body;
+  std::vector<Signature> signatures;
+  bool operator==(const Transaction&) const = default;
+};
+
+// Everything but the signatures: the bytes whose hash is the id.
+std::string EncodeUnsigned(const Transaction& tx);
+// The whole envelope, signatures included: what is stored and sent.
+std::string Encode(const Transaction& tx);
+
+// A decoded transaction with its verbatim bytes and id.
+struct SignedTransaction {
+  Transaction tx;
+  std::string bytes;
+  crypto::Hash id;
+};
+
+// Strict: refuses unknown versions and tags, malformed ids, over-long strings, non-canonical
+// values and trailing bytes. The message names the first fault.
+base::Result<SignedTransaction> DecodeTransaction(std::string_view bytes);
+
+crypto::Hash TransactionId(const Transaction& tx);
+// What each signature signs: "nuri/tx/v1" || id.
+std::string SigningMessage(const crypto::Hash& id);
+// Appends `account`'s signature with `key`.
+void AddSignature(Transaction& tx, const AccountId& account, const crypto::SecretKey& key);
+// Re-encodes a transaction built in memory into the SignedTransaction that decoding would give.
+SignedTransaction Seal(Transaction tx);
+
+}  // namespace nuri::core

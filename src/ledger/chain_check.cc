@@ -1,0 +1,142 @@
+#include "ledger/chain_check.h"
+
+#include "codec/codec.h"
+#include "core/json.h"
+#include "crypto/merkle.h"
+#include "ledger/invariants.h"
+#include "ledger/ledger.h"
+#include "ledger/signatures.h"
+#include "ledger/state_view.h"
+
+namespace nuri::ledger {
+
+namespace {
+
+base::Status AtHeight(std::uint64_t height, const std::string& what) {
+  return base::Status::Corruption("block " + std::to_string(height) + ": " + what);
+}
+
+base::Result<Genesis> StoredGenesis(const storage::KvStore& store) {
+  auto text = store.Get("meta/genesis");
+  if (!text) return base::Error(base::Status::Corruption("no genesis in the store"));
+  auto value = core::ParseJsonText(*text);
+  if (!value) return base::Error(value.error());
+  auto genesis = ParseGenesis(*value, "genesis", GenesisOptions{});
+  if (!genesis) return base::Error(base::Status::Corruption(genesis.error().ToString()));
+  return std::move(*genesis);
+}
+
+base::Result<core::Block> LoadBlock(const storage::KvStore& store, std::uint64_t height) {
+  auto bytes = store.Get("blk/" + codec::EncodeKeyU64(height));
+  if (!bytes) return base::Error(AtHeight(height, "missing"));
+  auto block = core::DecodeBlock(*bytes);
+  if (!block) return base::Error(AtHeight(height, block.error().message()));
+  return block;
+}
+
+// Re-executes one block and compares everything it committed to.
+base::Status CheckBlock(const storage::KvStore& store, const core::Block& block,
+                        const core::BlockHeader& previous, const core::ValidatorSet& validators,
+                        State& state, Executor& executor) {
+  const core::BlockHeader& header = block.header;
+  const std::uint64_t height = header.height;
+  if (header.prev_hash != core::HeaderHash(previous)) return AtHeight(height, "does not link");
+  if (header.time < previous.time) return AtHeight(height, "time goes backwards");
+  if (header.chain_id != previous.chain_id) return AtHeight(height, "wrong chain id");
+  if (header.validator_set_hash != validators.Hash()) {
+    return AtHeight(height, "unknown validator set");
+  }
+  const crypto::Hash hash = core::HeaderHash(header);
+  if (auto status = core::VerifyCertificate(block.certificate, hash, validators); !status.ok()) {
+    return AtHeight(height, status.message());
+  }
+  auto stored_receipts = store.Get("rcp/" + codec::EncodeKeyU64(height));
+  if (!stored_receipts) return AtHeight(height, "receipts missing");
+  auto receipts = core::DecodeReceipts(*stored_receipts);
+  if (!receipts) return AtHeight(height, "receipts: " + receipts.error().message());
+  if (receipts->size() != block.transactions.size()) return AtHeight(height, "receipt count");
+
+  const BlockContext context{header.chain_id, height, header.time};
+  executor.BeginBlock(context);
+  std::vector<crypto::Hash> ids;
+  std::vector<crypto::Hash> receipt_leaves;
+  for (std::size_t i = 0; i < block.transactions.size(); ++i) {
+    auto tx = core::DecodeTransaction(block.transactions[i]);
+    if (!tx) return AtHeight(height, "transaction " + std::to_string(i) + ": " + tx.error().message());
+    if (CheckIncludable(state, tx->tx, context) != core::ReasonCode::kOk) {
+      return AtHeight(height, "transaction " + std::to_string(i) + " was not includable");
+    }
+    const auto signer = ReadAccount(state, tx->tx.signer.str());
+    if (!signer || !SignaturesValid(*tx, *signer)) {
+      // Keys may have rotated after admission; the executor then rejects it, which the receipt
+      // comparison below checks. A signature that does not verify at all is a forgery.
+      const std::string message = core::SigningMessage(tx->id);
+      for (const auto& signature : tx->tx.signatures) {
+        if (!crypto::Verify(signature.key, message, signature.signature)) {
+          return AtHeight(height, "transaction " + std::to_string(i) + " has a forged signature");
+        }
+      }
+    }
+    const core::Receipt receipt = executor.Execute(*tx);
+    if (receipt != (*receipts)[i]) {
+      return AtHeight(height, "transaction " + std::to_string(i) + " re-executes to a different receipt");
+    }
+    ids.push_back(tx->id);
+    receipt_leaves.push_back(crypto::MerkleLeafHash(core::EncodeReceipt(receipt)));
+  }
+  if (core::TransactionsRoot(ids) != header.tx_root) return AtHeight(height, "tx root differs");
+  if (crypto::MerkleRoot(receipt_leaves) != header.receipts_root) {
+    return AtHeight(height, "receipts root differs");
+  }
+  if (state.Root() != header.state_root) return AtHeight(height, "state root differs");
+  if (auto status = CheckInvariants(state); !status.ok()) return AtHeight(height, status.message());
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Result<ChainCheckSummary> CheckChain(const storage::KvStore& store) {
+  auto genesis = StoredGenesis(store);
+  if (!genesis) return base::Error(genesis.error());
+  State state;
+  auto genesis_header = BuildGenesisState(*genesis, state);
+  if (!genesis_header) return base::Error(genesis_header.error());
+  auto block0 = LoadBlock(store, 0);
+  if (!block0) return base::Error(block0.error());
+  if (core::HeaderHash(block0->header) != core::HeaderHash(*genesis_header)) {
+    return base::Error(AtHeight(0, "does not match the stored genesis"));
+  }
+  auto head = store.Get("meta/head");
+  if (!head || head->size() != 8) return base::Error(base::Status::Corruption("no head"));
+  const std::uint64_t head_height = codec::DecodeKeyU64(*head);
+
+  ChainCheckSummary summary;
+  Executor executor(state);
+  core::BlockHeader previous = block0->header;
+  for (std::uint64_t height = 1; height <= head_height; ++height) {
+    auto block = LoadBlock(store, height);
+    if (!block) return base::Error(block.error());
+    if (block->header.height != height) return base::Error(AtHeight(height, "wrong height"));
+    if (auto status = CheckBlock(store, *block, previous, genesis->validators, state, executor);
+        !status.ok()) {
+      return base::Error(status);
+    }
+    summary.transactions += block->transactions.size();
+    previous = block->header;
+  }
+  // The state on disk must be exactly the state the chain leads to.
+  State stored;
+  auto scan = store.Scan("st/", [&](std::string_view key, std::string_view value) {
+    stored.Put(key.substr(3), std::string(value));
+    return true;
+  });
+  if (!scan.ok()) return base::Error(scan);
+  if (stored.Root() != state.Root() || stored.size() != state.size()) {
+    return base::Error(base::Status::Corruption("stored state differs from the re-executed chain"));
+  }
+  summary.height = head_height;
+  summary.state_entries = state.size();
+  return summary;
+}
+
+}  // namespace nuri::ledger

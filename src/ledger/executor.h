@@ -1,0 +1,58 @@
+// Executor: applies transactions to the State at a block's time and explains each outcome.
+//
+// Deterministic: it reads only the State and the block context (never a clock, randomness or
+// disk), iterates only ordered containers, and uses checked integer arithmetic. A transaction
+// that is well-formed but breaks a rule is recorded as rejected with its reason and moves
+// nothing; its nonce is used all the same. Checks run in the order of docs/ledger.md and the
+// first failure is the reason.
+//
+// Not thread-safe: one executor per State, driven by the thread that builds or replays blocks.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "core/receipt.h"
+#include "core/transaction.h"
+#include "ledger/records.h"
+#include "ledger/state.h"
+
+namespace nuri::ledger {
+
+struct BlockContext {
+  std::string chain_id;
+  std::uint64_t height = 0;
+  core::TimeMillis time = 0;
+};
+
+// Why a transaction may not enter a block at `context` (an admission code), or kOk. Signatures
+// are not verified here: that is done once, at admission.
+core::ReasonCode CheckIncludable(const State& state, const core::Transaction& tx,
+                                 const BlockContext& context);
+
+class Executor {
+ public:
+  explicit Executor(State& state);
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Starts a block: forgets nonces whose transactions have expired by its time.
+  void BeginBlock(const BlockContext& context);
+  // Applies one transaction; it must be includable (CheckIncludable) at the current block.
+  core::Receipt Execute(const core::SignedTransaction& tx);
+  // Applies a genesis body: no signer, no authorization, no nonce. A failure is a fault in the
+  // genesis description, returned as the rejected receipt's message.
+  core::Receipt ApplyGenesis(const core::Body& body);
+
+ private:
+  friend class BodyApplier;
+
+  State& state_;
+  BlockContext context_;
+  // (valid_until, nonce key) of every remembered nonce, for pruning in time order.
+  std::set<std::pair<core::TimeMillis, std::string>> nonce_expiry_;
+};
+
+}  // namespace nuri::ledger

@@ -1,0 +1,281 @@
+#include "ledger/ledger.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "base/limits.h"
+#include "codec/codec.h"
+#include "crypto/merkle.h"
+
+namespace nuri::ledger {
+
+namespace {
+
+constexpr std::string_view kHeadKey = "meta/head";
+constexpr std::string_view kStatePrefix = "st/";
+
+std::string BlockKey(std::uint64_t height) { return "blk/" + codec::EncodeKeyU64(height); }
+std::string ReceiptsKey(std::uint64_t height) { return "rcp/" + codec::EncodeKeyU64(height); }
+std::string TxIndexKey(const crypto::Hash& id) { return "txi/" + std::string(id.view()); }
+std::string AccountIndexPrefix(std::string_view account) {
+  return "acx/" + std::string(account) + "/";
+}
+
+std::string EncodeLocation(const TransactionLocation& location) {
+  std::string bytes = codec::EncodeKeyU64(location.height);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    bytes.push_back(static_cast<char>((location.index >> shift) & 0xff));
+  }
+  return bytes;
+}
+
+std::uint32_t DecodeIndex(std::string_view bytes) {
+  std::uint32_t index = 0;
+  for (char c : bytes) index = (index << 8) | static_cast<std::uint8_t>(c);
+  return index;
+}
+
+crypto::Hash ReceiptsRoot(const std::vector<core::Receipt>& receipts) {
+  std::vector<crypto::Hash> leaves;
+  leaves.reserve(receipts.size());
+  for (const auto& receipt : receipts) {
+    leaves.push_back(crypto::MerkleLeafHash(core::EncodeReceipt(receipt)));
+  }
+  return crypto::MerkleRoot(std::move(leaves));
+}
+
+void PutStateChanges(storage::WriteBatch& batch, std::vector<StateChange> changes) {
+  for (auto& change : changes) {
+    const std::string key = std::string(kStatePrefix) + change.key;
+    if (change.value) {
+      batch.Put(key, *change.value);
+    } else {
+      batch.Delete(key);
+    }
+  }
+}
+
+struct InvolvedVisitor {
+  std::vector<std::string>& out;
+  void operator()(const core::RegisterOrg&) {}
+  void operator()(const core::RegisterAccount& b) { out.push_back(b.account.str()); }
+  void operator()(const core::SetRoles& b) { out.push_back(b.account.str()); }
+  void operator()(const core::SetKeys& b) { out.push_back(b.account.str()); }
+  void operator()(const core::Freeze& b) { out.push_back(b.account.str()); }
+  void operator()(const core::Unfreeze& b) { out.push_back(b.account.str()); }
+  void operator()(const core::DefineToken& b) { out.push_back(b.issuer.str()); }
+  void operator()(const core::Mint& b) { out.push_back(b.to.str()); }
+  void operator()(const core::Burn&) {}
+  void operator()(const core::Transfer& b) { out.push_back(b.to.str()); }
+};
+
+}  // namespace
+
+std::vector<std::string> InvolvedAccounts(const core::Transaction& tx) {
+  std::vector<std::string> accounts{tx.signer.str()};
+  std::visit(InvolvedVisitor{accounts}, tx.body);
+  std::sort(accounts.begin(), accounts.end());
+  accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
+  return accounts;
+}
+
+base::Result<core::BlockHeader> BuildGenesisState(const Genesis& genesis, State& state) {
+  Executor executor(state);
+  for (std::size_t i = 0; i < genesis.bodies.size(); ++i) {
+    const core::Receipt receipt = executor.ApplyGenesis(genesis.bodies[i]);
+    if (receipt.status != core::ReceiptStatus::kOk) {
+      return base::Error(base::Status::InvalidArgument(
+          "genesis entry " + std::to_string(i + 1) + " (" +
+          std::string(core::BodyTypeName(genesis.bodies[i])) + "): " + receipt.message));
+    }
+  }
+  core::BlockHeader header;
+  header.chain_id = genesis.chain_id;
+  header.height = 0;
+  header.time = genesis.start_time;
+  header.proposer = "genesis";
+  header.tx_root = crypto::Sha256(genesis.text);  // the genesis block commits to its description
+  header.state_root = state.Root();
+  header.validator_set_hash = genesis.validators.Hash();
+  return header;
+}
+
+Ledger::Ledger(storage::KvStore& store, Genesis genesis)
+    : store_(store), genesis_(std::move(genesis)), validators_(genesis_.validators) {}
+
+base::Result<std::unique_ptr<Ledger>> Ledger::Open(storage::KvStore& store,
+                                                   const Genesis& genesis) {
+  std::unique_ptr<Ledger> ledger(new Ledger(store, genesis));
+  auto head = store.Get(kHeadKey);
+  base::Status status;
+  if (!head.has_value() && head.error().code() == base::StatusCode::kNotFound) {
+    status = ledger->InitializeFromGenesis();
+  } else if (!head.has_value()) {
+    status = head.error();
+  } else {
+    status = ledger->LoadFromStore();
+  }
+  if (!status.ok()) return base::Error(status);
+  return ledger;
+}
+
+base::Status Ledger::InitializeFromGenesis() {
+  auto header = BuildGenesisState(genesis_, state_);
+  if (!header) return header.error();
+  head_ = *header;
+  head_hash_ = core::HeaderHash(head_);
+  core::Block block;
+  block.header = head_;
+  storage::WriteBatch batch;
+  batch.Put(BlockKey(0), core::EncodeBlock(block));
+  batch.Put(ReceiptsKey(0), core::EncodeReceipts({}));
+  batch.Put("meta/genesis", genesis_.text);
+  PutStateChanges(batch, state_.TakeChanges());
+  batch.Put(kHeadKey, codec::EncodeKeyU64(0));
+  NURI_RETURN_IF_ERROR(store_.Write(batch, true));
+  executor_ = std::make_unique<Executor>(state_);
+  return base::Status::Ok();
+}
+
+base::Status Ledger::LoadFromStore() {
+  // The chain in the store must be the one this genesis begins.
+  State genesis_state;
+  auto genesis_header = BuildGenesisState(genesis_, genesis_state);
+  if (!genesis_header) return genesis_header.error();
+  auto stored_genesis = ReadBlock(0);
+  if (!stored_genesis) return stored_genesis.error();
+  if (core::HeaderHash(stored_genesis->header) != core::HeaderHash(*genesis_header)) {
+    return base::Status::InvalidArgument(
+        "the data directory holds a different chain than this genesis describes");
+  }
+  auto head_bytes = store_.Get(kHeadKey);
+  if (!head_bytes) return head_bytes.error();
+  if (head_bytes->size() != 8) return base::Status::Corruption("meta/head is malformed");
+  auto block = ReadBlock(codec::DecodeKeyU64(*head_bytes));
+  if (!block) return block.error();
+  head_ = block->header;
+  head_hash_ = core::HeaderHash(head_);
+  base::Status status = store_.Scan(kStatePrefix, [&](std::string_view key, std::string_view value) {
+    state_.Put(key.substr(kStatePrefix.size()), std::string(value));
+    return true;
+  });
+  NURI_RETURN_IF_ERROR(status);
+  state_.TakeChanges();
+  if (state_.Root() != head_.state_root) {
+    return base::Status::Corruption("stored state does not match the state root of block " +
+                                    std::to_string(head_.height));
+  }
+  executor_ = std::make_unique<Executor>(state_);
+  return base::Status::Ok();
+}
+
+core::TimeMillis Ledger::NextBlockTime(core::TimeMillis now) const {
+  return std::max(now, head_.time);
+}
+
+base::Result<ProducedBlock> Ledger::ProduceBlock(
+    core::TimeMillis time, std::span<const core::SignedTransaction> candidates,
+    const ValidatorSigner& signer) {
+  if (!sticky_error_.ok()) return base::Error(sticky_error_);
+  NURI_CHECK(time >= head_.time);
+  const BlockContext context{head_.chain_id, head_.height + 1, time};
+  executor_->BeginBlock(context);
+
+  ProducedBlock produced;
+  std::vector<crypto::Hash> tx_ids;
+  storage::WriteBatch batch;
+  for (const auto& candidate : candidates) {
+    if (produced.transactions.size() >= base::kBlockTransactionsMax) break;
+    const core::ReasonCode includable = CheckIncludable(state_, candidate.tx, context);
+    if (includable != core::ReasonCode::kOk) {
+      produced.dropped.emplace_back(candidate.id, includable);
+      continue;
+    }
+    produced.receipts.push_back(executor_->Execute(candidate));
+    const TransactionLocation location{context.height,
+                                       static_cast<std::uint32_t>(tx_ids.size())};
+    batch.Put(TxIndexKey(candidate.id), EncodeLocation(location));
+    for (const auto& account : InvolvedAccounts(candidate.tx)) {
+      batch.Put(AccountIndexPrefix(account) + EncodeLocation(location),
+                std::string(candidate.id.view()));
+    }
+    tx_ids.push_back(candidate.id);
+    produced.transactions.push_back(candidate);
+    produced.block.transactions.push_back(candidate.bytes);
+  }
+
+  core::BlockHeader& header = produced.block.header;
+  header.chain_id = head_.chain_id;
+  header.height = context.height;
+  header.prev_hash = head_hash_;
+  header.time = time;
+  header.proposer = signer.name;
+  header.tx_root = core::TransactionsRoot(tx_ids);
+  header.receipts_root = ReceiptsRoot(produced.receipts);
+  header.state_root = state_.Root();
+  header.validator_set_hash = validators_.Hash();
+  header.tx_count = static_cast<std::uint32_t>(tx_ids.size());
+  produced.hash = core::HeaderHash(header);
+  produced.block.certificate.signatures.push_back(
+      {signer.name, signer.key.Sign(core::BlockSigningMessage(produced.hash))});
+
+  batch.Put(BlockKey(header.height), core::EncodeBlock(produced.block));
+  batch.Put(ReceiptsKey(header.height), core::EncodeReceipts(produced.receipts));
+  PutStateChanges(batch, state_.TakeChanges());
+  batch.Put(kHeadKey, codec::EncodeKeyU64(header.height));
+  if (base::Status status = store_.Write(batch, true); !status.ok()) {
+    sticky_error_ = status;
+    return base::Error(status);
+  }
+  head_ = header;
+  head_hash_ = produced.hash;
+  return produced;
+}
+
+base::Result<core::Block> Ledger::ReadBlock(std::uint64_t height) const {
+  auto bytes = store_.Get(BlockKey(height));
+  if (!bytes) {
+    if (bytes.error().code() == base::StatusCode::kNotFound) {
+      return base::Error(base::Status::NotFound("no block at height " + std::to_string(height)));
+    }
+    return base::Error(bytes.error());
+  }
+  auto block = core::DecodeBlock(*bytes);
+  if (!block) {
+    return base::Error(base::Status::Corruption("block " + std::to_string(height) + ": " +
+                                                block.error().message()));
+  }
+  return block;
+}
+
+base::Result<std::vector<core::Receipt>> Ledger::ReadReceipts(std::uint64_t height) const {
+  auto bytes = store_.Get(ReceiptsKey(height));
+  if (!bytes) return base::Error(bytes.error());
+  auto receipts = core::DecodeReceipts(*bytes);
+  if (!receipts) return base::Error(base::Status::Corruption(receipts.error().message()));
+  return receipts;
+}
+
+base::Result<TransactionLocation> Ledger::FindTransaction(const crypto::Hash& id) const {
+  auto bytes = store_.Get(TxIndexKey(id));
+  if (!bytes) return base::Error(bytes.error());
+  if (bytes->size() != 12) return base::Error(base::Status::Corruption("bad tx index entry"));
+  return TransactionLocation{codec::DecodeKeyU64(bytes->substr(0, 8)),
+                             DecodeIndex(std::string_view(*bytes).substr(8))};
+}
+
+base::Result<std::vector<crypto::Hash>> Ledger::AccountHistory(std::string_view account,
+                                                               std::size_t limit) const {
+  std::vector<crypto::Hash> ids;
+  base::Status status =
+      store_.Scan(AccountIndexPrefix(account), [&](std::string_view, std::string_view value) {
+        if (auto id = crypto::Hash::FromBytes(value)) ids.push_back(*id);
+        return true;
+      });
+  if (!status.ok()) return base::Error(status);
+  std::reverse(ids.begin(), ids.end());
+  if (ids.size() > limit) ids.resize(limit);
+  return ids;
+}
+
+}  // namespace nuri::ledger

@@ -1,0 +1,166 @@
+#include "ledger/state.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "codec/codec.h"
+#include "crypto/merkle.h"
+
+namespace nuri::ledger {
+
+State::State()
+    : buckets_(kStateBucketCount),
+      tree_(2 * kStateBucketCount),
+      bucket_is_dirty_(kStateBucketCount, false) {
+  for (std::size_t node = kStateBucketCount - 1; node >= 1; --node) {
+    tree_[node] = crypto::MerkleNodeHash(tree_[2 * node], tree_[2 * node + 1]);
+  }
+}
+
+std::uint32_t State::BucketOf(std::string_view key) {
+  const crypto::Hash hash = crypto::Sha256(key);
+  return (std::uint32_t{hash.bytes[0]} << 8) | hash.bytes[1];
+}
+
+crypto::Hash State::LeafHash(std::string_view key, std::string_view value) {
+  codec::Writer prefix;
+  prefix.PutU8(0x00);
+  prefix.PutU32(static_cast<std::uint32_t>(key.size()));
+  crypto::Sha256Builder builder;
+  builder.Add(prefix.bytes());
+  builder.Add(key);
+  builder.Add(value);
+  return builder.Finish();
+}
+
+const std::string* State::Find(std::string_view key) const {
+  const auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second.value;
+}
+
+void State::MarkDirty(std::uint32_t bucket, std::string_view key) {
+  if (!bucket_is_dirty_[bucket]) {
+    bucket_is_dirty_[bucket] = true;
+    dirty_buckets_.push_back(bucket);
+  }
+  changed_keys_.emplace_back(key);
+}
+
+void State::Put(std::string_view key, std::string value) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    const std::uint32_t bucket = BucketOf(key);
+    it = entries_.emplace(std::string(key), Entry{std::move(value), {}, bucket}).first;
+    auto& members = buckets_[bucket];
+    const auto at = std::lower_bound(members.begin(), members.end(), key,
+                                     [](const EntryMap::value_type* entry, std::string_view k) {
+                                       return entry->first < k;
+                                     });
+    members.insert(at, &*it);
+  } else {
+    it->second.value = std::move(value);
+  }
+  it->second.leaf = LeafHash(it->first, it->second.value);
+  MarkDirty(it->second.bucket, key);
+}
+
+void State::Erase(std::string_view key) {
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  const std::uint32_t bucket = it->second.bucket;
+  auto& members = buckets_[bucket];
+  const auto at = std::find(members.begin(), members.end(), &*it);
+  NURI_CHECK(at != members.end());
+  members.erase(at);
+  MarkDirty(bucket, key);
+  entries_.erase(it);
+}
+
+void State::Scan(std::string_view prefix,
+                 const std::function<bool(const std::string&, const std::string&)>& visit) const {
+  for (auto it = entries_.lower_bound(prefix);
+       it != entries_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
+    if (!visit(it->first, it->second.value)) return;
+  }
+}
+
+crypto::Hash State::BucketHash(std::uint32_t bucket) const {
+  const auto& members = buckets_[bucket];
+  if (members.empty()) return crypto::Hash{};
+  crypto::Sha256Builder builder;
+  builder.Add(std::string_view("\x02", 1));
+  for (const auto* entry : members) builder.Add(entry->second.leaf.view());
+  return builder.Finish();
+}
+
+crypto::Hash State::Root() {
+  std::sort(dirty_buckets_.begin(), dirty_buckets_.end());
+  for (const std::uint32_t bucket : dirty_buckets_) {
+    tree_[kStateBucketCount + bucket] = BucketHash(bucket);
+    bucket_is_dirty_[bucket] = false;
+  }
+  // Rehash each dirty path once, level by level.
+  std::vector<std::size_t> level;
+  level.reserve(dirty_buckets_.size());
+  for (const std::uint32_t bucket : dirty_buckets_) level.push_back(kStateBucketCount + bucket);
+  dirty_buckets_.clear();
+  while (!level.empty() && level.front() > 1) {
+    std::vector<std::size_t> parents;
+    parents.reserve(level.size());
+    for (const std::size_t node : level) {
+      const std::size_t parent = node / 2;
+      if (parents.empty() || parents.back() != parent) parents.push_back(parent);
+    }
+    for (const std::size_t parent : parents) {
+      tree_[parent] = crypto::MerkleNodeHash(tree_[2 * parent], tree_[2 * parent + 1]);
+    }
+    level = std::move(parents);
+  }
+  return tree_[1];
+}
+
+std::vector<StateChange> State::TakeChanges() {
+  std::sort(changed_keys_.begin(), changed_keys_.end());
+  changed_keys_.erase(std::unique(changed_keys_.begin(), changed_keys_.end()),
+                      changed_keys_.end());
+  std::vector<StateChange> changes;
+  changes.reserve(changed_keys_.size());
+  for (auto& key : changed_keys_) {
+    const std::string* value = Find(key);
+    changes.push_back({std::move(key), value ? std::optional<std::string>(*value) : std::nullopt});
+  }
+  changed_keys_.clear();
+  return changes;
+}
+
+State::Proof State::Prove(std::string_view key) {
+  Root();
+  Proof proof;
+  proof.bucket = BucketOf(key);
+  for (const auto* entry : buckets_[proof.bucket]) {
+    proof.bucket_entries.emplace_back(entry->first, entry->second.value);
+  }
+  for (std::size_t node = kStateBucketCount + proof.bucket; node > 1; node /= 2) {
+    proof.siblings.push_back(tree_[node ^ 1]);
+  }
+  return proof;
+}
+
+crypto::Hash State::RootFromProof(const Proof& proof) {
+  crypto::Hash current;
+  if (!proof.bucket_entries.empty()) {
+    crypto::Sha256Builder builder;
+    builder.Add(std::string_view("\x02", 1));
+    for (const auto& [key, value] : proof.bucket_entries) builder.Add(LeafHash(key, value).view());
+    current = builder.Finish();
+  }
+  std::size_t node = kStateBucketCount + proof.bucket;
+  for (const crypto::Hash& sibling : proof.siblings) {
+    current = (node % 2 == 0) ? crypto::MerkleNodeHash(current, sibling)
+                              : crypto::MerkleNodeHash(sibling, current);
+    node /= 2;
+  }
+  return current;
+}
+
+}  // namespace nuri::ledger

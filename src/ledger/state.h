@@ -1,0 +1,87 @@
+// State: the ledger's current state as an ordered map of byte keys to byte values, with a
+// Merkle commitment.
+//
+// The commitment: every key falls in one of 65,536 buckets by the first two bytes of its
+// SHA-256. A leaf is SHA-256(0x00 || u32 key length || key || value); a bucket's hash is
+// SHA-256(0x02 || its leaves in key order), or zero when empty; the root is the binary Merkle
+// tree (merkle.h node hashing) over the buckets in order. A proof of an entry is its bucket's
+// leaves and 16 sibling hashes (docs/formats/state.md). Only buckets changed since the last
+// Root() are rehashed, so the cost of a block's root follows the keys it touched.
+//
+// Not thread-safe: owned by the thread that executes blocks.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/hash.h"
+
+namespace nuri::ledger {
+
+inline constexpr int kStateBucketBits = 16;
+inline constexpr std::size_t kStateBucketCount = std::size_t{1} << kStateBucketBits;
+
+struct StateChange {
+  std::string key;
+  std::optional<std::string> value;  // nullopt: erased
+};
+
+class State {
+ public:
+  State();
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+
+  const std::string* Find(std::string_view key) const;
+  void Put(std::string_view key, std::string value);
+  void Erase(std::string_view key);
+  // Visits entries whose key starts with prefix, in key order, until visit returns false.
+  void Scan(std::string_view prefix,
+            const std::function<bool(const std::string& key, const std::string& value)>& visit)
+      const;
+  std::size_t size() const { return entries_.size(); }
+
+  // The commitment over the current entries.
+  crypto::Hash Root();
+  // Keys changed since the last call, each once, with their final value.
+  std::vector<StateChange> TakeChanges();
+
+  // Proof material for one key: the leaves of its bucket and the path to the root.
+  struct Proof {
+    std::uint32_t bucket = 0;
+    std::vector<std::pair<std::string, std::string>> bucket_entries;  // key, value in key order
+    std::vector<crypto::Hash> siblings;  // from the bucket level up
+  };
+  Proof Prove(std::string_view key);
+  static crypto::Hash RootFromProof(const Proof& proof);
+
+ private:
+  struct Entry {
+    std::string value;
+    crypto::Hash leaf;
+    std::uint32_t bucket = 0;
+  };
+  using EntryMap = std::map<std::string, Entry, std::less<>>;
+
+  static std::uint32_t BucketOf(std::string_view key);
+  static crypto::Hash LeafHash(std::string_view key, std::string_view value);
+  void MarkDirty(std::uint32_t bucket, std::string_view key);
+  crypto::Hash BucketHash(std::uint32_t bucket) const;
+
+  EntryMap entries_;
+  // Each bucket's entries in key order (pointers into entries_, whose nodes never move).
+  std::vector<std::vector<const EntryMap::value_type*>> buckets_;
+  // tree_[1] is the root, tree_[kStateBucketCount + b] bucket b's hash.
+  std::vector<crypto::Hash> tree_;
+  std::vector<std::uint32_t> dirty_buckets_;
+  std::vector<bool> bucket_is_dirty_;
+  std::vector<std::string> changed_keys_;
+};
+
+}  // namespace nuri::ledger

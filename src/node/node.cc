@@ -1,0 +1,282 @@
+#include "node/node.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "base/log.h"
+#include "ledger/invariants.h"
+#include "ledger/signatures.h"
+#include "ledger/state_view.h"
+
+namespace nuri::node {
+
+namespace {
+constexpr std::size_t kRecentlyRefusedMax = 100000;
+constexpr int kProducerIdleWakeMillis = 100;
+
+std::string AdmissionMessage(core::ReasonCode code) {
+  switch (code) {
+    case core::ReasonCode::kWrongChain: return "the transaction is for another chain";
+    case core::ReasonCode::kExpired: return "valid_until has passed";
+    case core::ReasonCode::kTooFarInFuture:
+      return "valid_until is more than 24 hours ahead of the ledger's time";
+    case core::ReasonCode::kUnknownSigner: return "the signer has no account on this ledger";
+    case core::ReasonCode::kDuplicate: return "this signer has already used this nonce";
+    case core::ReasonCode::kBadSignature:
+      return "the signatures do not verify against the signer's keys";
+    case core::ReasonCode::kMempoolFull: return "the node is at capacity; retry later";
+    default: return std::string(core::ReasonName(code));
+  }
+}
+
+Admission Refuse(core::ReasonCode code, const crypto::Hash& id, std::string message = {}) {
+  return Admission{code, message.empty() ? AdmissionMessage(code) : std::move(message), id};
+}
+}  // namespace
+
+Node::Node(std::shared_ptr<storage::KvStore> store, ledger::ValidatorSigner signer,
+           const base::Clock& clock, NodeOptions options)
+    : store_(std::move(store)),
+      signer_(std::move(signer)),
+      clock_(clock),
+      options_(options),
+      verifiers_(std::max(0, options.verifier_threads - 1)),
+      mempool_(options.mempool_capacity) {}
+
+base::Result<std::unique_ptr<Node>> Node::Open(std::shared_ptr<storage::KvStore> store,
+                                               const ledger::Genesis& genesis,
+                                               ledger::ValidatorSigner signer,
+                                               const base::Clock& clock, NodeOptions options) {
+  if (genesis.validators.Find(signer.name) == nullptr ||
+      genesis.validators.Find(signer.name)->key != signer.key.public_key()) {
+    return base::Error(base::Status::InvalidArgument(
+        "node '" + signer.name + "' and its key are not in the genesis validator set"));
+  }
+  std::unique_ptr<Node> node(new Node(std::move(store), std::move(signer), clock, options));
+  auto ledger = ledger::Ledger::Open(*node->store_, genesis);
+  if (!ledger) return base::Error(ledger.error());
+  node->ledger_ = std::move(*ledger);
+  if (auto status = ledger::CheckInvariants(node->ledger_->state()); !status.ok()) {
+    return base::Error(base::Status::Corruption("stored state breaks an invariant: " +
+                                                status.message()));
+  }
+  return node;
+}
+
+Node::~Node() { Stop(); }
+
+Admission Node::CheckAgainstHead(const core::SignedTransaction& tx,
+                                 ledger::AccountRecord& signer) {
+  std::shared_lock lock(ledger_mutex_);
+  const ledger::BlockContext context{ledger_->chain_id(), ledger_->head().height + 1,
+                                     ledger_->NextBlockTime(clock_.NowMillis())};
+  const core::ReasonCode code = ledger::CheckIncludable(ledger_->state(), tx.tx, context);
+  if (code != core::ReasonCode::kOk) return Refuse(code, tx.id);
+  signer = ledger::ReadAccount(ledger_->state(), tx.tx.signer.str()).value();
+  return Admission{core::ReasonCode::kOk, "", tx.id};
+}
+
+Admission Node::Submit(std::string_view bytes) {
+  return SubmitBatch({std::string(bytes)}).front();
+}
+
+std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) {
+  std::vector<Admission> results(bytes.size());
+  std::vector<core::SignedTransaction> decoded(bytes.size());
+  std::vector<ledger::AccountRecord> signers(bytes.size());
+  std::vector<std::size_t> to_verify;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    auto tx = core::DecodeTransaction(bytes[i]);
+    if (!tx) {
+      results[i] = Refuse(core::ReasonCode::kMalformed, {}, tx.error().message());
+      continue;
+    }
+    decoded[i] = std::move(*tx);
+    results[i] = CheckAgainstHead(decoded[i], signers[i]);
+    if (results[i].code == core::ReasonCode::kOk) to_verify.push_back(i);
+  }
+  const std::vector<bool> valid = verifiers_.Run(to_verify.size(), [&](std::size_t k) {
+    const std::size_t i = to_verify[k];
+    return ledger::SignaturesValid(decoded[i], signers[i]);
+  });
+  for (std::size_t k = 0; k < to_verify.size(); ++k) {
+    const std::size_t i = to_verify[k];
+    if (!valid[k]) {
+      results[i] = Refuse(core::ReasonCode::kBadSignature, decoded[i].id);
+      continue;
+    }
+    const core::ReasonCode code = mempool_.Add(std::move(decoded[i]));
+    if (code != core::ReasonCode::kOk) results[i] = Refuse(code, results[i].id);
+  }
+  std::uint64_t admitted = 0;
+  for (const auto& result : results) admitted += result.code == core::ReasonCode::kOk;
+  metrics_.admitted += admitted;
+  metrics_.refused += results.size() - admitted;
+  if (admitted > 0) wake_.notify_one();
+  return results;
+}
+
+base::Result<ledger::ProducedBlock> Node::ProduceBlock(core::TimeMillis time) {
+  std::lock_guard produce_lock(produce_mutex_);
+  const auto candidates = mempool_.Peek(options_.block_transactions_max);
+  const std::int64_t started = clock_.MonotonicMicros();
+  base::Result<ledger::ProducedBlock> produced;
+  {
+    std::unique_lock lock(ledger_mutex_);
+    produced = ledger_->ProduceBlock(ledger_->NextBlockTime(time), candidates, signer_);
+    if (produced && options_.invariant_check_interval_blocks > 0 &&
+        produced->block.header.height % options_.invariant_check_interval_blocks == 0) {
+      // A broken invariant means the executor is wrong: stop before anything else is built on it.
+      const base::Status invariants = ledger::CheckInvariants(ledger_->state());
+      if (!invariants.ok()) base::LogError("node", invariants.message());
+      NURI_CHECK(invariants.ok());
+    }
+  }
+  if (!produced) return produced;
+  std::vector<crypto::Hash> finished;
+  for (const auto& tx : produced->transactions) finished.push_back(tx.id);
+  for (const auto& [id, code] : produced->dropped) finished.push_back(id);
+  mempool_.Remove(finished);
+  metrics_.blocks += 1;
+  metrics_.block_commit_micros_total += clock_.MonotonicMicros() - started;
+  for (const auto& receipt : produced->receipts) {
+    (receipt.status == core::ReceiptStatus::kOk ? metrics_.committed_ok
+                                                : metrics_.committed_rejected) += 1;
+  }
+  Notify(*produced);
+  return produced;
+}
+
+void Node::Notify(const ledger::ProducedBlock& block) {
+  std::vector<std::pair<std::function<void(const TxStatus&)>, TxStatus>> calls;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    for (const auto& [id, code] : block.dropped) {
+      if (recently_refused_.size() >= kRecentlyRefusedMax) recently_refused_.clear();
+      recently_refused_[id] = code;
+    }
+    auto fire = [&](const crypto::Hash& id, const TxStatus& status) {
+      auto [begin, end] = waiters_.equal_range(id);
+      for (auto it = begin; it != end; ++it) calls.emplace_back(std::move(it->second.done), status);
+      waiters_.erase(begin, end);
+    };
+    for (std::size_t i = 0; i < block.receipts.size(); ++i) {
+      TxStatus status{TxState::kCommitted, block.receipts[i].tx_id, block.receipts[i],
+                      block.block.header.height, core::ReasonCode::kOk};
+      fire(block.receipts[i].tx_id, status);
+    }
+    for (const auto& [id, code] : block.dropped) {
+      fire(id, TxStatus{TxState::kRefused, id, {}, 0, code});
+    }
+  }
+  for (auto& [done, status] : calls) done(status);
+}
+
+void Node::ExpireWaiters() {
+  const std::int64_t now = clock_.MonotonicMicros();
+  std::vector<std::pair<std::function<void(const TxStatus&)>, crypto::Hash>> expired;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (it->second.deadline_micros <= now) {
+        expired.emplace_back(std::move(it->second.done), it->first);
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [done, id] : expired) done(GetTransaction(id));
+}
+
+void Node::WhenFinal(const crypto::Hash& id, std::int64_t deadline_micros,
+                     std::function<void(const TxStatus&)> done) {
+  {
+    // Registered before looking, so a commit between the look and the registration is not missed.
+    std::lock_guard lock(waiters_mutex_);
+    waiters_.emplace(id, Waiter{deadline_micros, std::move(done)});
+  }
+  const TxStatus status = GetTransaction(id);
+  if (status.state == TxState::kCommitted || status.state == TxState::kRefused ||
+      status.state == TxState::kUnknown) {
+    std::function<void(const TxStatus&)> call;
+    {
+      std::lock_guard lock(waiters_mutex_);
+      auto [begin, end] = waiters_.equal_range(id);
+      for (auto it = begin; it != end; ++it) {
+        if (it->second.deadline_micros == deadline_micros) {
+          call = std::move(it->second.done);
+          waiters_.erase(it);
+          break;
+        }
+      }
+    }
+    if (call) call(status);
+  }
+}
+
+TxStatus Node::GetTransaction(const crypto::Hash& id) const {
+  TxStatus status;
+  status.id = id;
+  {
+    std::shared_lock lock(ledger_mutex_);
+    auto location = ledger_->FindTransaction(id);
+    if (location) {
+      auto receipts = ledger_->ReadReceipts(location->height);
+      if (receipts && location->index < receipts->size()) {
+        status.state = TxState::kCommitted;
+        status.height = location->height;
+        status.receipt = (*receipts)[location->index];
+        return status;
+      }
+    }
+  }
+  if (mempool_.Contains(id)) {
+    status.state = TxState::kPending;
+    return status;
+  }
+  std::lock_guard lock(waiters_mutex_);
+  if (auto it = recently_refused_.find(id); it != recently_refused_.end()) {
+    status.state = TxState::kRefused;
+    status.refusal = it->second;
+  }
+  return status;
+}
+
+void Node::StartProducing() {
+  NURI_CHECK(!producer_.joinable());
+  producer_ = std::thread([this] { ProducerLoop(); });
+}
+
+void Node::Stop() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (producer_.joinable()) producer_.join();
+}
+
+void Node::ProducerLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(wake_mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(kProducerIdleWakeMillis),
+                     [&] { return stopping_ || mempool_.size() > 0; });
+      if (stopping_) return;
+    }
+    ExpireWaiters();
+    if (mempool_.size() == 0) continue;
+    if (mempool_.size() < options_.block_transactions_max && options_.block_gather_millis > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.block_gather_millis));
+    }
+    auto produced = ProduceBlock(clock_.NowMillis());
+    if (!produced) {
+      // The ledger refuses every block after a storage failure: stop making them, loudly.
+      base::LogError("node", "block production stopped: " + produced.error().ToString());
+      return;
+    }
+  }
+}
+
+}  // namespace nuri::node

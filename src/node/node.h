@@ -1,0 +1,138 @@
+// Node: one validator's ledger with admission, mempool and block production.
+//
+// Submit() admits a transaction: decode, state checks (chain, expiry, signer, nonce) against
+// the head, signatures verified once on the verifier pool, then the mempool. Blocks are made
+// from the mempool in arrival order, at a block time that never goes backwards, and committed
+// durably before anyone is told of them. Callers may wait for a transaction to be final.
+//
+// Thread-safe: any thread may submit, query and wait. Block production holds the ledger lock
+// exclusively while it executes and commits; queries share it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/limits.h"
+#include "ledger/ledger.h"
+#include "mempool/mempool.h"
+#include "mempool/verifier_pool.h"
+#include "storage/kv_store.h"
+
+namespace nuri::node {
+
+struct NodeOptions {
+  int verifier_threads = 2;
+  std::size_t mempool_capacity = base::kMempoolTransactionsMax;
+  std::size_t block_transactions_max = 1000;
+  // How long the producer lets transactions gather after the first arrives, to batch them.
+  int block_gather_millis = 5;
+  // Invariants are checked by a full scan every this many blocks (and at startup).
+  std::uint64_t invariant_check_interval_blocks = 100;
+};
+
+struct Admission {
+  core::ReasonCode code = core::ReasonCode::kOk;
+  std::string message;
+  crypto::Hash id;
+};
+
+enum class TxState { kUnknown, kPending, kCommitted, kRefused };
+
+struct TxStatus {
+  TxState state = TxState::kUnknown;
+  crypto::Hash id;
+  core::Receipt receipt;  // when committed
+  std::uint64_t height = 0;
+  core::ReasonCode refusal = core::ReasonCode::kOk;  // when refused after admission
+};
+
+struct NodeMetrics {
+  std::atomic<std::uint64_t> admitted{0};
+  std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::uint64_t> committed_ok{0};
+  std::atomic<std::uint64_t> committed_rejected{0};
+  std::atomic<std::uint64_t> blocks{0};
+  std::atomic<std::uint64_t> block_commit_micros_total{0};
+};
+
+class Node {
+ public:
+  static base::Result<std::unique_ptr<Node>> Open(std::shared_ptr<storage::KvStore> store,
+                                                  const ledger::Genesis& genesis,
+                                                  ledger::ValidatorSigner signer,
+                                                  const base::Clock& clock, NodeOptions options);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  Admission Submit(std::string_view bytes);
+  // Admits many at once, verifying their signatures in parallel.
+  std::vector<Admission> SubmitBatch(const std::vector<std::string>& bytes);
+
+  // Makes one block now from what waits, at block time max(time, last block time).
+  base::Result<ledger::ProducedBlock> ProduceBlock(core::TimeMillis time);
+  void StartProducing();
+  void Stop();
+
+  TxStatus GetTransaction(const crypto::Hash& id) const;
+  // Calls done once the transaction is committed or refused, or with its status at the
+  // deadline (monotonic micros of the node's clock). done runs on the producer thread: keep it
+  // short.
+  void WhenFinal(const crypto::Hash& id, std::int64_t deadline_micros,
+                 std::function<void(const TxStatus&)> done);
+
+  // Runs read with the ledger under the shared lock.
+  template <typename Function>
+  auto Read(Function&& read) const {
+    std::shared_lock lock(ledger_mutex_);
+    return read(static_cast<const ledger::Ledger&>(*ledger_));
+  }
+
+  const NodeMetrics& metrics() const { return metrics_; }
+  std::size_t mempool_size() const { return mempool_.size(); }
+  const std::string& name() const { return signer_.name; }
+
+ private:
+  Node(std::shared_ptr<storage::KvStore> store, ledger::ValidatorSigner signer,
+       const base::Clock& clock, NodeOptions options);
+  // State checks before signatures; fills signer when they pass.
+  Admission CheckAgainstHead(const core::SignedTransaction& tx, ledger::AccountRecord& signer);
+  void ProducerLoop();
+  void Notify(const ledger::ProducedBlock& block);
+  void ExpireWaiters();
+
+  std::shared_ptr<storage::KvStore> store_;
+  ledger::ValidatorSigner signer_;
+  const base::Clock& clock_;
+  NodeOptions options_;
+  mutable std::shared_mutex ledger_mutex_;
+  std::unique_ptr<ledger::Ledger> ledger_;  // guarded by ledger_mutex_
+  mempool::VerifierPool verifiers_;
+  mempool::Mempool mempool_;
+  NodeMetrics metrics_;
+
+  std::mutex produce_mutex_;  // one block at a time
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by wake_mutex_
+  std::thread producer_;
+
+  mutable std::mutex waiters_mutex_;
+  struct Waiter {
+    std::int64_t deadline_micros;
+    std::function<void(const TxStatus&)> done;
+  };
+  std::multimap<crypto::Hash, Waiter> waiters_;           // guarded by waiters_mutex_
+  std::map<crypto::Hash, core::ReasonCode> recently_refused_;  // guarded by waiters_mutex_
+};
+
+}  // namespace nuri::node

@@ -1,0 +1,52 @@
+// KvStore: an ordered key-value store with atomic batches.
+//
+// Keys and values are byte strings; iteration is in byte order. A WriteBatch is applied whole or
+// not at all; with sync it is on disk when Write returns. Implementations are thread-safe for
+// concurrent readers and one writer.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace nuri::storage {
+
+class WriteBatch {
+ public:
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+
+  struct Operation {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete
+  };
+  const std::vector<Operation>& operations() const { return operations_; }
+  std::size_t size_bytes() const { return size_bytes_; }
+  bool empty() const { return operations_.empty(); }
+
+ private:
+  std::vector<Operation> operations_;
+  std::size_t size_bytes_ = 0;
+};
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  // NotFound when absent.
+  virtual base::Result<std::string> Get(std::string_view key) const = 0;
+  virtual base::Status Write(const WriteBatch& batch, bool sync) = 0;
+  // Calls visit(key, value) for every key starting with prefix, in order, until it returns false.
+  virtual base::Status Scan(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
+};
+
+// Opens (creating when missing) a RocksDB database in `directory`.
+base::Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& directory);
+
+}  // namespace nuri::storage

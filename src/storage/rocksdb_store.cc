@@ -1,0 +1,98 @@
+// RocksDbStore: KvStore on RocksDB. One WriteBatch per block, written with the WAL and, when
+// asked, synced; RocksDB's own recovery then guarantees a batch is either whole or absent after
+// a crash. Thread-safe as RocksDB is.
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/write_batch.h>
+
+#include <mutex>
+
+#include "storage/kv_store.h"
+
+namespace nuri::storage {
+
+namespace {
+
+class RocksDbStore final : public KvStore {
+ public:
+  explicit RocksDbStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+  RocksDbStore(const RocksDbStore&) = delete;
+  RocksDbStore& operator=(const RocksDbStore&) = delete;
+
+  base::Result<std::string> Get(std::string_view key) const override {
+    std::string value;
+    const rocksdb::Status status =
+        db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+    if (status.IsNotFound()) return base::Error(base::Status::NotFound("no such key"));
+    if (!status.ok()) return base::Error(base::Status::IoError("rocksdb get: " + status.ToString()));
+    return value;
+  }
+
+  base::Status Write(const WriteBatch& batch, bool sync) override {
+    std::lock_guard lock(write_mutex_);
+    if (!sticky_error_.ok()) return sticky_error_;
+    rocksdb::WriteBatch native;
+    for (const auto& operation : batch.operations()) {
+      if (operation.value) {
+        native.Put(operation.key, *operation.value);
+      } else {
+        native.Delete(operation.key);
+      }
+    }
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    const rocksdb::Status status = db_->Write(options, &native);
+    if (!status.ok()) {
+      // A failed write may have left the WAL in an unknown state: refuse every later write.
+      sticky_error_ = base::Status::IoError("rocksdb write: " + status.ToString());
+      return sticky_error_;
+    }
+    return base::Status::Ok();
+  }
+
+  base::Status Scan(std::string_view prefix,
+                    const std::function<bool(std::string_view, std::string_view)>& visit)
+      const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+      const rocksdb::Slice key = it->key();
+      if (!key.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+      if (!visit(std::string_view(key.data(), key.size()),
+                 std::string_view(it->value().data(), it->value().size()))) {
+        break;
+      }
+    }
+    if (!it->status().ok()) return base::Status::IoError("rocksdb scan: " + it->status().ToString());
+    return base::Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::mutex write_mutex_;
+  base::Status sticky_error_;
+};
+
+}  // namespace
+
+base::Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& directory) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  options.max_open_files = 256;
+  options.IncreaseParallelism(2);
+  options.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status status = rocksdb::DB::Open(options, directory, &raw);
+  if (!status.ok()) {
+    return base::Error(base::Status::IoError("cannot open the database in " + directory + ": " +
+                                             status.ToString()));
+  }
+  return std::unique_ptr<KvStore>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+}  // namespace nuri::storage

@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "storage/kv_store.h"
+#include "storage/memory_store.h"
+
+namespace nuri::storage {
+namespace {
+
+std::vector<std::string> Keys(const KvStore& store, std::string_view prefix) {
+  std::vector<std::string> keys;
+  EXPECT_TRUE(store
+                  .Scan(prefix,
+                        [&](std::string_view key, std::string_view) {
+                          keys.emplace_back(key);
+                          return true;
+                        })
+                  .ok());
+  return keys;
+}
+
+void ExerciseStore(KvStore& store) {
+  WriteBatch batch;
+  batch.Put("b/2", "two");
+  batch.Put("b/1", "one");
+  batch.Put("c/1", "other");
+  batch.Put("b/3", "three");
+  batch.Delete("b/3");
+  ASSERT_TRUE(store.Write(batch, true).ok());
+  EXPECT_EQ(store.Get("b/1").value(), "one");
+  EXPECT_EQ(store.Get("b/3").error().code(), base::StatusCode::kNotFound);
+  EXPECT_EQ(Keys(store, "b/"), (std::vector<std::string>{"b/1", "b/2"}));
+}
+
+TEST(MemoryStore, WritesBatchesAndScansInOrder) {
+  MemoryStore store;
+  ExerciseStore(store);
+}
+
+TEST(RocksDbStore, WritesBatchesScansAndPersistsAcrossReopen) {
+  const auto directory = std::filesystem::temp_directory_path() /
+                         ("nuri-storage-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  {
+    auto store = OpenRocksDb(directory.string());
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    ExerciseStore(**store);
+  }
+  {
+    auto store = OpenRocksDb(directory.string());
+    ASSERT_TRUE(store.has_value());
+    EXPECT_EQ((*store)->Get("b/2").value(), "two");
+  }
+  std::filesystem::remove_all(directory);
+}
+
+TEST(MemoryStore, CrashLosesOnlyUnsyncedBatches) {
+  MemoryStore store;
+  WriteBatch synced;
+  synced.Put("k1", "kept");
+  ASSERT_TRUE(store.Write(synced, true).ok());
+  WriteBatch unsynced;
+  unsynced.Put("k2", "lost");
+  ASSERT_TRUE(store.Write(unsynced, false).ok());
+  EXPECT_TRUE(store.Get("k2").has_value());
+  store.CrashLosingUnsynced();
+  EXPECT_EQ(store.Get("k1").value(), "kept");
+  EXPECT_FALSE(store.Get("k2").has_value());
+}
+
+TEST(FaultyStore, FailureIsSticky) {
+  MemoryStore inner;
+  FaultyStore store(inner);
+  store.FailWriteAfter(1);
+  WriteBatch batch;
+  batch.Put("a", "1");
+  EXPECT_TRUE(store.Write(batch, true).ok());
+  EXPECT_FALSE(store.Write(batch, true).ok());
+  EXPECT_FALSE(store.Write(batch, true).ok());
+  EXPECT_EQ(inner.key_count(), 1u);
+}
+
+}  // namespace
+}  // namespace nuri::storage

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Nuri builds and tests with, only those that are missing.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config python3 curl
+  libssl-dev libsodium-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
+  libgtest-dev librapidcheck-dev libbenchmark-dev clang
+)
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "nuri setup: installing ${missing[*]}"
+sudo_prefix=()
+if [ "$(id -u)" -ne 0 ]; then sudo_prefix=(sudo); fi
+"${sudo_prefix[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
