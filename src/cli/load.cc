@@ -1,0 +1,383 @@
+// nuri load: signed traffic against a localnet, for demos, crash tests and capacity checks.
+//
+// Funds the localnet's officials from the BNK issuer, then lets worker threads send transfers
+// from officials to merchants and to each other, in batches over keep-alive connections, and
+// wait for each receipt. A batch whose node did not answer (it died or restarts) is submitted
+// again with the same signed bytes until it is answered, so nothing is lost or doubled: a copy
+// that was already admitted is refused as DUPLICATE and then looked up by id. At the end it prints
+// submitted, committed, rejected, refused, lost (no final answer), tps and latency percentiles.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "api/http_client.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/localnet.h"
+#include "codec/codec.h"
+#include "core/json.h"
+
+namespace nuri::cli {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kBatchSize = 50;
+constexpr int kWorkers = 4;
+constexpr int kReceiptWaitMillis = 15000;
+constexpr int kGraceSeconds = 30;
+constexpr std::int64_t kFundingWon = 100'000'000;
+
+struct Pending {
+  core::SignedTransaction tx;
+  Clock::time_point submitted;
+};
+
+struct Tally {
+  std::mutex mutex;
+  std::uint64_t submitted = 0;
+  std::uint64_t committed = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t lost = 0;
+  std::vector<double> latencies_ms;
+  std::ofstream record;
+};
+
+struct Network {
+  std::string directory;
+  std::string chain_id;
+  std::vector<std::string> apis;
+  std::vector<std::string> officials;
+  std::vector<std::string> merchants;
+};
+
+base::Result<Network> ReadNetwork(const std::string& directory) {
+  Network network;
+  network.directory = directory;
+  auto nodes = ReadLocalnet(directory);
+  if (!nodes) return base::Error(nodes.error());
+  for (const auto& node : *nodes) network.apis.push_back(node.api);
+  auto text = ReadFile(directory + "/genesis.json");
+  if (!text) return base::Error(text.error());
+  auto genesis = core::ParseJsonText(*text);
+  if (!genesis) return base::Error(genesis.error());
+  network.chain_id = std::string(genesis->at("chain_id").as_string());
+  for (const auto& account : genesis->at("accounts").as_array()) {
+    const std::string id(account.at("id").as_string());
+    for (const auto& role : account.at("roles").as_array()) {
+      if (role == "holder") network.officials.push_back(id);
+      if (role == "merchant") network.merchants.push_back(id);
+    }
+  }
+  if (network.officials.empty() || network.merchants.empty()) {
+    return base::Error(base::Status::InvalidArgument("the localnet has no officials or merchants"));
+  }
+  return network;
+}
+
+core::SignedTransaction Sign(const Network& network, const std::string& signer, core::Body body,
+                             std::mt19937_64& random) {
+  core::Transaction tx;
+  tx.chain_id = network.chain_id;
+  tx.signer = core::AccountId::Parse(signer).value();
+  tx.nonce = random();
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  tx.valid_until = std::chrono::duration_cast<std::chrono::milliseconds>(now).count() +
+                   10 * core::kMillisPerMinute;
+  tx.body = std::move(body);
+  core::AddSignature(tx, tx.signer, LocalnetAccountKey(network.directory, signer).value());
+  return core::Seal(std::move(tx));
+}
+
+// One worker's connection to the network: moves to the next node when one does not answer.
+class Connection {
+ public:
+  explicit Connection(const Network& network, int first)
+      : network_(network), index_(static_cast<std::size_t>(first) % network.apis.size()) {}
+
+  base::Result<api::HttpResponse> Request(std::string_view method, const std::string& target,
+                                          std::string_view body, std::string_view type) {
+    if (!client_) {
+      auto client = api::HttpClient::FromUrl(network_.apis[index_]);
+      if (!client) return base::Error(client.error());
+      client_ = std::make_unique<api::HttpClient>(std::move(*client));
+    }
+    auto response = client_->Request(method, target, body, type, kReceiptWaitMillis + 5000);
+    if (!response) {
+      client_.reset();
+      index_ = (index_ + 1) % network_.apis.size();
+    }
+    return response;
+  }
+
+ private:
+  const Network& network_;
+  std::size_t index_;
+  std::unique_ptr<api::HttpClient> client_;
+};
+
+enum class Outcome { kOk, kRejected, kRefused, kNoAnswer };
+
+// Submits a batch (again, if need be) until the node answers; false when the deadline passed.
+bool SubmitBatch(Connection& connection, const std::vector<Pending>& batch,
+                 std::vector<std::string>& codes, Clock::time_point deadline) {
+  codec::Writer body;
+  for (const auto& pending : batch) body.PutBytes(pending.tx.bytes);
+  while (Clock::now() < deadline) {
+    auto response = connection.Request("POST", "/v1/transactions/batch", body.bytes(),
+                                       "application/octet-stream");
+    if (response && response->status == 200) {
+      auto value = core::ParseJsonText(response->body);
+      if (!value) return false;
+      codes.clear();
+      for (const auto& item : value->at("results").as_array()) {
+        codes.emplace_back(item.at("code").as_string());
+      }
+      return codes.size() == batch.size();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
+// Waits for one admitted (or duplicate) transaction to be final.
+std::pair<Outcome, std::string> AwaitFinal(Connection& connection, const crypto::Hash& id,
+                                           Clock::time_point deadline) {
+  const std::string target =
+      "/v1/transactions/" + id.ToHex() + "?wait_ms=" + std::to_string(kReceiptWaitMillis);
+  while (Clock::now() < deadline) {
+    auto response = connection.Request("GET", target, {}, "application/json");
+    if (!response) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    auto value = core::ParseJsonText(response->body);
+    if (response->status == 200 && value) {
+      const std::string status(value->at("status").as_string());
+      if (status == "ok") return {Outcome::kOk, ""};
+      if (status == "rejected") return {Outcome::kRejected, std::string(value->at("code").as_string())};
+      if (status == "refused") return {Outcome::kRefused, std::string(value->at("code").as_string())};
+    }
+    if (response->status == 404) return {Outcome::kNoAnswer, "unknown"};
+  }
+  return {Outcome::kNoAnswer, ""};
+}
+
+void Count(Tally& tally, const Pending& pending, const std::pair<Outcome, std::string>& outcome) {
+  const double latency =
+      std::chrono::duration<double, std::milli>(Clock::now() - pending.submitted).count();
+  std::lock_guard lock(tally.mutex);
+  switch (outcome.first) {
+    case Outcome::kOk:
+    case Outcome::kRejected:
+      ++tally.committed;
+      tally.rejected += outcome.first == Outcome::kRejected;
+      tally.latencies_ms.push_back(latency);
+      if (tally.record.is_open()) {
+        tally.record << pending.tx.id.ToHex() << " "
+                     << (outcome.first == Outcome::kOk ? "ok" : "rejected") << "\n";
+      }
+      break;
+    case Outcome::kRefused:
+      ++tally.refused;
+      break;
+    case Outcome::kNoAnswer:
+      ++tally.lost;
+      break;
+  }
+}
+
+// Submits a batch and waits for each transaction to be final. A transaction the node no longer
+// knows (admitted, then lost from the mempool of a node that crashed) is submitted again with the
+// same bytes, until the deadline.
+void Settle(Connection& connection, std::vector<Pending>& batch, Tally& tally,
+            Clock::time_point deadline) {
+  std::vector<Pending> unresolved = std::move(batch);
+  batch.clear();
+  while (!unresolved.empty()) {
+    std::vector<std::string> codes;
+    if (!SubmitBatch(connection, unresolved, codes, deadline)) break;
+    std::vector<Pending> again;
+    for (std::size_t i = 0; i < unresolved.size(); ++i) {
+      std::pair<Outcome, std::string> outcome{Outcome::kRefused, codes[i]};
+      if (codes[i] == "OK" || codes[i] == "DUPLICATE") {
+        outcome = AwaitFinal(connection, unresolved[i].tx.id, deadline);
+      }
+      if (outcome.first == Outcome::kNoAnswer && outcome.second == "unknown" &&
+          Clock::now() < deadline) {
+        again.push_back(std::move(unresolved[i]));
+      } else {
+        Count(tally, unresolved[i], outcome);
+      }
+    }
+    unresolved = std::move(again);
+  }
+  for (const auto& pending : unresolved) Count(tally, pending, {Outcome::kNoAnswer, ""});
+}
+
+// Checks that every transaction a load run recorded as committed is still committed, with the
+// same status: what `load --record` saw must survive crashes.
+int Verify(const Network& network, const std::string& file) {
+  std::ifstream record(file);
+  if (!record) return Complain("cannot read " + file);
+  Connection connection(network, 0);
+  std::uint64_t checked = 0;
+  std::uint64_t missing = 0;
+  std::string id;
+  std::string status;
+  while (record >> id >> status) {
+    ++checked;
+    auto response = connection.Request("GET", "/v1/transactions/" + id, {}, "application/json");
+    auto value = response ? core::ParseJsonText(response->body) : base::Result<json::value>();
+    if (!response || response->status != 200 || !value || value->at("status") != status.c_str()) {
+      ++missing;
+      std::cerr << "load: committed transaction " << id << " is not " << status << " any more\n";
+    }
+  }
+  std::cout << json::serialize(json::object{{"checked", checked}, {"missing", missing}}) << "\n";
+  return missing == 0 && checked > 0 ? 0 : 1;
+}
+
+// Mints working balances to every official (not counted in the figures).
+base::Status Fund(const Network& network) {
+  std::mt19937_64 random(std::random_device{}());
+  Connection connection(network, 0);
+  std::vector<Pending> batch;
+  Tally tally;
+  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  for (const auto& official : network.officials) {
+    core::Mint mint{core::TokenId::Parse("KRW-BNK").value(), core::AccountId::Parse(official).value(),
+                    core::Amount::Won(kFundingWon)};
+    batch.push_back({Sign(network, "issuer@bnk", mint, random), Clock::now()});
+    if (batch.size() == kBatchSize) Settle(connection, batch, tally, deadline);
+  }
+  if (!batch.empty()) Settle(connection, batch, tally, deadline);
+  if (tally.committed != network.officials.size() || tally.rejected != 0) {
+    return base::Status::Unavailable("funding the officials failed: " +
+                                     std::to_string(tally.committed - tally.rejected) + " of " +
+                                     std::to_string(network.officials.size()) + " minted");
+  }
+  return base::Status::Ok();
+}
+
+core::Body RandomTransfer(const Network& network, const std::string& from, std::mt19937_64& random) {
+  const bool to_merchant = random() % 4 != 0;
+  const auto& pool = to_merchant ? network.merchants : network.officials;
+  std::string to = pool[random() % pool.size()];
+  if (to == from) to = network.merchants.front();
+  // Whole-won amounts typical of meals and supplies, 1,000 to 80,000 won.
+  const std::int64_t won = 1000 * static_cast<std::int64_t>(1 + random() % 80);
+  return core::Transfer{core::TokenId::Parse("KRW-BNK").value(), core::AccountId::Parse(to).value(),
+                        core::Amount::Won(won), "", ""};
+}
+
+double Percentile(std::vector<double>& values, double fraction) {
+  if (values.empty()) return 0;
+  const std::size_t index =
+      std::min(values.size() - 1, static_cast<std::size_t>(fraction * values.size()));
+  std::nth_element(values.begin(), values.begin() + index, values.end());
+  return values[index];
+}
+
+}  // namespace
+
+int LoadCommand(const Words& words) {
+  auto args = Args::Parse(words, {"json", "progress", "no-funding"},
+                          {"network", "seconds", "rate", "record", "verify"});
+  const auto seconds = args ? args->IntegerOr("seconds", 10) : base::Result<long long>(0);
+  const auto rate = args ? args->IntegerOr("rate", 0) : base::Result<long long>(0);
+  if (!args || !args->Option("network") || !seconds || !rate || *seconds < 1 || *rate < 0) {
+    return Complain(
+        "usage: nuri load --network DIR --seconds S [--rate TX_PER_S] [--json] [--progress] "
+        "[--record FILE] | --network DIR --verify FILE",
+        2);
+  }
+  auto network = ReadNetwork(*args->Option("network"));
+  if (!network) return Complain(network.error().ToString());
+  if (auto file = args->Option("verify")) return Verify(*network, *file);
+  if (!args->Flag("no-funding")) {
+    if (auto status = Fund(*network); !status.ok()) return Complain(status.ToString());
+  }
+  Tally tally;
+  if (auto record = args->Option("record")) tally.record.open(*record, std::ios::app);
+  const auto start = Clock::now();
+  const auto stop_sending = start + std::chrono::seconds(*seconds);
+  const auto deadline = stop_sending + std::chrono::seconds(kGraceSeconds);
+  std::atomic<bool> done{false};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      std::mt19937_64 random(std::random_device{}() + w);
+      Connection connection(*network, w);
+      std::vector<Pending> batch;
+      std::uint64_t sent = 0;
+      while (Clock::now() < stop_sending) {
+        const std::string& from = network->officials[random() % network->officials.size()];
+        batch.push_back({Sign(*network, from, RandomTransfer(*network, from, random), random),
+                         Clock::now()});
+        ++sent;
+        {
+          std::lock_guard lock(tally.mutex);
+          ++tally.submitted;
+        }
+        if (*rate > 0) {
+          // Each worker carries a quarter of the rate: pace by when the next one is due.
+          const auto due = start + std::chrono::microseconds(sent * 1'000'000 * kWorkers / *rate);
+          if (due > Clock::now() && batch.size() > 0) Settle(connection, batch, tally, deadline);
+          std::this_thread::sleep_until(due);
+        }
+        if (batch.size() >= kBatchSize) Settle(connection, batch, tally, deadline);
+      }
+      if (!batch.empty()) Settle(connection, batch, tally, deadline);
+    });
+  }
+  std::thread progress;
+  if (args->Flag("progress")) {
+    progress = std::thread([&] {
+      while (!done.load()) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        std::lock_guard lock(tally.mutex);
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        std::cerr << "load: " << static_cast<int>(elapsed) << " s, " << tally.committed
+                  << " committed (" << tally.rejected << " rejected), " << tally.refused
+                  << " refused, " << static_cast<int>(tally.committed / std::max(elapsed, 1e-3))
+                  << " tx/s\n";
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  done = true;
+  if (progress.joinable()) progress.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  json::object summary{{"submitted", tally.submitted},
+                       {"committed", tally.committed},
+                       {"rejected", tally.rejected},
+                       {"refused", tally.refused},
+                       {"lost", tally.lost},
+                       {"seconds", elapsed},
+                       {"tps", tally.committed / elapsed},
+                       {"p50_ms", Percentile(tally.latencies_ms, 0.50)},
+                       {"p99_ms", Percentile(tally.latencies_ms, 0.99)}};
+  if (args->Flag("json")) {
+    std::cout << json::serialize(summary) << "\n";
+  } else {
+    std::cout << "submitted " << tally.submitted << ", committed " << tally.committed << " ("
+              << tally.rejected << " rejected), refused " << tally.refused << ", lost "
+              << tally.lost << "; " << static_cast<int>(tally.committed / elapsed)
+              << " tx/s, p50 " << summary["p50_ms"].as_double() << " ms, p99 "
+              << summary["p99_ms"].as_double() << " ms\n";
+  }
+  return tally.lost == 0 ? 0 : 1;
+}
+
+}  // namespace nuri::cli

@@ -1,0 +1,397 @@
+#include "cli/localnet.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "api/http_client.h"
+#include "base/hex.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "core/json.h"
+#include "crypto/key_file.h"
+
+extern char** environ;
+
+namespace nuri::cli {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kStartTimeoutSeconds = 60;
+constexpr int kStopTimeoutSeconds = 20;
+
+struct Ministry {
+  const char* id;
+  const char* name;
+};
+constexpr Ministry kMinistries[] = {{"moef", "Ministry of Economy and Finance"},
+                                    {"me", "Ministry of Environment"},
+                                    {"mois", "Ministry of the Interior and Safety"}};
+struct Bank {
+  const char* id;
+  const char* name;
+  const char* token;
+};
+constexpr Bank kBanks[] = {{"kb", "KB Kookmin Bank", "KRW-KB"},
+                           {"shinhan", "Shinhan Bank", "KRW-SHINHAN"},
+                           {"bnk", "BNK Busan Bank", "KRW-BNK"}};
+struct Merchant {
+  const char* id;
+  const char* mcc;
+  const char* business_no;
+  const char* name;
+};
+constexpr Merchant kMerchants[] = {
+    {"hanok-restaurant", "5812", "101-81-00001", "Hanok Korean Restaurant"},
+    {"sejong-cafe", "5814", "101-81-00002", "Sejong Station Cafe"},
+    {"daily-mart", "5411", "101-81-00003", "Daily Mart Grocery"},
+    {"office-plus", "5943", "101-81-00004", "Office Plus Stationery"},
+    {"blue-taxi", "4121", "101-81-00005", "Blue Taxi Cooperative"},
+    {"hotel-sejong", "7011", "101-81-00006", "Hotel Sejong"},
+    {"chargepoint", "1731", "605-81-00003", "ChargePoint Installers"}};
+constexpr const char* kOfficialNames[] = {"kim", "lee", "park", "choi", "jung",
+                                          "kang", "cho", "yoon", "jang", "lim"};
+
+std::string Hex32() {
+  return base::ToHex(crypto::SecretKey::Generate().seed());
+}
+
+std::string NurIdPath() {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  return (self.parent_path() / "nurid").string();
+}
+
+json::object DefaultGenesis(const std::string& directory, int officials) {
+  json::array orgs{json::object{{"id", "bok"}, {"kind", "central_bank"}, {"name", "Bank of Korea"}},
+                   json::object{{"id", "bai"},
+                                {"kind", "auditor"},
+                                {"name", "Board of Audit and Inspection"}},
+                   json::object{{"id", "merchants"},
+                                {"kind", "merchants"},
+                                {"name", "Registered merchants"}}};
+  json::array accounts{json::object{{"id", "governor@bok"}, {"roles", json::array{"governor"}}},
+                       json::object{{"id", "auditor@bai"}, {"roles", json::array{"auditor"}}}};
+  json::array tokens;
+  for (const auto& bank : kBanks) {
+    orgs.push_back(json::object{{"id", bank.id}, {"kind", "bank"}, {"name", bank.name}});
+    accounts.push_back(json::object{{"id", std::string("issuer@") + bank.id},
+                                    {"roles", json::array{"issuer"}}});
+    tokens.push_back(json::object{{"id", bank.token},
+                                  {"issuer", std::string("issuer@") + bank.id},
+                                  {"name", std::string(bank.name) + " deposit token"}});
+  }
+  for (const auto& ministry : kMinistries) {
+    orgs.push_back(json::object{{"id", ministry.id}, {"kind", "ministry"}, {"name", ministry.name}});
+    for (const char* role : {"admin", "treasury"}) {
+      accounts.push_back(json::object{{"id", std::string(role) + "@" + ministry.id},
+                                      {"roles", json::array{role}}});
+    }
+  }
+  for (int i = 0; i < officials; ++i) {
+    const Ministry& ministry = kMinistries[i % std::size(kMinistries)];
+    char name[64];
+    std::snprintf(name, sizeof name, "%s-%04d@%s", kOfficialNames[i % std::size(kOfficialNames)],
+                  i + 1, ministry.id);
+    accounts.push_back(json::object{{"id", name}, {"roles", json::array{"holder"}}});
+  }
+  for (const auto& merchant : kMerchants) {
+    accounts.push_back(json::object{
+        {"id", std::string(merchant.id) + "@merchants"},
+        {"roles", json::array{"merchant"}},
+        {"merchant", json::object{{"mcc", merchant.mcc},
+                                  {"business_no", merchant.business_no},
+                                  {"name", merchant.name}}}});
+  }
+  // Every account's demo key, derived from the localnet's sealed seed.
+  for (auto& account : accounts) {
+    const std::string id(account.at("id").as_string());
+    account.as_object()["keys"] =
+        json::array{LocalnetAccountKey(directory, id).value().public_key().ToText()};
+  }
+  const auto now = std::chrono::system_clock::now();
+  const core::TimeMillis start =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  return json::object{{"chain_id", "nuri-localnet"},
+                      {"start", core::FormatKoreaTime(start - start % 1000)},
+                      {"orgs", std::move(orgs)},
+                      {"accounts", std::move(accounts)},
+                      {"tokens", std::move(tokens)}};
+}
+
+base::Status WriteJson(const std::string& path, const json::value& value, unsigned mode = 0644) {
+  return WriteFileAtomically(path, json::serialize(value) + "\n", mode);
+}
+
+std::string PidFile(const LocalnetNode& node) { return node.directory + "/pid"; }
+
+int ReadPid(const LocalnetNode& node) {
+  auto text = ReadFile(PidFile(node));
+  if (!text) return 0;
+  try {
+    return std::stoi(*text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+bool Alive(int pid) {
+  if (pid <= 0) return false;
+  // Reap it if it is our own exited child; then ask the kernel whether it still exists.
+  ::waitpid(pid, nullptr, WNOHANG);
+  return ::kill(pid, 0) == 0;
+}
+
+std::optional<json::object> Status(const LocalnetNode& node) {
+  auto client = api::HttpClient::FromUrl(node.api);
+  if (!client) return std::nullopt;
+  auto response = client->Request("GET", "/v1/status", {}, "application/json", 2000);
+  if (!response || response->status != 200) return std::nullopt;
+  auto value = core::ParseJsonText(response->body);
+  if (!value || !value->is_object()) return std::nullopt;
+  return value->get_object();
+}
+
+base::Status StartNode(const LocalnetNode& node) {
+  if (Alive(ReadPid(node))) return base::Status::Ok();
+  const std::string nurid = NurIdPath();
+  const std::string config = node.directory + "/config.json";
+  const std::string log = node.directory + "/node.log";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  // Its own session, so that the node outlives this command and its terminal.
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  std::vector<std::string> words = {nurid, "--config", config};
+  std::vector<char*> argv;
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int error = ::posix_spawn(&pid, nurid.c_str(), &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) return base::Status::IoError("cannot start " + nurid + ": " + std::strerror(error));
+  NURI_RETURN_IF_ERROR(WriteFileAtomically(PidFile(node), std::to_string(pid) + "\n"));
+  for (int i = 0; i < kStartTimeoutSeconds * 10; ++i) {
+    // Serving and still alive a moment later: not some other process answering on the port.
+    if (Status(node)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (Alive(pid)) return base::Status::Ok();
+    }
+    if (!Alive(pid)) {
+      return base::Status::Unavailable("node " + node.name + " exited at start; see " + log);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return base::Status::Unavailable("node " + node.name + " did not serve within " +
+                                   std::to_string(kStartTimeoutSeconds) + " s; see " + log);
+}
+
+base::Status StopNode(const LocalnetNode& node, bool kill) {
+  const int pid = ReadPid(node);
+  if (!Alive(pid)) return base::Status::Ok();
+  ::kill(pid, kill ? SIGKILL : SIGTERM);
+  for (int i = 0; i < kStopTimeoutSeconds * 20; ++i) {
+    if (!Alive(pid)) {
+      std::error_code error;
+      fs::remove(PidFile(node), error);
+      return base::Status::Ok();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return base::Status::Unavailable("node " + node.name + " (pid " + std::to_string(pid) +
+                                   ") did not stop");
+}
+
+int Up(const Args& args, const std::string& directory) {
+  const auto validators = args.IntegerOr("validators", 1);
+  const auto observers = args.IntegerOr("observers", 0);
+  const auto base_port = args.IntegerOr("base-port", 7100);
+  const auto officials = args.IntegerOr("accounts", 200);
+  if (!validators || !observers || !base_port || !officials || *officials < 1 ||
+      *officials > 100000 || *base_port < 1024 || *base_port > 65000) {
+    return Complain("--validators, --observers, --base-port and --accounts take integers", 2);
+  }
+  if (*validators != 1 || *observers != 0) {
+    return Complain("this ledger runs a single validator (--validators 1 --observers 0); "
+                    "networks of validators come with BFT consensus", 2);
+  }
+  if (fs::exists(directory + "/network.json")) {
+    // An existing network is started again as it was.
+    auto nodes = ReadLocalnet(directory);
+    if (!nodes) return Complain(nodes.error().ToString());
+    for (const auto& node : *nodes) {
+      if (auto status = StartNode(node); !status.ok()) return Complain(status.ToString());
+    }
+    std::cout << "localnet in " << directory << " is up\n";
+    return 0;
+  }
+  fs::create_directories(directory + "/nodes");
+  const std::string password = Hex32();
+  if (auto status = WriteFileAtomically(directory + "/password", password + "\n", 0600);
+      !status.ok()) {
+    return Complain(status.ToString());
+  }
+  // The accounts' demo keys come from one sealed seed rather than hundreds of key files.
+  auto seed_file = crypto::SealKeyFile({"localnet-accounts", crypto::SecretKey::Generate(), true},
+                                       password);
+  if (!seed_file) return Complain(seed_file.error().ToString());
+  if (auto status = WriteFileAtomically(directory + "/accounts.key", *seed_file, 0600); !status.ok()) {
+    return Complain(status.ToString());
+  }
+  json::object genesis = DefaultGenesis(directory, static_cast<int>(*officials));
+  json::array validator_set;
+  json::array network;
+  for (int i = 0; i < *validators; ++i) {
+    const std::string name = "v" + std::to_string(i + 1);
+    const std::string node_directory = directory + "/nodes/" + name;
+    fs::create_directories(node_directory);
+    const crypto::SecretKey key = crypto::SecretKey::Generate();
+    auto sealed = crypto::SealKeyFile({name, key, false}, password);
+    if (!sealed) return Complain(sealed.error().ToString());
+    if (auto status = WriteFileAtomically(node_directory + "/validator.key", *sealed, 0600);
+        !status.ok()) {
+      return Complain(status.ToString());
+    }
+    const int port = static_cast<int>(*base_port) + i + 1;
+    validator_set.push_back(json::object{{"name", name}, {"key", key.public_key().ToText()}});
+    const json::object config{{"name", name},
+                              {"data_dir", "."},
+                              {"genesis", "../../genesis.json"},
+                              {"validator_key", "validator.key"},
+                              {"key_password_file", "../../password"},
+                              {"api_address", "127.0.0.1"},
+                              {"api_port", port},
+                              {"verifier_threads", 2}};
+    if (auto status = WriteJson(node_directory + "/config.json", config); !status.ok()) {
+      return Complain(status.ToString());
+    }
+    network.push_back(json::object{{"name", name},
+                                   {"role", "validator"},
+                                   {"api", "http://127.0.0.1:" + std::to_string(port)}});
+  }
+  genesis["validators"] = std::move(validator_set);
+  if (auto status = WriteJson(directory + "/genesis.json", genesis); !status.ok()) {
+    return Complain(status.ToString());
+  }
+  if (auto status = WriteJson(directory + "/network.json", json::object{{"nodes", network}});
+      !status.ok()) {
+    return Complain(status.ToString());
+  }
+  auto nodes = ReadLocalnet(directory);
+  if (!nodes) return Complain(nodes.error().ToString());
+  for (const auto& node : *nodes) {
+    if (auto status = StartNode(node); !status.ok()) return Complain(status.ToString());
+    std::cout << node.name << " (" << node.role << ") serving " << node.api << "\n";
+  }
+  return 0;
+}
+
+int ShowStatus(const std::vector<LocalnetNode>& nodes, bool as_json) {
+  json::array items;
+  for (const auto& node : nodes) {
+    const int pid = ReadPid(node);
+    const bool running = Alive(pid);
+    const auto status = running ? Status(node) : std::nullopt;
+    json::object item{{"name", node.name}, {"role", node.role},   {"pid", running ? pid : 0},
+                      {"api", node.api},   {"running", running}};
+    item["height"] = status ? status->at("height") : json::value(nullptr);
+    item["state_root"] = status ? status->at("state_root") : json::value(nullptr);
+    if (!as_json) {
+      std::cout << node.name << " " << node.role << " " << (running ? "running" : "stopped")
+                << " pid=" << (running ? pid : 0) << " api=" << node.api
+                << " height=" << json::serialize(item["height"]) << "\n";
+    }
+    items.push_back(std::move(item));
+  }
+  if (as_json) std::cout << json::serialize(json::object{{"nodes", std::move(items)}}) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+base::Result<std::vector<LocalnetNode>> ReadLocalnet(const std::string& directory) {
+  auto text = ReadFile(directory + "/network.json");
+  if (!text) return base::Error(base::Status::NotFound("no localnet in " + directory));
+  auto value = core::ParseJsonText(*text);
+  if (!value) return base::Error(value.error());
+  std::vector<LocalnetNode> nodes;
+  try {
+    for (const auto& item : value->at("nodes").as_array()) {
+      const std::string name(item.at("name").as_string());
+      nodes.push_back({name, std::string(item.at("role").as_string()),
+                       std::string(item.at("api").as_string()), directory + "/nodes/" + name});
+    }
+  } catch (const std::exception& error) {
+    return base::Error(base::Status::Corruption(directory + "/network.json: " + error.what()));
+  }
+  return nodes;
+}
+
+base::Result<crypto::SecretKey> LocalnetAccountKey(const std::string& directory,
+                                                   const std::string& account) {
+  static std::string cached_directory;
+  static std::string cached_seed;
+  if (cached_directory != directory) {
+    auto password = ReadFile(directory + "/password");
+    auto sealed = ReadFile(directory + "/accounts.key");
+    if (!password || !sealed) {
+      return base::Error(base::Status::NotFound(directory + " holds no localnet keys"));
+    }
+    while (!password->empty() && password->back() == '\n') password->pop_back();
+    auto opened = crypto::OpenKeyFile(*sealed, *password);
+    if (!opened) return base::Error(opened.error());
+    cached_seed = base::ToHex(opened->secret.seed());
+    cached_directory = directory;
+  }
+  return crypto::DeriveTestKey(cached_seed + "/" + account);
+}
+
+int LocalnetCommand(const Words& words) {
+  auto args = Args::Parse(words, {"json", "kill"},
+                          {"dir", "validators", "observers", "base-port", "accounts"});
+  if (!args || args->positional().empty() || !args->Option("dir")) {
+    return Complain(
+        "usage: nuri localnet up|status|stop-node NAME|start-node NAME|down --dir DIR", 2);
+  }
+  const std::string directory = *args->Option("dir");
+  const std::string& verb = args->positional()[0];
+  if (verb == "up") return Up(*args, directory);
+  auto nodes = ReadLocalnet(directory);
+  if (!nodes) return Complain(nodes.error().ToString());
+  if (verb == "status") return ShowStatus(*nodes, args->Flag("json"));
+  if (verb == "down") {
+    for (const auto& node : *nodes) {
+      if (auto status = StopNode(node, false); !status.ok()) return Complain(status.ToString());
+    }
+    return 0;
+  }
+  if ((verb == "stop-node" || verb == "start-node") && args->positional().size() == 2) {
+    for (const auto& node : *nodes) {
+      if (node.name != args->positional()[1]) continue;
+      const base::Status status =
+          verb == "stop-node" ? StopNode(node, args->Flag("kill")) : StartNode(node);
+      return status.ok() ? 0 : Complain(status.ToString());
+    }
+    return Complain("no node named " + args->positional()[1], 2);
+  }
+  return Complain("unknown localnet command '" + verb + "'", 2);
+}
+
+}  // namespace nuri::cli
