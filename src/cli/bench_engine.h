@@ -42,7 +42,9 @@ struct EngineBenchOptions {
 //   tps_1m, ratio_1m, rss_mb_1m  the same at large_accounts (rss_mb_1m: VmRSS once the large
 //                   state is loaded, as VmHWM only grows)
 //   accounts, transactions, threads, block_transactions, large_accounts, transactions_1m,
-//   and where the timed seconds went (admit_seconds, block_seconds and their _1m twins).
+//   and how the timed run divides: admit_ms in Node::SubmitBatch, block_ms in
+//   Node::ProduceBlock (which includes the node's full invariant scan every 100 blocks), and
+//   invariant_check_ms, what one such scan costs at the end; each with its _1m twin.
 // InvalidArgument for options out of range; Internal when any transaction was refused or
 // rejected (a benchmark of failures is worthless); IoError when the store fails.
 base::Result<boost::json::object> RunEngineBench(const EngineBenchOptions& options);

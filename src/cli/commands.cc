@@ -209,7 +209,7 @@ int NodeCommand(const Words& words) {
   if (!std::filesystem::exists(directory + "/CURRENT")) {
     return Complain(directory + " holds no node database", 2);
   }
-  auto store = storage::OpenRocksDb(directory);
+  auto store = storage::OpenRocksDbReadOnly(directory);
   if (!store) return Complain(store.error().ToString());
   auto summary = ledger::CheckChain(**store);
   if (!summary) return Complain("chain check failed: " + summary.error().message());

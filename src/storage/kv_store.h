@@ -48,5 +48,8 @@ class KvStore {
 
 // Opens (creating when missing) a RocksDB database in `directory`.
 base::Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& directory);
+// Opens an existing database for reading only, also while its node runs (for `nuri node
+// check`); writes fail.
+base::Result<std::unique_ptr<KvStore>> OpenRocksDbReadOnly(const std::string& directory);
 
 }  // namespace nuri::storage

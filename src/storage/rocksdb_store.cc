@@ -76,7 +76,8 @@ class RocksDbStore final : public KvStore {
 
 }  // namespace
 
-base::Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& directory) {
+namespace {
+rocksdb::Options StoreOptions() {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
@@ -86,11 +87,32 @@ base::Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& directory)
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+}  // namespace
+
+base::Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& directory) {
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status = rocksdb::DB::Open(options, directory, &raw);
+  const rocksdb::Status status = rocksdb::DB::Open(StoreOptions(), directory, &raw);
   if (!status.ok()) {
     return base::Error(base::Status::IoError("cannot open the database in " + directory + ": " +
                                              status.ToString()));
+  }
+  return std::unique_ptr<KvStore>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+}  // namespace nuri::storage
+
+namespace nuri::storage {
+
+base::Result<std::unique_ptr<KvStore>> OpenRocksDbReadOnly(const std::string& directory) {
+  rocksdb::Options options = StoreOptions();
+  options.create_if_missing = false;
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status status = rocksdb::DB::OpenForReadOnly(options, directory, &raw);
+  if (!status.ok()) {
+    return base::Error(base::Status::IoError("cannot open the database in " + directory +
+                                             " for reading: " + status.ToString()));
   }
   return std::unique_ptr<KvStore>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw)));
 }
