@@ -28,7 +28,7 @@ bench: build
 	$(BUILD)/nuri bench engine --json
 
 fuzz: setup
-	cmake -S . -B build-fuzz -G Ninja -DNURI_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B build-fuzz -G Ninja -DNURI_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_transaction
 	build-fuzz/fuzz_transaction -max_total_time=$${FUZZ_SECONDS:-60} -max_len=20000 fuzz/corpus/transaction
 

@@ -22,16 +22,17 @@
 namespace {
 
 [[noreturn]] void Fail(std::string_view what, std::string_view detail = {}) {
-  std::fprintf(stderr, "fuzz_transaction: %.*s %.*s\n", static_cast<int>(what.size()),
-               what.data(), static_cast<int>(detail.size()), detail.data());
+  std::fprintf(stderr, "fuzz_transaction: %.*s %.*s\n", static_cast<int>(what.size()), what.data(),
+               static_cast<int>(detail.size()), detail.data());
   std::abort();
 }
 
 void CheckJsonRoundTrip(const nuri::core::Transaction& tx, std::string_view bytes) {
   const boost::json::value json = nuri::core::TransactionToJson(tx);
   auto from_value = nuri::core::TransactionFromJson(json);
-  if (!from_value) Fail("TransactionFromJson refuses TransactionToJson's output:",
-                        from_value.error().ToString());
+  if (!from_value) {
+    Fail("TransactionFromJson refuses TransactionToJson's output:", from_value.error().ToString());
+  }
   if (nuri::core::Encode(*from_value) != bytes) Fail("the JSON round trip changes the bytes");
 
   // The API receives text, not a value: numbers and strings go through the serializer too.

@@ -205,8 +205,8 @@ base::Result<ledger::Genesis> BuildGenesis(std::size_t accounts, int threads,
   key_texts = {};
   description["tokens"] = json::array{
       json::object{{"id", kTokenId}, {"issuer", kIssuer}, {"name", "Benchmark deposit token"}}};
-  description["validators"] = json::array{json::object{
-      {"name", kValidatorName}, {"key", validator_key.public_key().ToText()}}};
+  description["validators"] = json::array{
+      json::object{{"name", kValidatorName}, {"key", validator_key.public_key().ToText()}}};
   auto genesis = ledger::ParseGenesis(description, "genesis", ledger::GenesisOptions{});
   if (!genesis) {
     return base::Error(base::Status::Internal("benchmark genesis: " + genesis.error().ToString()));
@@ -270,9 +270,9 @@ base::Result<std::size_t> CommitBatches(node::Node& node, base::ManualClock& clo
     times.block_micros += timer.MonotonicMicros() - admitted;
     if (!produced) return base::Error(produced.error());
     if (!produced->dropped.empty()) {
-      return base::Error(base::Status::Internal(
-          "a benchmark transaction was dropped from its block: " +
-          std::string(core::ReasonName(produced->dropped.front().second))));
+      return base::Error(
+          base::Status::Internal("a benchmark transaction was dropped from its block: " +
+                                 std::string(core::ReasonName(produced->dropped.front().second))));
     }
     for (const auto& receipt : produced->receipts) {
       if (receipt.status != core::ReceiptStatus::kOk) {
@@ -282,10 +282,10 @@ base::Result<std::size_t> CommitBatches(node::Node& node, base::ManualClock& clo
       }
     }
     if (produced->receipts.size() != batch.size()) {
-      return base::Error(base::Status::Internal(
-          "block " + std::to_string(produced->block.header.height) + " holds " +
-          std::to_string(produced->receipts.size()) + " of " + std::to_string(batch.size()) +
-          " submitted transactions"));
+      return base::Error(
+          base::Status::Internal("block " + std::to_string(produced->block.header.height) +
+                                 " holds " + std::to_string(produced->receipts.size()) + " of " +
+                                 std::to_string(batch.size()) + " submitted transactions"));
     }
     committed += produced->receipts.size();
   }
@@ -410,14 +410,12 @@ base::Result<LedgerRun> RunLedger(const LedgerRunOptions& run) {
   std::vector<crypto::SecretKey> cached_keys;
   if (run.accounts <= kCachedSecretKeysMax) {
     cached_keys.resize(run.accounts);
-    ParallelFor(run.accounts, run.threads, [&](std::size_t i) {
-      cached_keys[i] = crypto::DeriveTestKey(LoadAccountName(i));
-    });
+    ParallelFor(run.accounts, run.threads,
+                [&](std::size_t i) { cached_keys[i] = crypto::DeriveTestKey(LoadAccountName(i)); });
   }
   const Batches batches =
       SignTransfers(PlanTransfers(run.accounts, run.transactions), cached_keys,
-                    clock->NowMillis() + core::kMillisPerHour, run.block_transactions,
-                    run.threads);
+                    clock->NowMillis() + core::kMillisPerHour, run.block_transactions, run.threads);
   const node::SystemClock timer;
   const std::int64_t started = timer.MonotonicMicros();
   auto committed = CommitBatches(*node, *clock, batches, result.times);
@@ -427,8 +425,8 @@ base::Result<LedgerRun> RunLedger(const LedgerRunOptions& run) {
   result.tps = static_cast<double>(*committed) * 1e6 / static_cast<double>(elapsed);
 
   const std::int64_t scan_started = timer.MonotonicMicros();
-  const base::Status invariants =
-      node->Read([](const ledger::Ledger& ledger) { return ledger::CheckInvariants(ledger.state()); });
+  const base::Status invariants = node->Read(
+      [](const ledger::Ledger& ledger) { return ledger::CheckInvariants(ledger.state()); });
   result.invariant_check_micros = timer.MonotonicMicros() - scan_started;
   if (!invariants.ok()) return base::Error(invariants);
   return result;
@@ -442,8 +440,7 @@ base::Status CheckOptions(const EngineBenchOptions& options) {
   if (options.transactions == 0) {
     return base::Status::InvalidArgument("transactions must be at least 1");
   }
-  if (options.block_transactions == 0 ||
-      options.block_transactions > base::kBlockTransactionsMax) {
+  if (options.block_transactions == 0 || options.block_transactions > base::kBlockTransactionsMax) {
     return base::Status::InvalidArgument("block_transactions must be 1.." +
                                          std::to_string(base::kBlockTransactionsMax));
   }
@@ -471,8 +468,8 @@ base::Result<json::object> RunEngineBench(const EngineBenchOptions& options) {
 
   auto verify_rate = MeasureVerifyRate(threads);
   if (!verify_rate) return base::Error(verify_rate.error());
-  LedgerRunOptions run{options.accounts, options.transactions, options.block_transactions,
-                       threads, (*scratch)->path() + "/small"};
+  LedgerRunOptions run{options.accounts, options.transactions, options.block_transactions, threads,
+                       (*scratch)->path() + "/small"};
   auto small = RunLedger(run);
   if (!small) return base::Error(small.error());
 

@@ -171,7 +171,10 @@ int TxCommand(const Words& words) {
   auto response = client->Request("POST", target, core::Encode(tx), "application/octet-stream");
   if (!response) return Complain(response.error().ToString());
   std::cout << response->body << "\n";
-  return response->status < 300 ? 0 : 1;
+  // A receipt that says rejected is an answer, but not the one the caller asked for.
+  return response->status < 300 && response->body.find("\"status\":\"rejected\"") == std::string::npos
+             ? 0
+             : 1;
 }
 
 int QueryCommand(const Words& words) {

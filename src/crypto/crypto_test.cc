@@ -70,6 +70,11 @@ TEST_F(CryptoTest, RelabelledKeyFileFailsToOpen) {
   ASSERT_NE(at, std::string::npos);
   sealed.replace(at, 10, "issuer@kbk");
   EXPECT_FALSE(OpenKeyFile(sealed, "pw").has_value());
+  std::string flipped = SealKeyFile(contents, "pw").value();
+  const auto flag = flipped.find("\"test_key\":false");
+  ASSERT_NE(flag, std::string::npos);
+  flipped.replace(flag, 16, "\"test_key\":true");
+  EXPECT_FALSE(OpenKeyFile(flipped, "pw").has_value());
 }
 
 std::vector<Hash> Leaves(int count) {

@@ -15,8 +15,11 @@ namespace json = boost::json;
 namespace {
 constexpr int kKeyFileVersion = 1;
 
-std::string AssociatedData(std::string_view label, const PublicKey& key) {
-  return "nuri-key-file-v1\n" + std::string(label) + "\n" + key.ToText();
+// Everything the file says in the clear is bound to the ciphertext, so none of it can be changed
+// without the file failing to open.
+std::string AssociatedData(std::string_view label, const PublicKey& key, bool test_key) {
+  return "nuri-key-file-v1\n" + std::string(label) + "\n" + key.ToText() +
+         (test_key ? "\ntest" : "\nreal");
 }
 
 base::Result<std::string> DeriveKey(std::string_view password, std::string_view salt,
@@ -61,7 +64,7 @@ base::Result<std::string> SealKeyFile(const KeyFileContents& contents, std::stri
 
   const std::string seed = contents.secret.seed();
   const PublicKey& public_key = contents.secret.public_key();
-  const std::string associated = AssociatedData(contents.label, public_key);
+  const std::string associated = AssociatedData(contents.label, public_key, contents.test_key);
   std::string sealed(seed.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
   unsigned long long sealed_size = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
@@ -137,7 +140,9 @@ base::Result<KeyFileContents> OpenKeyFile(std::string_view text, std::string_vie
   auto key = DeriveKey(password, *salt, ops_value, mem_value);
   if (!key) return base::Error(key.error());
   const std::string label_text(label->get_string());
-  const std::string associated = AssociatedData(label_text, *public_key);
+  const json::value* test_key = file->if_contains("test_key");
+  const bool is_test_key = test_key != nullptr && test_key->is_bool() && test_key->get_bool();
+  const std::string associated = AssociatedData(label_text, *public_key, is_test_key);
   std::string seed(kEd25519SeedSizeBytes, '\0');
   unsigned long long seed_size = 0;
   const int opened = crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -158,8 +163,7 @@ base::Result<KeyFileContents> OpenKeyFile(std::string_view text, std::string_vie
   if (contents.secret.public_key() != *public_key) {
     return base::Error(base::Status::Corruption("key file: public key does not match the secret"));
   }
-  const json::value* test_key = file->if_contains("test_key");
-  contents.test_key = test_key != nullptr && test_key->is_bool() && test_key->get_bool();
+  contents.test_key = is_test_key;
   return contents;
 }
 

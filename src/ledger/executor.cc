@@ -108,6 +108,7 @@ class BodyApplier {
     if (auto refusal = AuthorizeAdministration(b.account, core::RoleSet(), core::RoleSet())) {
       return *refusal;
     }
+    if (auto refusal = GuardNetworkRoles(record)) return *refusal;
     if (!record) return UnknownAccount(b.account);
     if (!ValidKeys(b.keys, b.quorum)) {
       return Reject(ReasonCode::kInvalidArgument,
@@ -218,6 +219,19 @@ class BodyApplier {
     return std::nullopt;
   }
 
+  // An admin may not take over, or lock out, an account holding a network-wide role (governor,
+  // auditor) by rotating its keys or freezing it: only governors (and, for freezing, auditors) may.
+  std::optional<Receipt> GuardNetworkRoles(const std::optional<AccountRecord>& record) {
+    if (IsGenesis() || HasRole(Role::kGovernor) || !record) return std::nullopt;
+    for (Role role : {Role::kGovernor, Role::kAuditor}) {
+      if (record->roles.Has(role)) {
+        return NotAuthorized("only a governor manages an account with the " +
+                             std::string(core::RoleName(role)) + " role");
+      }
+    }
+    return std::nullopt;
+  }
+
   Receipt SetFrozen(const AccountId& account, bool frozen) {
     const bool admin_of_org = HasRole(Role::kAdmin) && signer_->org() == account.org();
     if (!IsGenesis() && !admin_of_org && !HasRole(Role::kAuditor) && !HasRole(Role::kGovernor)) {
@@ -225,6 +239,9 @@ class BodyApplier {
                            ", an auditor or a governor freezes or unfreezes its accounts");
     }
     auto record = view_.Account(account.str());
+    if (!HasRole(Role::kAuditor)) {
+      if (auto refusal = GuardNetworkRoles(record)) return *refusal;
+    }
     if (!record) return UnknownAccount(account);
     record->frozen = frozen;
     view_.PutAccount(account.str(), *record);

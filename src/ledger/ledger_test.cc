@@ -167,6 +167,14 @@ TEST_F(LedgerTest, AdminsManageOnlyTheirOwnOrganization) {
             ReasonCode::kInvalidArgument);
   EXPECT_EQ(Code("governor@bok", core::RegisterAccount{Id("x@nowhere"), {key}, 1, holder, {}}),
             ReasonCode::kUnknownOrg);
+  // An admin can neither take over nor freeze an account with a network-wide role.
+  EXPECT_EQ(Code("governor@bok", core::RegisterAccount{Id("inspector@moef"), {key}, 1,
+                                                       core::RoleSet::FromBits(1u << 9).value(), {}}),
+            ReasonCode::kOk);
+  EXPECT_EQ(Code("admin@moef", core::SetKeys{Id("inspector@moef"), {key}, 1}),
+            ReasonCode::kNotAuthorized);
+  EXPECT_EQ(Code("admin@moef", core::Freeze{Id("inspector@moef")}), ReasonCode::kNotAuthorized);
+  EXPECT_EQ(Code("governor@bok", core::SetKeys{Id("inspector@moef"), {key}, 1}), ReasonCode::kOk);
 }
 
 TEST_F(LedgerTest, FrozenAccountsNeitherSignNorReceive) {
