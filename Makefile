@@ -30,7 +30,8 @@ bench: build
 fuzz: setup
 	cmake -S . -B build-fuzz -G Ninja -DNURI_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_transaction
-	build-fuzz/fuzz_transaction -max_total_time=$${FUZZ_SECONDS:-60} -max_len=20000 fuzz/corpus/transaction
+	mkdir -p build-fuzz/corpus/transaction
+	build-fuzz/fuzz_transaction -max_total_time=$${FUZZ_SECONDS:-60} -max_len=20000 build-fuzz/corpus/transaction fuzz/corpus/transaction
 
 clean:
 	rm -rf build build-san build-fuzz

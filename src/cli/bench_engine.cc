@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -106,7 +107,13 @@ std::int64_t ProcessMemoryMebibytes(std::string_view field) {
 class ScratchDirectory {
  public:
   static base::Result<std::unique_ptr<ScratchDirectory>> Make(std::string parent) {
-    if (parent.empty()) parent = std::filesystem::temp_directory_path().string();
+    if (parent.empty()) {
+      std::error_code error;
+      parent = std::filesystem::temp_directory_path(error).string();
+      if (error) {
+        return base::Error(base::Status::IoError("no temporary directory: " + error.message()));
+      }
+    }
     std::string path_template = parent + "/nuri-bench-XXXXXX";
     if (::mkdtemp(path_template.data()) == nullptr) {
       return base::Error(base::Status::IoError("cannot make a directory under " + parent));

@@ -51,6 +51,7 @@ base::Result<BlockHeader> DecodeHeader(std::string_view bytes) {
   h.height = r.GetU64("height");
   h.prev_hash = ReadHash(r, "prev_hash");
   h.time = r.GetI64("time");
+  if (r.ok() && !IsLedgerTime(h.time)) r.Fail("time: out of range");
   h.proposer = r.GetBytes(kValidatorNameLengthMax, "proposer");
   h.tx_root = ReadHash(r, "tx_root");
   h.receipts_root = ReadHash(r, "receipts_root");

@@ -135,8 +135,8 @@ RC_GTEST_PROP(Transaction, MutatedEncodingsNeverDecodeToTheSameId, ()) {
   }
 }
 
-RC_GTEST_PROP(Transaction, RandomTransfersRoundTrip,
-              (std::uint64_t nonce, std::int64_t amount, std::int64_t valid_until)) {
+RC_GTEST_PROP(Transaction, RandomTransfersRoundTrip, (std::uint64_t nonce, std::int64_t amount)) {
+  const TimeMillis valid_until = *rc::gen::inRange<TimeMillis>(0, kTimeMillisMax + 1);
   Transaction tx;
   tx.chain_id = "c";
   tx.signer = Account("a@b");
@@ -146,6 +146,30 @@ RC_GTEST_PROP(Transaction, RandomTransfersRoundTrip,
   const auto decoded = DecodeTransaction(Encode(tx));
   RC_ASSERT(decoded.has_value());
   RC_ASSERT(decoded->tx == tx);
+}
+
+// Inputs the transaction fuzzer found: both must stay lossless or be refused.
+TEST(Transaction, TimesOutsideTheLedgerRangeAreRefused) {
+  crypto::Initialize();
+  Transaction tx = SampleTransfer();
+  tx.signatures.clear();
+  for (TimeMillis bad : {TimeMillis{-1}, kTimeMillisMax + 1, TimeMillis{INT64_MAX}}) {
+    tx.valid_until = bad;
+    EXPECT_FALSE(DecodeTransaction(Encode(tx)).has_value()) << bad;
+  }
+  tx.valid_until = kTimeMillisMax;
+  const auto decoded = DecodeTransaction(Encode(tx));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(Encode(TransactionFromJson(TransactionToJson(decoded->tx)).value()), Encode(tx));
+  EXPECT_FALSE(ParseTime("10000-01-01T00:00:00Z").has_value());
+}
+
+TEST(Json, AnyQuorumByteRoundTrips) {
+  Transaction tx;
+  tx.chain_id = "c";
+  tx.signer = Account("admin@moef");
+  tx.body = SetKeys{Account("kim@moef"), {}, 200};
+  EXPECT_EQ(Encode(TransactionFromJson(TransactionToJson(tx)).value()), Encode(tx));
 }
 
 TEST(Json, TransactionsRoundTripThroughJson) {

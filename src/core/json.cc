@@ -169,7 +169,8 @@ JsonResult<Body> BodyOfType(std::string_view type, const Fields& f) {
     NURI_JSON_TRY(b.account, f.Identifier<AccountId>(Either(f, "id", "account")));
     NURI_JSON_TRY(b.keys, f.Keys("keys"));
     std::uint64_t quorum = 1;
-    NURI_JSON_TRY(quorum, f.Unsigned("quorum", base::kAccountKeysMax, 1));
+    // Any byte is a well-formed quorum; whether it fits the keys is judged in the block.
+    NURI_JSON_TRY(quorum, f.Unsigned("quorum", UINT8_MAX, 1));
     b.quorum = static_cast<std::uint8_t>(quorum);
     NURI_JSON_TRY(b.roles, f.Roles("roles"));
     NURI_JSON_TRY(b.merchant, MerchantFromJson(f));
@@ -186,7 +187,7 @@ JsonResult<Body> BodyOfType(std::string_view type, const Fields& f) {
     NURI_JSON_TRY(b.account, f.Identifier<AccountId>("account"));
     NURI_JSON_TRY(b.keys, f.Keys("keys"));
     std::uint64_t quorum = 1;
-    NURI_JSON_TRY(quorum, f.Unsigned("quorum", base::kAccountKeysMax, 1));
+    NURI_JSON_TRY(quorum, f.Unsigned("quorum", UINT8_MAX, 1));
     b.quorum = static_cast<std::uint8_t>(quorum);
     return b;
   }
@@ -294,7 +295,10 @@ struct BodyJsonWriter {
 
 JsonResult<TimeMillis> TimeFromJson(const json::value* value, std::string path) {
   if (value == nullptr) return Fault(path, "required");
-  if (value->is_int64()) return value->get_int64();
+  if (value->is_int64()) {
+    if (!IsLedgerTime(value->get_int64())) return Fault(path, "time out of range");
+    return value->get_int64();
+  }
   if (value->is_string()) {
     auto time = ParseTime(value->get_string());
     if (time) return *time;

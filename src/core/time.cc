@@ -126,8 +126,10 @@ base::Result<TimeMillis> ParseTime(std::string_view text) {
     offset = (offset_hours * kMillisPerHour + offset_minutes * kMillisPerMinute) *
              (zone[0] == '-' ? -1 : 1);
   }
-  return DaysFromCivil(*date) * kMillisPerDay + hour * kMillisPerHour + minute * kMillisPerMinute +
-         second * kMillisPerSecond + millis - offset;
+  const TimeMillis time = DaysFromCivil(*date) * kMillisPerDay + hour * kMillisPerHour +
+                          minute * kMillisPerMinute + second * kMillisPerSecond + millis - offset;
+  if (!IsLedgerTime(time)) return base::Error(BadTime(text, "before 1970 or after 9999"));
+  return time;
 }
 
 std::string FormatDate(const LocalDate& date) {

@@ -20,6 +20,10 @@ inline constexpr TimeMillis kMillisPerMinute = 60 * kMillisPerSecond;
 inline constexpr TimeMillis kMillisPerHour = 60 * kMillisPerMinute;
 inline constexpr TimeMillis kMillisPerDay = 24 * kMillisPerHour;
 inline constexpr TimeMillis kKoreaOffsetMillis = 9 * kMillisPerHour;
+// Times on the ledger lie in [1970-01-01Z, 9999-12-31T23:59:59.999+09:00]: every such time has one
+// RFC 3339 form, and no arithmetic on them overflows.
+inline constexpr TimeMillis kTimeMillisMax = 253402268399999;
+inline constexpr bool IsLedgerTime(TimeMillis time) { return time >= 0 && time <= kTimeMillisMax; }
 
 // A calendar date, proleptic Gregorian.
 struct LocalDate {

@@ -290,6 +290,7 @@ base::Result<SignedTransaction> DecodeTransaction(std::string_view bytes) {
   tx.signer = ReadAccount(r, "signer");
   tx.nonce = r.GetU64("nonce");
   tx.valid_until = r.GetI64("valid_until");
+  if (r.ok() && !IsLedgerTime(tx.valid_until)) r.Fail("valid_until: out of range");
   const std::uint8_t tag = r.GetU8("type");
   if (r.ok()) tx.body = ReadBody(r, tag);
   const std::size_t unsigned_size = bytes.size() - r.remaining();

@@ -100,8 +100,8 @@ base::Result<core::BlockHeader> BuildGenesisState(const Genesis& genesis, State&
   return header;
 }
 
-Ledger::Ledger(storage::KvStore& store, Genesis genesis)
-    : store_(store), genesis_(std::move(genesis)), validators_(genesis_.validators) {}
+Ledger::Ledger(storage::KvStore& store, const Genesis& genesis)
+    : store_(store), validators_(genesis.validators) {}
 
 base::Result<std::unique_ptr<Ledger>> Ledger::Open(storage::KvStore& store,
                                                    const Genesis& genesis) {
@@ -109,18 +109,18 @@ base::Result<std::unique_ptr<Ledger>> Ledger::Open(storage::KvStore& store,
   auto head = store.Get(kHeadKey);
   base::Status status;
   if (!head.has_value() && head.error().code() == base::StatusCode::kNotFound) {
-    status = ledger->InitializeFromGenesis();
+    status = ledger->InitializeFromGenesis(genesis);
   } else if (!head.has_value()) {
     status = head.error();
   } else {
-    status = ledger->LoadFromStore();
+    status = ledger->LoadFromStore(genesis);
   }
   if (!status.ok()) return base::Error(status);
   return ledger;
 }
 
-base::Status Ledger::InitializeFromGenesis() {
-  auto header = BuildGenesisState(genesis_, state_);
+base::Status Ledger::InitializeFromGenesis(const Genesis& genesis) {
+  auto header = BuildGenesisState(genesis, state_);
   if (!header) return header.error();
   head_ = *header;
   head_hash_ = core::HeaderHash(head_);
@@ -129,7 +129,7 @@ base::Status Ledger::InitializeFromGenesis() {
   storage::WriteBatch batch;
   batch.Put(BlockKey(0), core::EncodeBlock(block));
   batch.Put(ReceiptsKey(0), core::EncodeReceipts({}));
-  batch.Put("meta/genesis", genesis_.text);
+  batch.Put("meta/genesis", genesis.text);
   PutStateChanges(batch, state_.TakeChanges());
   batch.Put(kHeadKey, codec::EncodeKeyU64(0));
   NURI_RETURN_IF_ERROR(store_.Write(batch, true));
@@ -137,14 +137,16 @@ base::Status Ledger::InitializeFromGenesis() {
   return base::Status::Ok();
 }
 
-base::Status Ledger::LoadFromStore() {
-  // The chain in the store must be the one this genesis begins.
-  State genesis_state;
-  auto genesis_header = BuildGenesisState(genesis_, genesis_state);
-  if (!genesis_header) return genesis_header.error();
+base::Status Ledger::LoadFromStore(const Genesis& genesis) {
+  // The chain in the store must be the one this genesis begins. Block 0 commits to the
+  // description's text, from which its state follows, so the text identifies it without
+  // rebuilding that state.
   auto stored_genesis = ReadBlock(0);
   if (!stored_genesis) return stored_genesis.error();
-  if (core::HeaderHash(stored_genesis->header) != core::HeaderHash(*genesis_header)) {
+  const core::BlockHeader& block0 = stored_genesis->header;
+  if (block0.tx_root != crypto::Sha256(genesis.text) || block0.chain_id != genesis.chain_id ||
+      block0.time != genesis.start_time ||
+      block0.validator_set_hash != genesis.validators.Hash()) {
     return base::Status::InvalidArgument(
         "the data directory holds a different chain than this genesis describes");
   }

@@ -66,7 +66,6 @@ class Ledger {
   const std::string& chain_id() const { return head_.chain_id; }
   const core::ValidatorSet& validators() const { return validators_; }
   const State& state() const { return state_; }
-  const Genesis& genesis() const { return genesis_; }
 
   // The block time of a block proposed at wall time `now`: never before the last block's.
   core::TimeMillis NextBlockTime(core::TimeMillis now) const;
@@ -83,12 +82,12 @@ class Ledger {
                                                          std::size_t limit) const;
 
  private:
-  Ledger(storage::KvStore& store, Genesis genesis);
-  base::Status InitializeFromGenesis();
-  base::Status LoadFromStore();
+  // The genesis is used while opening only: a large one (a million accounts) is not kept.
+  Ledger(storage::KvStore& store, const Genesis& genesis);
+  base::Status InitializeFromGenesis(const Genesis& genesis);
+  base::Status LoadFromStore(const Genesis& genesis);
 
   storage::KvStore& store_;
-  Genesis genesis_;
   core::ValidatorSet validators_;
   State state_;
   std::unique_ptr<Executor> executor_;
