@@ -4,6 +4,7 @@
 
 #include "base/check.h"
 #include "base/limits.h"
+#include "ledger/signatures.h"
 #include "ledger/state_view.h"
 
 namespace nuri::ledger {
@@ -300,22 +301,6 @@ void Executor::BeginBlock(const BlockContext& context) {
   }
 }
 
-namespace {
-// True when distinct current keys of the signer signed, at least its quorum of them.
-bool SignedByQuorum(const core::Transaction& tx, const AccountRecord& signer) {
-  std::vector<const crypto::PublicKey*> used;
-  for (const auto& signature : tx.signatures) {
-    if (signature.account != tx.signer) continue;
-    const bool current =
-        std::find(signer.keys.begin(), signer.keys.end(), signature.key) != signer.keys.end();
-    const bool repeated = std::any_of(used.begin(), used.end(), [&](const crypto::PublicKey* k) {
-      return *k == signature.key;
-    });
-    if (current && !repeated) used.push_back(&signature.key);
-  }
-  return used.size() >= signer.quorum;
-}
-}  // namespace
 
 Receipt Executor::Execute(const core::SignedTransaction& signed_tx) {
   const core::Transaction& tx = signed_tx.tx;

@@ -4,23 +4,31 @@
 
 namespace nuri::ledger {
 
-bool SignaturesValid(const core::SignedTransaction& signed_tx, const AccountRecord& signer) {
-  const core::Transaction& tx = signed_tx.tx;
-  if (tx.signatures.empty()) return false;
+bool SignaturesVerify(const core::SignedTransaction& signed_tx) {
+  if (signed_tx.tx.signatures.empty()) return false;
   const std::string message = core::SigningMessage(signed_tx.id);
-  std::vector<const crypto::PublicKey*> signer_keys_used;
-  for (const auto& signature : tx.signatures) {
+  for (const auto& signature : signed_tx.tx.signatures) {
     if (!crypto::Verify(signature.key, message, signature.signature)) return false;
-    if (signature.account != tx.signer) continue;
-    if (std::find(signer.keys.begin(), signer.keys.end(), signature.key) == signer.keys.end()) {
-      return false;
-    }
-    const bool repeated =
-        std::any_of(signer_keys_used.begin(), signer_keys_used.end(),
-                    [&](const crypto::PublicKey* key) { return *key == signature.key; });
-    if (!repeated) signer_keys_used.push_back(&signature.key);
   }
-  return signer_keys_used.size() >= signer.quorum;
+  return true;
+}
+
+bool SignedByQuorum(const core::Transaction& tx, const AccountRecord& signer) {
+  std::vector<const crypto::PublicKey*> used;
+  for (const auto& signature : tx.signatures) {
+    if (signature.account != tx.signer) continue;
+    const bool current =
+        std::find(signer.keys.begin(), signer.keys.end(), signature.key) != signer.keys.end();
+    const bool repeated = std::any_of(used.begin(), used.end(), [&](const crypto::PublicKey* k) {
+      return *k == signature.key;
+    });
+    if (current && !repeated) used.push_back(&signature.key);
+  }
+  return used.size() >= signer.quorum;
+}
+
+bool SignaturesValid(const core::SignedTransaction& signed_tx, const AccountRecord& signer) {
+  return SignaturesVerify(signed_tx) && SignedByQuorum(signed_tx.tx, signer);
 }
 
 }  // namespace nuri::ledger

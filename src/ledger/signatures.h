@@ -9,6 +9,12 @@
 
 namespace nuri::ledger {
 
+// Every signature verifies over the transaction's id. Needs no state, so admission does it
+// without waiting for the ledger; this is the expensive part.
+bool SignaturesVerify(const core::SignedTransaction& tx);
+// Distinct current keys of the signer, at least its quorum, are among the signatures (cheap).
+bool SignedByQuorum(const core::Transaction& tx, const AccountRecord& signer);
+// Both of the above.
 bool SignaturesValid(const core::SignedTransaction& tx, const AccountRecord& signer);
 
 }  // namespace nuri::ledger

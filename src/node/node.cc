@@ -65,25 +65,15 @@ base::Result<std::unique_ptr<Node>> Node::Open(std::shared_ptr<storage::KvStore>
 
 Node::~Node() { Stop(); }
 
-Admission Node::CheckAgainstHead(const core::SignedTransaction& tx,
-                                 ledger::AccountRecord& signer) {
-  std::shared_lock lock(ledger_mutex_);
-  const ledger::BlockContext context{ledger_->chain_id(), ledger_->head().height + 1,
-                                     ledger_->NextBlockTime(clock_.NowMillis())};
-  const core::ReasonCode code = ledger::CheckIncludable(ledger_->state(), tx.tx, context);
-  if (code != core::ReasonCode::kOk) return Refuse(code, tx.id);
-  signer = ledger::ReadAccount(ledger_->state(), tx.tx.signer.str()).value();
-  return Admission{core::ReasonCode::kOk, "", tx.id};
-}
-
 Admission Node::Submit(std::string_view bytes) {
   return SubmitBatch({std::string(bytes)}).front();
 }
 
+// Signatures are verified first, in parallel and without the ledger lock, so that admission goes
+// on while a block executes; the checks against the head, which need the lock, are cheap.
 std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) {
   std::vector<Admission> results(bytes.size());
   std::vector<core::SignedTransaction> decoded(bytes.size());
-  std::vector<ledger::AccountRecord> signers(bytes.size());
   std::vector<std::size_t> to_verify;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     auto tx = core::DecodeTransaction(bytes[i]);
@@ -92,19 +82,33 @@ std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) 
       continue;
     }
     decoded[i] = std::move(*tx);
-    results[i] = CheckAgainstHead(decoded[i], signers[i]);
-    if (results[i].code == core::ReasonCode::kOk) to_verify.push_back(i);
+    results[i].id = decoded[i].id;
+    to_verify.push_back(i);
   }
-  const std::vector<bool> valid = verifiers_.Run(to_verify.size(), [&](std::size_t k) {
-    const std::size_t i = to_verify[k];
-    return ledger::SignaturesValid(decoded[i], signers[i]);
+  const std::vector<bool> verified = verifiers_.Run(to_verify.size(), [&](std::size_t k) {
+    return ledger::SignaturesVerify(decoded[to_verify[k]]);
   });
-  for (std::size_t k = 0; k < to_verify.size(); ++k) {
-    const std::size_t i = to_verify[k];
-    if (!valid[k]) {
-      results[i] = Refuse(core::ReasonCode::kBadSignature, decoded[i].id);
-      continue;
+  std::vector<std::size_t> admissible;
+  {
+    std::shared_lock lock(ledger_mutex_);
+    const ledger::BlockContext context{ledger_->chain_id(), ledger_->head().height + 1,
+                                       ledger_->NextBlockTime(clock_.NowMillis())};
+    for (std::size_t k = 0; k < to_verify.size(); ++k) {
+      const std::size_t i = to_verify[k];
+      core::ReasonCode code = ledger::CheckIncludable(ledger_->state(), decoded[i].tx, context);
+      if (code == core::ReasonCode::kOk && !verified[k]) code = core::ReasonCode::kBadSignature;
+      if (code == core::ReasonCode::kOk) {
+        const auto signer = ledger::ReadAccount(ledger_->state(), decoded[i].tx.signer.str());
+        if (!ledger::SignedByQuorum(decoded[i].tx, *signer)) code = core::ReasonCode::kBadSignature;
+      }
+      if (code == core::ReasonCode::kOk) {
+        admissible.push_back(i);
+      } else {
+        results[i] = Refuse(code, decoded[i].id);
+      }
     }
+  }
+  for (const std::size_t i : admissible) {
     const core::ReasonCode code = mempool_.Add(std::move(decoded[i]));
     if (code != core::ReasonCode::kOk) results[i] = Refuse(code, results[i].id);
   }

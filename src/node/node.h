@@ -1,7 +1,8 @@
 // Node: one validator's ledger with admission, mempool and block production.
 //
-// Submit() admits a transaction: decode, state checks (chain, expiry, signer, nonce) against
-// the head, signatures verified once on the verifier pool, then the mempool. Blocks are made
+// Submit() admits a transaction: decode, signatures verified once on the verifier pool (without
+// the ledger lock, so admission goes on while a block executes), then the checks against the
+// head (chain, expiry, signer, nonce, the signer's keys and quorum), then the mempool. Blocks are made
 // from the mempool in arrival order, at a block time that never goes backwards, and committed
 // durably before anyone is told of them. Callers may wait for a transaction to be final.
 //
@@ -104,8 +105,6 @@ class Node {
  private:
   Node(std::shared_ptr<storage::KvStore> store, ledger::ValidatorSigner signer,
        const base::Clock& clock, NodeOptions options);
-  // State checks before signatures; fills signer when they pass.
-  Admission CheckAgainstHead(const core::SignedTransaction& tx, ledger::AccountRecord& signer);
   void ProducerLoop();
   void Notify(const ledger::ProducedBlock& block);
   void ExpireWaiters();
