@@ -64,9 +64,8 @@ constexpr Merchant kMerchants[] = {
 constexpr const char* kOfficialNames[] = {"kim", "lee", "park", "choi", "jung",
                                           "kang", "cho", "yoon", "jang", "lim"};
 
-std::string Hex32() {
-  return base::ToHex(crypto::SecretKey::Generate().seed());
-}
+// 32 random bytes in hex, from the system's CSPRNG (a fresh key's seed is exactly that).
+std::string RandomPassword() { return base::ToHex(crypto::SecretKey::Generate().seed()); }
 
 std::string NurIdPath() {
   std::error_code error;
@@ -243,7 +242,7 @@ int Up(const Args& args, const std::string& directory) {
     return 0;
   }
   fs::create_directories(directory + "/nodes");
-  const std::string password = Hex32();
+  const std::string password = RandomPassword();
   if (auto status = WriteFileAtomically(directory + "/password", password + "\n", 0600);
       !status.ok()) {
     return Complain(status.ToString());
