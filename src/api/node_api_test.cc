@@ -7,6 +7,7 @@
 #include "api/node_api.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
+#include "node/test_chain.h"
 #include "storage/memory_store.h"
 
 namespace nuri::api {
@@ -14,25 +15,14 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kGenesis = R"({
-  "chain_id": "nuri-api-test",
-  "start": "2026-03-02T09:00:00+09:00",
-  "orgs": [{"id": "bnk", "kind": "bank", "name": "BNK Busan Bank"},
-           {"id": "moef", "kind": "ministry", "name": "Ministry of Economy and Finance"}],
-  "accounts": [{"id": "issuer@bnk", "roles": ["issuer"]}, {"id": "kim@moef", "roles": ["holder"]}],
-  "tokens": [{"id": "KRW-BNK", "issuer": "issuer@bnk", "name": "BNK deposit token"}]
-})";
 
 class NodeApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     crypto::Initialize();
-    auto genesis = ledger::ParseGenesis(core::ParseJsonText(kGenesis).value(), "genesis",
-                                        ledger::GenesisOptions{.derive_missing_keys = true});
-    ASSERT_TRUE(genesis.has_value());
-    genesis->validators.validators = {{"v1", crypto::DeriveTestKey("v1").public_key()}};
-    clock_.SetMillis(genesis->start_time);
-    node_ = std::move(node::Node::Open(std::make_shared<storage::MemoryStore>(), *genesis,
+    const ledger::Genesis genesis = node::TestChainGenesis("nuri-api-test");
+    clock_.SetMillis(genesis.start_time);
+    node_ = std::move(node::Node::Open(std::make_shared<storage::MemoryStore>(), genesis,
                                        {"v1", crypto::DeriveTestKey("v1")}, clock_, {})
                           .value());
     node_->StartProducing();

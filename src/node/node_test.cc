@@ -5,30 +5,19 @@
 
 #include "core/json.h"
 #include "crypto/key_file.h"
+#include "node/test_chain.h"
 #include "node/node.h"
 #include "storage/memory_store.h"
 
 namespace nuri::node {
 namespace {
 
-constexpr std::string_view kGenesis = R"({
-  "chain_id": "nuri-node-test",
-  "start": "2026-03-02T09:00:00+09:00",
-  "orgs": [{"id": "bnk", "kind": "bank", "name": "BNK Busan Bank"},
-           {"id": "moef", "kind": "ministry", "name": "Ministry of Economy and Finance"}],
-  "accounts": [{"id": "issuer@bnk", "roles": ["issuer"]}, {"id": "kim@moef", "roles": ["holder"]}],
-  "tokens": [{"id": "KRW-BNK", "issuer": "issuer@bnk", "name": "BNK deposit token"}]
-})";
 
 class NodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     crypto::Initialize();
-    auto genesis = ledger::ParseGenesis(core::ParseJsonText(kGenesis).value(), "genesis",
-                                        ledger::GenesisOptions{.derive_missing_keys = true});
-    ASSERT_TRUE(genesis.has_value());
-    genesis->validators.validators = {{"v1", crypto::DeriveTestKey("v1").public_key()}};
-    genesis_ = *genesis;
+    genesis_ = TestChainGenesis("nuri-node-test");
     clock_.SetMillis(genesis_.start_time);
     store_ = std::make_shared<storage::MemoryStore>();
     node_ = std::move(Node::Open(store_, genesis_, {"v1", crypto::DeriveTestKey("v1")}, clock_,

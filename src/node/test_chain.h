@@ -1,0 +1,14 @@
+// A small chain for tests of the node and of what stands on it: a bank whose issuer@bnk issues
+// KRW-BNK, a ministry with the holder kim@moef, derived test keys, and the single validator v1
+// (key: crypto::DeriveTestKey("v1")). Test keys only: never for real money.
+#pragma once
+
+#include <string_view>
+
+#include "ledger/genesis.h"
+
+namespace nuri::node {
+
+ledger::Genesis TestChainGenesis(std::string_view chain_id);
+
+}  // namespace nuri::node
