@@ -6,6 +6,7 @@
 #include "base/limits.h"
 #include "codec/codec.h"
 #include "core/json.h"
+#include "ledger/records.h"
 
 namespace nuri::api {
 
@@ -86,6 +87,9 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
     return respond(GetBlock(segments[2]));
   } else if (get && segments.size() == 3 && resource == "accounts") {
     return respond(GetAccount(segments[2]));
+  } else if (get && segments.size() == 4 && resource == "accounts" &&
+             segments[3] == "transactions") {
+    return respond(GetAccountHistory(request, segments[2]));
   } else if (get && segments.size() == 3 && resource == "tokens") {
     return respond(GetToken(segments[2]));
   } else if (get && segments.size() == 2 && resource == "status") {
@@ -184,6 +188,36 @@ HttpResponse NodeApi::GetAccount(std::string_view id) {
       node_.Read([&](const ledger::Ledger& ledger) { return AccountView(ledger.state(), id); });
   if (view.is_null()) return Error(404, "UNKNOWN_ACCOUNT", "no account " + std::string(id));
   return Json(200, view);
+}
+
+HttpResponse NodeApi::GetAccountHistory(const HttpRequest& request, std::string_view id) {
+  if (!core::AccountId::Parse(id)) return Error(400, "MALFORMED", "expected an account name@org");
+  const std::string limit_text = request.QueryParameter("limit");
+  std::size_t limit = kHistoryLimitDefault;
+  if (!limit_text.empty()) {
+    const auto [end, error] =
+        std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
+    if (error != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 ||
+        limit > kHistoryLimitMax) {
+      return Error(400, "MALFORMED", "limit is 1 to " + std::to_string(kHistoryLimitMax),
+                   "limit");
+    }
+  }
+  auto ids = node_.Read([&](const ledger::Ledger& ledger) -> base::Result<std::vector<crypto::Hash>> {
+    if (ledger.state().Find(ledger::AccountKey(id)) == nullptr) {
+      return base::Error(base::Status::NotFound("no account " + std::string(id)));
+    }
+    return ledger.AccountHistory(id, limit);
+  });
+  if (!ids) {
+    if (ids.error().code() == base::StatusCode::kNotFound) {
+      return Error(404, "UNKNOWN_ACCOUNT", ids.error().message());
+    }
+    return Error(500, "INTERNAL", "the history could not be read");
+  }
+  json::array transactions;
+  for (const auto& tx_id : *ids) transactions.push_back(TxStatusView(node_.GetTransaction(tx_id)));
+  return Json(200, json::object{{"account", id}, {"transactions", std::move(transactions)}});
 }
 
 HttpResponse NodeApi::GetToken(std::string_view id) {

@@ -9,6 +9,8 @@
 //                                  (?wait_ms=N waits while pending)
 //   GET  /v1/blocks/{height|latest}
 //   GET  /v1/accounts/{id}         roles, frozen, keys, balances
+//   GET  /v1/accounts/{id}/transactions?limit=N   the latest transactions involving it, newest
+//                                  first, each with its status
 //   GET  /v1/tokens/{id}           issuer, minted, burned, supply
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
 //   GET  /metrics                  Prometheus text
@@ -22,6 +24,8 @@
 namespace nuri::api {
 
 inline constexpr int kWaitMillisMax = 60000;
+inline constexpr std::size_t kHistoryLimitDefault = 50;
+inline constexpr std::size_t kHistoryLimitMax = 1000;
 
 class NodeApi {
  public:
@@ -37,6 +41,7 @@ class NodeApi {
   void GetTransaction(const HttpRequest& request, std::string_view id, Responder respond);
   HttpResponse GetBlock(std::string_view which);
   HttpResponse GetAccount(std::string_view id);
+  HttpResponse GetAccountHistory(const HttpRequest& request, std::string_view id);
   HttpResponse GetToken(std::string_view id);
   HttpResponse GetStatus();
   HttpResponse GetMetrics();

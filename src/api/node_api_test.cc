@@ -102,6 +102,12 @@ TEST_F(NodeApiTest, SubmitWaitAndQueryEveryEndpoint) {
   EXPECT_EQ(account_status, 200);
   EXPECT_EQ(account.at("balances").at("KRW-BNK"), 250000);
   EXPECT_EQ(account.at("roles").as_array().at(0), "holder");
+  auto [history_status, history] = Get("/v1/accounts/kim@moef/transactions?limit=10");
+  EXPECT_EQ(history_status, 200);
+  ASSERT_EQ(history.at("transactions").as_array().size(), 1u);
+  EXPECT_EQ(history.at("transactions").as_array()[0].at("id"), id.c_str());
+  EXPECT_EQ(Get("/v1/accounts/kim@moef/transactions?limit=0").first, 400);
+  EXPECT_EQ(Get("/v1/accounts/nobody@moef/transactions").first, 404);
   auto [node_status, node_view] = Get("/v1/status");
   EXPECT_EQ(node_view.at("chain_id"), "nuri-api-test");
   EXPECT_EQ(node_view.at("state_root"), block.at("state_root"));
