@@ -29,6 +29,12 @@ std::string EncodeLocation(const TransactionLocation& location) {
   return bytes;
 }
 
+// The account index orders an account's transactions newest first (complemented height and
+// index), so that a history of the latest N reads N entries, however long the account's past.
+std::string EncodeNewestFirst(const TransactionLocation& location) {
+  return EncodeLocation({~location.height, ~location.index});
+}
+
 std::uint32_t DecodeIndex(std::string_view bytes) {
   std::uint32_t index = 0;
   for (char c : bytes) index = (index << 8) | static_cast<std::uint8_t>(c);
@@ -198,7 +204,7 @@ base::Result<ProducedBlock> Ledger::ProduceBlock(
                                        static_cast<std::uint32_t>(tx_ids.size())};
     batch.Put(TxIndexKey(candidate.id), EncodeLocation(location));
     for (const auto& account : InvolvedAccounts(candidate.tx)) {
-      batch.Put(AccountIndexPrefix(account) + EncodeLocation(location),
+      batch.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location),
                 std::string(candidate.id.view()));
     }
     tx_ids.push_back(candidate.id);
@@ -272,11 +278,9 @@ base::Result<std::vector<crypto::Hash>> Ledger::AccountHistory(std::string_view 
   base::Status status =
       store_.Scan(AccountIndexPrefix(account), [&](std::string_view, std::string_view value) {
         if (auto id = crypto::Hash::FromBytes(value)) ids.push_back(*id);
-        return true;
+        return ids.size() < limit;
       });
   if (!status.ok()) return base::Error(status);
-  std::reverse(ids.begin(), ids.end());
-  if (ids.size() > limit) ids.resize(limit);
   return ids;
 }
 

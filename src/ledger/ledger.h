@@ -11,7 +11,8 @@
 //   meta/head            height of the last committed block, u64 BE
 //   blk/<height BE>      block; rcp/<height BE> its receipts
 //   txi/<tx id>          height u64 BE, index u32 BE
-//   acx/<account>/<height BE><index BE>  tx id, for each account a transaction involves
+//   acx/<account>/<~height BE><~index BE>  tx id, for each account a transaction involves,
+//                        complemented so that an account's newest transactions come first
 //   st/<state key>       state entries
 //
 // Thread-compatible: the node serializes writers and readers with its own lock.

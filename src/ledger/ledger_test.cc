@@ -240,7 +240,12 @@ TEST_F(LedgerTest, ReopeningRestoresTheHeadAndTheChainChecks) {
   EXPECT_EQ(summary->transactions, 3u);
   auto location = (*reopened)->FindTransaction((*reopened)->ReadBlock(2)->header.tx_root);
   EXPECT_FALSE(location.has_value());
-  EXPECT_EQ((*reopened)->AccountHistory("kim@moef", 10).value().size(), 2u);
+  const auto history = (*reopened)->AccountHistory("kim@moef", 10).value();
+  ASSERT_EQ(history.size(), 2u);
+  // Newest first: the refused-for-funds transfer of block 3, then the transfer of block 2.
+  EXPECT_EQ(history[0], core::DecodeTransaction((*reopened)->ReadBlock(3)->transactions[0])->id);
+  EXPECT_EQ(history[1], core::DecodeTransaction((*reopened)->ReadBlock(2)->transactions[0])->id);
+  EXPECT_EQ((*reopened)->AccountHistory("kim@moef", 1).value(), std::vector{history[0]});
 }
 
 TEST_F(LedgerTest, ChainCheckFindsATamperedBlock) {
