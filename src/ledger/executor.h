@@ -47,8 +47,6 @@ class Executor {
   core::Receipt ApplyGenesis(const core::Body& body);
 
  private:
-  friend class BodyApplier;
-
   State& state_;
   BlockContext context_;
   // (valid_until, nonce key) of every remembered nonce, for pruning in time order.
