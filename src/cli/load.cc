@@ -71,13 +71,18 @@ base::Result<Network> ReadNetwork(const std::string& directory) {
   if (!text) return base::Error(text.error());
   auto genesis = core::ParseJsonText(*text);
   if (!genesis) return base::Error(genesis.error());
-  network.chain_id = std::string(genesis->at("chain_id").as_string());
-  for (const auto& account : genesis->at("accounts").as_array()) {
-    const std::string id(account.at("id").as_string());
-    for (const auto& role : account.at("roles").as_array()) {
-      if (role == "holder") network.officials.push_back(id);
-      if (role == "merchant") network.merchants.push_back(id);
+  try {
+    network.chain_id = std::string(genesis->at("chain_id").as_string());
+    for (const auto& account : genesis->at("accounts").as_array()) {
+      const std::string id(account.at("id").as_string());
+      for (const auto& role : account.at("roles").as_array()) {
+        if (role == "holder") network.officials.push_back(id);
+        if (role == "merchant") network.merchants.push_back(id);
+      }
     }
+  } catch (const std::exception& error) {
+    return base::Error(
+        base::Status::InvalidArgument(directory + "/genesis.json: " + error.what()));
   }
   if (network.officials.empty() || network.merchants.empty()) {
     return base::Error(base::Status::InvalidArgument("the localnet has no officials or merchants"));
@@ -333,7 +338,8 @@ int LoadCommand(const Words& words) {
         if (*rate > 0) {
           // Each worker carries a quarter of the rate: pace by when the next one is due.
           const auto due = start + std::chrono::microseconds(sent * 1'000'000 * kWorkers / *rate);
-          if (due > Clock::now() && batch.size() > 0) Settle(connection, batch, tally, deadline);
+          // Ahead of schedule: settle what waits rather than sleep on it.
+          if (due > Clock::now()) Settle(connection, batch, tally, deadline);
           std::this_thread::sleep_until(due);
         }
         if (batch.size() >= kBatchSize) Settle(connection, batch, tally, deadline);

@@ -301,7 +301,6 @@ void Executor::BeginBlock(const BlockContext& context) {
   }
 }
 
-
 Receipt Executor::Execute(const core::SignedTransaction& signed_tx) {
   const core::Transaction& tx = signed_tx.tx;
   NURI_CHECK(CheckIncludable(state_, tx, context_) == ReasonCode::kOk);

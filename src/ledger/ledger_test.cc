@@ -194,7 +194,8 @@ TEST_F(LedgerTest, KeyRotationRetiresTheOldKey) {
   // Signed with the retired key: the executor refuses it.
   EXPECT_EQ(Code("kim@moef", TransferTo("lee@moef", 1)), ReasonCode::kNotAuthorized);
   auto tx = Sign("kim@moef", TransferTo("lee@moef", 1));
-  EXPECT_FALSE(SignaturesValid(tx, ReadAccount(ledger_->state(), "kim@moef").value()));
+  EXPECT_TRUE(SignaturesVerify(tx));
+  EXPECT_FALSE(SignedByQuorum(tx.tx, ReadAccount(ledger_->state(), "kim@moef").value()));
 }
 
 TEST_F(LedgerTest, NoncesAreSingleUseUntilTheTransactionExpires) {
@@ -256,6 +257,23 @@ TEST_F(LedgerTest, ChainCheckFindsATamperedBlock) {
   batch.Put("blk/" + codec::EncodeKeyU64(1), core::EncodeBlock(block));
   ASSERT_TRUE(store_.Write(batch, true).ok());
   EXPECT_FALSE(CheckChain(store_).has_value());
+}
+
+// Signatures are outside the transaction id and so outside the header's roots: only checking
+// them finds a block whose signature bytes were swapped.
+TEST_F(LedgerTest, ChainCheckFindsAForgedSignature) {
+  EXPECT_EQ(Code("issuer@bnk", MintTo("treasury@moef", 1000)), ReasonCode::kOk);
+  ASSERT_TRUE(CheckChain(store_).has_value());
+  auto block = ledger_->ReadBlock(1).value();
+  auto tx = core::DecodeTransaction(block.transactions[0]).value().tx;
+  tx.signatures[0].signature[0] ^= 1;
+  block.transactions[0] = core::Encode(tx);
+  storage::WriteBatch batch;
+  batch.Put("blk/" + codec::EncodeKeyU64(1), core::EncodeBlock(block));
+  ASSERT_TRUE(store_.Write(batch, true).ok());
+  const auto checked = CheckChain(store_);
+  ASSERT_FALSE(checked.has_value());
+  EXPECT_NE(checked.error().message().find("forged signature"), std::string::npos);
 }
 
 TEST_F(LedgerTest, OpeningWithAnotherGenesisIsRefused) {

@@ -27,8 +27,4 @@ bool SignedByQuorum(const core::Transaction& tx, const AccountRecord& signer) {
   return used.size() >= signer.quorum;
 }
 
-bool SignaturesValid(const core::SignedTransaction& signed_tx, const AccountRecord& signer) {
-  return SignaturesVerify(signed_tx) && SignedByQuorum(signed_tx.tx, signer);
-}
-
 }  // namespace nuri::ledger

@@ -14,7 +14,5 @@ namespace nuri::ledger {
 bool SignaturesVerify(const core::SignedTransaction& tx);
 // Distinct current keys of the signer, at least its quorum, are among the signatures (cheap).
 bool SignedByQuorum(const core::Transaction& tx, const AccountRecord& signer);
-// Both of the above.
-bool SignaturesValid(const core::SignedTransaction& tx, const AccountRecord& signer);
 
 }  // namespace nuri::ledger
