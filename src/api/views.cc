@@ -1,5 +1,6 @@
 #include "api/views.h"
 
+#include "core/json.h"
 #include "core/transaction.h"
 #include "ledger/records.h"
 #include "ledger/state_view.h"
@@ -29,6 +30,16 @@ json::object TxStatusView(const node::TxStatus& status) {
         view["code"] = core::ReasonName(status.receipt.code);
         if (!status.receipt.rule.empty()) view["rule"] = status.receipt.rule;
         view["message"] = status.receipt.message;
+      }
+      if (!status.receipt.program.empty()) {
+        view["program"] = status.receipt.program;
+        view["program_version"] = status.receipt.program_version;
+        if (!status.receipt.budget_code.empty()) view["budget_code"] = status.receipt.budget_code;
+      }
+      if (!status.receipt.justified.empty()) {
+        json::array justified;
+        for (const auto& rule : status.receipt.justified) justified.emplace_back(rule);
+        view["justified"] = std::move(justified);
       }
       break;
   }
@@ -88,6 +99,45 @@ json::value AccountView(const ledger::State& state, std::string_view account) {
     return true;
   });
   view["balances"] = std::move(balances);
+  json::object programs;
+  for (const auto& program : ledger::ListPrograms(state)) {
+    if (const auto holder = ledger::ReadHolder(state, program, account)) {
+      programs[program] = json::object{{"balance", holder->balance.won()},
+                                       {"granted", holder->granted.won()},
+                                       {"paid", holder->paid.won()}};
+    }
+  }
+  view["programs"] = std::move(programs);
+  return view;
+}
+
+json::object ProgramTotalsView(const ledger::ProgramRecord& record) {
+  return json::object{{"funded", record.funded.won()},
+                      {"unallocated", record.unallocated.won()},
+                      {"granted", record.granted.won()},
+                      {"spent", record.spent.won()},
+                      {"refunded", record.refunded.won()},
+                      {"reclaimed", record.reclaimed.won()},
+                      {"returned", record.returned.won()},
+                      {"escrow", record.Escrow().value_or(core::Amount()).won()}};
+}
+
+json::value ProgramView(const ledger::State& state, std::string_view program) {
+  const auto record = ledger::ReadProgram(state, program);
+  if (!record) return nullptr;
+  const auto definition = ledger::ReadDefinition(state, program, record->version);
+  json::object view;
+  view["id"] = program;
+  view["version"] = record->version;
+  view["closed"] = record->closed;
+  view["totals"] = ProgramTotalsView(*record);
+  view["definition"] = core::ProgramToJson(*definition);
+  json::array versions;
+  for (std::uint32_t version = 1; version <= record->version; ++version) {
+    const auto at = ledger::ReadDefinition(state, program, version);
+    versions.push_back(json::object{{"version", version}, {"rules", core::RulesToJson(at->rules)}});
+  }
+  view["versions"] = std::move(versions);
   return view;
 }
 

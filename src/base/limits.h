@@ -23,6 +23,21 @@ inline constexpr std::size_t kSignaturesPerTransactionMax = 16;
 inline constexpr std::size_t kTransactionSizeBytesMax = 16 * 1024;
 inline constexpr std::int64_t kValidUntilAheadMillisMax = 24LL * 60 * 60 * 1000;
 
+// Programs (docs/programs.md).
+inline constexpr std::size_t kProgramIdLengthMax = 64;
+inline constexpr std::size_t kRuleIdLengthMax = 16;
+inline constexpr std::size_t kRulesPerProgramMax = 32;
+inline constexpr std::size_t kCategoriesPerRuleMax = 256;
+inline constexpr std::size_t kMerchantsPerRuleMax = 256;
+inline constexpr std::size_t kManagersPerProgramMax = 16;
+inline constexpr std::size_t kTranchesPerRuleMax = 12;
+inline constexpr std::size_t kMilestoneLengthMax = 64;
+inline constexpr std::size_t kBudgetCodeLengthMax = 32;
+inline constexpr std::size_t kPurposeLengthMax = 256;
+inline constexpr std::size_t kJustificationLengthMax = 512;
+inline constexpr std::uint32_t kAttendeesMax = 10000;
+inline constexpr std::size_t kHolidaysPerYearMax = 366;
+
 // Blocks.
 inline constexpr std::size_t kBlockTransactionsMax = 2000;
 inline constexpr std::size_t kBlockSizeBytesMax =
@@ -41,5 +56,8 @@ static_assert(kAccountIdLengthMax < 128);
 static_assert(kTransactionSizeBytesMax < kHttpBodySizeBytesMax);
 static_assert(kSignaturesPerTransactionMax >= kAccountKeysMax);
 static_assert(kBlockTransactionsMax <= kMempoolTransactionsMax);
+// A definition with every list full would not fit in one transaction: the transaction size
+// bounds the whole, these bound each part.
+static_assert(kMilestoneLengthMax <= kDisplayNameLengthMax);
 
 }  // namespace nuri::base

@@ -37,6 +37,7 @@ struct Step {
   std::optional<std::uint64_t> nonce;
   std::optional<core::TimeMillis> valid_until;
   std::vector<core::AccountId> cosigners;
+  std::string refunded_step;  // a refund naming its payment by step id
   // Query steps.
   json::object query;
   std::optional<json::object> expect;
@@ -90,10 +91,12 @@ std::expected<Step, Fault> ReadQueryStep(const json::object& object, const std::
   if (type == nullptr) return Bad(path + ".query.type", "required");
   if (*type == "balance") {
     if (!StringField(step.query, "account")) return Bad(path + ".query.account", "required");
-    if (step.query.contains("program")) {
-      return Bad(path + ".query.program", "program balances need programs, not yet supported");
+    if (StringField(step.query, "program") == nullptr &&
+        StringField(step.query, "token") == nullptr) {
+      return Bad(path + ".query", "a balance names a token (plain) or a program");
     }
-    if (!StringField(step.query, "token")) return Bad(path + ".query.token", "required");
+  } else if (*type == "program") {
+    if (!StringField(step.query, "id")) return Bad(path + ".query.id", "required");
   } else if (*type == "supply") {
     if (!StringField(step.query, "token")) return Bad(path + ".query.token", "required");
   } else {
@@ -102,8 +105,25 @@ std::expected<Step, Fault> ReadQueryStep(const json::object& object, const std::
   return step;
 }
 
+// A refund names its payment by the id of the step that paid, or by transaction id (hex). A
+// step id is replaced by a placeholder here and by the payment's id when the step runs.
+std::expected<std::string, Fault> ReadRefundedStep(json::object& body, const std::string& path,
+                                                   const std::set<std::string>& earlier_steps) {
+  const json::string* type = StringField(body, "type");
+  const json::string* payment = StringField(body, "payment");
+  if (type == nullptr || *type != "refund" || payment == nullptr) return std::string();
+  if (crypto::Hash::FromHex(*payment)) return std::string();
+  if (!earlier_steps.contains(std::string(*payment))) {
+    return Bad(path + ".tx.payment", "no earlier step '" + std::string(*payment) + "'");
+  }
+  std::string step(*payment);
+  body["payment"] = crypto::Hash().ToHex();
+  return step;
+}
+
 std::expected<Step, Fault> ReadTransactionStep(const json::object& object, const std::string& path,
-                                               core::TimeMillis& previous_time) {
+                                               core::TimeMillis& previous_time,
+                                               const std::set<std::string>& earlier_steps) {
   Step step;
   const json::string* signer = StringField(object, "signer");
   if (signer == nullptr) return Bad(path + ".signer", "required");
@@ -118,6 +138,9 @@ std::expected<Step, Fault> ReadTransactionStep(const json::object& object, const
     if (type && *type == "register_account" && id && !body->contains("keys")) {
       (*body)["keys"] = json::array{crypto::DeriveTestKey(*id).public_key().ToText()};
     }
+    auto refunded = ReadRefundedStep(*body, path, earlier_steps);
+    if (!refunded) return std::unexpected(refunded.error());
+    step.refunded_step = std::move(*refunded);
   }
   auto body = core::BodyFromJson(tx, path + ".tx");
   if (!body) return Bad(body.error().field, body.error().message);
@@ -189,18 +212,19 @@ ScenarioResult ReadScenario(const std::string& file) {
     if (object == nullptr) return Bad(path, "expected an object");
     const json::string* id = StringField(*object, "id");
     if (id == nullptr || id->empty()) return Bad(path + ".id", "required");
-    if (!ids.insert(std::string(*id)).second) return Bad(path + ".id", "duplicate step id");
+    if (ids.contains(std::string(*id))) return Bad(path + ".id", "duplicate step id");
     const bool is_query = object->contains("query");
     if (is_query == object->contains("tx")) {
       return Bad(path, "a step has either tx (with signer) or query");
     }
     auto step = is_query ? ReadQueryStep(*object, path)
-                         : ReadTransactionStep(*object, path, previous_time);
+                         : ReadTransactionStep(*object, path, previous_time, ids);
     if (!step) return std::unexpected(step.error());
     auto expect = ReadExpect(*object, path, is_query);
     if (!expect) return std::unexpected(expect.error());
     step->id = std::string(*id);
     step->expect = std::move(*expect);
+    ids.insert(step->id);
     scenario.steps.push_back(std::move(*step));
   }
   return scenario;
@@ -258,12 +282,16 @@ class ScenarioRun {
     tx.nonce = step.nonce.value_or(NextNonce(step.signer));
     tx.valid_until = step.valid_until.value_or(step.time + core::kMillisPerHour);
     tx.body = step.body;
+    if (!step.refunded_step.empty()) {
+      std::get<core::Refund>(tx.body).payment = step_tx_ids_[step.refunded_step];
+    }
     core::AddSignature(tx, tx.signer, crypto::DeriveTestKey(tx.signer.str()));
     for (const auto& cosigner : step.cosigners) {
       core::AddSignature(tx, cosigner, crypto::DeriveTestKey(cosigner.str()));
     }
     const core::SignedTransaction sealed = core::Seal(tx);
     json::object line{{"step", step.id}, {"tx", sealed.id.ToHex()}};
+    step_tx_ids_[step.id] = sealed.id;
     clock_.SetMillis(step.time);
     const node::Admission admission = node_->Submit(sealed.bytes);
     if (admission.code != core::ReasonCode::kOk) {
@@ -281,6 +309,7 @@ class ScenarioRun {
     if (view.contains("code")) line["code"] = view["code"];
     if (view.contains("rule")) line["rule"] = view["rule"];
     if (view.contains("message")) line["message"] = view["message"];
+    if (view.contains("justified")) line["justified"] = view["justified"];
     line["height"] = status.height;
     const base::Status invariants = node_->Read(
         [](const ledger::Ledger& ledger) { return ledger::CheckInvariants(ledger.state()); });
@@ -298,10 +327,21 @@ class ScenarioRun {
   json::object RunQuery(const Step& step) {
     const std::string type(step.query.at("type").get_string());
     json::object result = node_->Read([&](const ledger::Ledger& ledger) {
+      const ledger::State& state = ledger.state();
+      if (type == "balance" && step.query.contains("program")) {
+        const auto holder = ledger::ReadHolder(state, step.query.at("program").get_string(),
+                                               step.query.at("account").get_string());
+        return json::object{{"amount", holder ? holder->balance.won() : 0}};
+      }
       if (type == "balance") {
-        const auto amount = ledger::ReadBalance(ledger.state(), step.query.at("account").get_string(),
+        const auto amount = ledger::ReadBalance(state, step.query.at("account").get_string(),
                                                 step.query.at("token").get_string());
         return json::object{{"amount", amount.won()}};
+      }
+      if (type == "program") {
+        const auto record = ledger::ReadProgram(state, step.query.at("id").get_string());
+        if (!record) return json::object{{"exists", false}};
+        return api::ProgramTotalsView(*record);
       }
       const json::value token = api::TokenView(ledger.state(), step.query.at("token").get_string());
       return json::object{{"amount", token.is_null() ? 0 : token.at("supply").as_int64()}};
@@ -324,6 +364,7 @@ class ScenarioRun {
   base::ManualClock clock_;
   std::unique_ptr<node::Node> node_;
   std::map<std::string, std::set<std::uint64_t>> used_nonces_;
+  std::map<std::string, crypto::Hash> step_tx_ids_;
 };
 
 }  // namespace

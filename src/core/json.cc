@@ -1,134 +1,19 @@
 #include "core/json.h"
 
+#include <algorithm>
+
 #include "base/hex.h"
 #include "base/limits.h"
+#include "core/json_fields.h"
 #include "core/text.h"
 
 namespace nuri::core {
 
 namespace json = boost::json;
+using json_fields::Fault;
+using json_fields::Fields;
 
 namespace {
-
-std::unexpected<JsonFault> Fault(std::string field, std::string message,
-                                 ReasonCode code = ReasonCode::kMalformed) {
-  return std::unexpected(JsonFault{std::move(field), std::move(message), code});
-}
-
-std::string Join(std::string_view path, std::string_view name) {
-  if (path.empty()) return std::string(name);
-  return std::string(path) + "." + std::string(name);
-}
-
-// Reads the fields of one JSON object, naming each fault by its path.
-class Fields {
- public:
-  Fields(const json::object& object, std::string_view path) : object_(object), path_(path) {}
-
-  std::string Path(std::string_view name) const { return Join(path_, name); }
-  const json::value* Find(std::string_view name) const { return object_.if_contains(name); }
-
-  JsonResult<std::string> String(std::string_view name, std::size_t size_max,
-                                 bool required = true) const {
-    const json::value* value = Find(name);
-    if (value == nullptr || value->is_null()) {
-      if (required) return Fault(Path(name), "required");
-      return std::string();
-    }
-    if (!value->is_string()) return Fault(Path(name), "expected a string");
-    std::string text(value->get_string());
-    if (!IsDisplayText(text, size_max)) {
-      return Fault(Path(name), "expected text of at most " + std::to_string(size_max) +
-                                   " bytes without control characters");
-    }
-    return text;
-  }
-
-  template <typename Id>
-  JsonResult<Id> Identifier(std::string_view name) const {
-    auto text = String(name, 128);
-    if (!text) return std::unexpected(text.error());
-    auto id = Id::Parse(*text);
-    if (!id) return Fault(Path(name), id.error().message());
-    return *id;
-  }
-
-  JsonResult<Amount> AmountField(std::string_view name) const {
-    const json::value* value = Find(name);
-    if (value == nullptr) return Fault(Path(name), "required");
-    return AmountFromJson(*value, Path(name));
-  }
-
-  JsonResult<RoleSet> Roles(std::string_view name) const {
-    RoleSet roles;
-    const json::value* value = Find(name);
-    if (value == nullptr) return roles;
-    if (!value->is_array()) return Fault(Path(name), "expected a list of roles");
-    const auto& array = value->get_array();
-    for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string at = Path(name) + "[" + std::to_string(i) + "]";
-      if (!array[i].is_string()) return Fault(at, "expected a role name");
-      auto role = RoleFromName(array[i].get_string());
-      if (!role) return Fault(at, "unknown role '" + std::string(array[i].get_string()) + "'");
-      roles.Add(*role);
-    }
-    return roles;
-  }
-
-  JsonResult<std::vector<crypto::PublicKey>> Keys(std::string_view name) const {
-    std::vector<crypto::PublicKey> keys;
-    const json::value* value = Find(name);
-    if (value == nullptr) return keys;
-    if (!value->is_array()) return Fault(Path(name), "expected a list of public keys");
-    const auto& array = value->get_array();
-    if (array.size() > base::kAccountKeysMax) {
-      return Fault(Path(name), "at most " + std::to_string(base::kAccountKeysMax) + " keys");
-    }
-    for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string at = Path(name) + "[" + std::to_string(i) + "]";
-      if (!array[i].is_string()) return Fault(at, "expected ed25519:<hex>");
-      auto key = crypto::PublicKey::FromText(array[i].get_string());
-      if (!key) return Fault(at, key.error().message());
-      keys.push_back(*key);
-    }
-    return keys;
-  }
-
-  JsonResult<std::uint64_t> Unsigned(std::string_view name, std::uint64_t value_max,
-                                     std::uint64_t fallback) const {
-    const json::value* value = Find(name);
-    if (value == nullptr) return fallback;
-    if (value->is_int64() && value->get_int64() >= 0 &&
-        static_cast<std::uint64_t>(value->get_int64()) <= value_max) {
-      return static_cast<std::uint64_t>(value->get_int64());
-    }
-    if (value->is_uint64() && value->get_uint64() <= value_max) return value->get_uint64();
-    if (value->is_string()) {
-      const auto& text = value->get_string();
-      std::uint64_t parsed = 0;
-      bool valid = !text.empty() && text.size() <= 20;
-      for (char c : text) {
-        valid = valid && c >= '0' && c <= '9' &&
-                !__builtin_mul_overflow(parsed, 10u, &parsed) &&
-                !__builtin_add_overflow(parsed, static_cast<unsigned>(c - '0'), &parsed);
-      }
-      if (valid && parsed <= value_max) return parsed;
-    }
-    return Fault(Path(name), "expected an integer from 0 to " + std::to_string(value_max));
-  }
-
- private:
-  const json::object& object_;
-  std::string path_;
-};
-
-#define NURI_JSON_CONCAT_INNER(a, b) a##b
-#define NURI_JSON_CONCAT(a, b) NURI_JSON_CONCAT_INNER(a, b)
-#define NURI_JSON_TRY(target, expr) NURI_JSON_TRY_AS(NURI_JSON_CONCAT(json_result_, __LINE__), target, expr)
-#define NURI_JSON_TRY_AS(result, target, expr)                  \
-  auto result = (expr);                                         \
-  if (!result) return std::unexpected(result.error());          \
-  target = std::move(*result)
 
 JsonResult<std::optional<MerchantRecord>> MerchantFromJson(const Fields& fields) {
   const json::value* value = fields.Find("merchant");
@@ -150,6 +35,113 @@ JsonResult<std::optional<MerchantRecord>> MerchantFromJson(const Fields& fields)
 // Accepts `primary`, or `alias` where the scenario format names the field differently.
 std::string_view Either(const Fields& fields, std::string_view primary, std::string_view alias) {
   return fields.Find(primary) == nullptr && fields.Find(alias) != nullptr ? alias : primary;
+}
+
+JsonResult<SetHolidays> HolidaysFromJson(const Fields& f) {
+  SetHolidays b;
+  std::uint64_t year = 0;
+  NURI_JSON_TRY(year, f.Unsigned("year", 9999, 0));
+  if (year < 1970) return Fault(f.Path("year"), "expected a year from 1970 to 9999");
+  b.year = static_cast<int>(year);
+  const json::value* dates = f.Find("dates");
+  if (dates == nullptr || !dates->is_array()) return Fault(f.Path("dates"), "expected a list of dates");
+  const auto& array = dates->get_array();
+  if (array.size() > base::kHolidaysPerYearMax) return Fault(f.Path("dates"), "too many dates");
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const std::string at = f.Path("dates") + "[" + std::to_string(i) + "]";
+    if (!array[i].is_string()) return Fault(at, "expected a date YYYY-MM-DD");
+    auto date = ParseDate(array[i].get_string());
+    if (!date) return Fault(at, date.error().message());
+    if (date->year != b.year) return Fault(at, "not in " + std::to_string(b.year));
+    b.dates.push_back(*date);
+  }
+  std::sort(b.dates.begin(), b.dates.end());
+  b.dates.erase(std::unique(b.dates.begin(), b.dates.end()), b.dates.end());
+  return b;
+}
+
+JsonResult<Pay> PayFromJson(const Fields& f) {
+  Pay b;
+  NURI_JSON_TRY(b.program, f.ProgramId("program"));
+  NURI_JSON_TRY(b.to, f.Identifier<AccountId>("to"));
+  NURI_JSON_TRY(b.amount, f.AmountField("amount"));
+  std::uint64_t attendees = 0;
+  NURI_JSON_TRY(attendees, f.Unsigned("attendees", base::kAttendeesMax, 0));
+  b.attendees = static_cast<std::uint32_t>(attendees);
+  NURI_JSON_TRY(b.purpose, f.String("purpose", base::kPurposeLengthMax, false));
+  NURI_JSON_TRY(b.evidence, f.HashField("evidence", false));
+  NURI_JSON_TRY(b.justification, f.String("justification", base::kJustificationLengthMax, false));
+  return b;
+}
+
+// The bodies of programs (docs/programs.md).
+JsonResult<Body> ProgramBodyOfType(std::string_view type, const Fields& f) {
+  if (type == "set_holidays") return HolidaysFromJson(f);
+  if (type == "define_program") {
+    auto program = ProgramFromJson(f.object(), f.path(), true);
+    if (!program) return std::unexpected(program.error().front());
+    return DefineProgram{std::move(*program)};
+  }
+  if (type == "amend_program") {
+    AmendProgram b;
+    NURI_JSON_TRY(b.program, f.ProgramId("program"));
+    const json::value* rules = f.Find("rules");
+    if (rules == nullptr) return Fault(f.Path("rules"), "required");
+    auto parsed = RulesFromJson(*rules, f.Path("rules"));
+    if (!parsed) return std::unexpected(parsed.error().front());
+    b.rules = std::move(*parsed);
+    return b;
+  }
+  if (type == "fund_program") {
+    FundProgram b;
+    NURI_JSON_TRY(b.program, f.ProgramId("program"));
+    NURI_JSON_TRY(b.amount, f.AmountField("amount"));
+    return b;
+  }
+  if (type == "grant") {
+    Grant b;
+    NURI_JSON_TRY(b.program, f.ProgramId("program"));
+    NURI_JSON_TRY(b.to, f.Identifier<AccountId>("to"));
+    NURI_JSON_TRY(b.amount, f.AmountField("amount"));
+    return b;
+  }
+  if (type == "reclaim") {
+    Reclaim b;
+    NURI_JSON_TRY(b.program, f.ProgramId("program"));
+    NURI_JSON_TRY(b.from, f.Identifier<AccountId>(Either(f, "from", "holder")));
+    const json::value* amount = f.Find("amount");
+    const bool all = amount == nullptr || (amount->is_string() && amount->get_string() == "all");
+    if (!all) {
+      NURI_JSON_TRY(b.amount, AmountFromJson(*amount, f.Path("amount")));
+    }
+    return b;
+  }
+  if (type == "close_program") {
+    CloseProgram b;
+    NURI_JSON_TRY(b.program, f.ProgramId("program"));
+    return b;
+  }
+  if (type == "pay") return PayFromJson(f);
+  if (type == "refund") {
+    Refund b;
+    std::optional<crypto::Hash> payment;
+    NURI_JSON_TRY(payment, f.HashField("payment", true));
+    b.payment = *payment;
+    NURI_JSON_TRY(b.amount, f.AmountField("amount"));
+    return b;
+  }
+  if (type == "attest") {
+    Attest b;
+    NURI_JSON_TRY(b.program, f.ProgramId("program"));
+    NURI_JSON_TRY(b.holder, f.Identifier<AccountId>("holder"));
+    NURI_JSON_TRY(b.milestone, f.String("milestone", base::kMilestoneLengthMax));
+    if (b.milestone.empty()) return Fault(f.Path("milestone"), "required");
+    std::optional<crypto::Hash> evidence;
+    NURI_JSON_TRY(evidence, f.HashField("evidence", true));
+    b.evidence = *evidence;
+    return b;
+  }
+  return Fault(f.Path("type"), "unknown transaction type '" + std::string(type) + "'");
 }
 
 JsonResult<Body> BodyOfType(std::string_view type, const Fields& f) {
@@ -222,11 +214,11 @@ JsonResult<Body> BodyOfType(std::string_view type, const Fields& f) {
     NURI_JSON_TRY(b.token, f.Identifier<TokenId>("token"));
     NURI_JSON_TRY(b.to, f.Identifier<AccountId>("to"));
     NURI_JSON_TRY(b.amount, f.AmountField("amount"));
-    NURI_JSON_TRY(b.program, f.String("program", base::kTokenIdLengthMax * 4, false));
+    NURI_JSON_TRY(b.program, f.String("program", base::kProgramIdLengthMax, false));
     NURI_JSON_TRY(b.memo, f.String("memo", base::kMemoLengthMax, false));
     return b;
   }
-  return Fault(f.Path("type"), "unknown transaction type '" + std::string(type) + "'");
+  return ProgramBodyOfType(type, f);
 }
 
 json::array KeysToJson(const std::vector<crypto::PublicKey>& keys) {
@@ -290,6 +282,54 @@ struct BodyJsonWriter {
     o["amount"] = b.amount.won();
     if (!b.program.empty()) o["program"] = b.program;
     if (!b.memo.empty()) o["memo"] = b.memo;
+  }
+  void operator()(const SetHolidays& b) {
+    o["year"] = b.year;
+    json::array dates;
+    for (const auto& date : b.dates) dates.emplace_back(FormatDate(date));
+    o["dates"] = std::move(dates);
+  }
+  void operator()(const DefineProgram& b) {
+    for (auto& field : ProgramToJson(b.program)) o[field.key()] = field.value();
+  }
+  void operator()(const AmendProgram& b) {
+    o["program"] = b.program;
+    o["rules"] = RulesToJson(b.rules);
+  }
+  void operator()(const FundProgram& b) {
+    o["program"] = b.program;
+    o["amount"] = b.amount.won();
+  }
+  void operator()(const Grant& b) {
+    o["program"] = b.program;
+    o["to"] = b.to.str();
+    o["amount"] = b.amount.won();
+  }
+  void operator()(const Reclaim& b) {
+    o["program"] = b.program;
+    o["from"] = b.from.str();
+    if (b.amount) o["amount"] = b.amount->won();
+    else o["amount"] = "all";
+  }
+  void operator()(const CloseProgram& b) { o["program"] = b.program; }
+  void operator()(const Pay& b) {
+    o["program"] = b.program;
+    o["to"] = b.to.str();
+    o["amount"] = b.amount.won();
+    if (b.attendees != 0) o["attendees"] = b.attendees;
+    if (!b.purpose.empty()) o["purpose"] = b.purpose;
+    if (b.evidence) o["evidence"] = b.evidence->ToHex();
+    if (!b.justification.empty()) o["justification"] = b.justification;
+  }
+  void operator()(const Refund& b) {
+    o["payment"] = b.payment.ToHex();
+    o["amount"] = b.amount.won();
+  }
+  void operator()(const Attest& b) {
+    o["program"] = b.program;
+    o["holder"] = b.holder.str();
+    o["milestone"] = b.milestone;
+    o["evidence"] = b.evidence.ToHex();
   }
 };
 

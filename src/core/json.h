@@ -10,10 +10,12 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 
 #include "base/status.h"
+#include "core/program.h"
 #include "core/receipt.h"
 #include "core/transaction.h"
 
@@ -36,6 +38,16 @@ boost::json::object BodyToJson(const Body& body);
 
 JsonResult<Transaction> TransactionFromJson(const boost::json::value& value);
 boost::json::object TransactionToJson(const Transaction& tx);
+
+// Program definitions (docs/programs.md): every fault found, each with its path. `allow_type`
+// lets the object also carry "type" (a define_program body).
+std::expected<ProgramDefinition, std::vector<JsonFault>> ProgramFromJson(
+    const boost::json::value& value, std::string_view path, bool allow_type = false);
+std::expected<std::vector<Rule>, std::vector<JsonFault>> RulesFromJson(
+    const boost::json::value& value, std::string_view path);
+boost::json::object ProgramToJson(const ProgramDefinition& program);
+boost::json::array RulesToJson(const std::vector<Rule>& rules);
+boost::json::object RuleToJson(const Rule& rule);
 
 // Reads an amount of won: an integer, or a string of decimal digits; out of range is
 // INVALID_AMOUNT.

@@ -9,7 +9,7 @@ struct ReasonEntry {
   ReasonCode code;
   std::string_view name;
 };
-constexpr std::array<ReasonEntry, 24> kReasons = {{
+constexpr std::array<ReasonEntry, 36> kReasons = {{
     {ReasonCode::kOk, "OK"},
     {ReasonCode::kMalformed, "MALFORMED"},
     {ReasonCode::kBadSignature, "BAD_SIGNATURE"},
@@ -34,6 +34,18 @@ constexpr std::array<ReasonEntry, 24> kReasons = {{
     {ReasonCode::kUnknownToken, "UNKNOWN_TOKEN"},
     {ReasonCode::kUnknownOrg, "UNKNOWN_ORG"},
     {ReasonCode::kInvalidArgument, "INVALID_ARGUMENT"},
+    {ReasonCode::kMerchantCategoryDenied, "MERCHANT_CATEGORY_DENIED"},
+    {ReasonCode::kMerchantNotAllowed, "MERCHANT_NOT_ALLOWED"},
+    {ReasonCode::kOutsideHours, "OUTSIDE_HOURS"},
+    {ReasonCode::kNonBusinessDay, "NON_BUSINESS_DAY"},
+    {ReasonCode::kPaymentLimitExceeded, "PAYMENT_LIMIT_EXCEEDED"},
+    {ReasonCode::kDailyLimitExceeded, "DAILY_LIMIT_EXCEEDED"},
+    {ReasonCode::kMonthlyLimitExceeded, "MONTHLY_LIMIT_EXCEEDED"},
+    {ReasonCode::kAttendeesRequired, "ATTENDEES_REQUIRED"},
+    {ReasonCode::kPerAttendeeLimitExceeded, "PER_ATTENDEE_LIMIT_EXCEEDED"},
+    {ReasonCode::kEvidenceRequired, "EVIDENCE_REQUIRED"},
+    {ReasonCode::kApprovalRequired, "APPROVAL_REQUIRED"},
+    {ReasonCode::kTrancheLocked, "TRANCHE_LOCKED"},
 }};
 }  // namespace
 

@@ -38,6 +38,19 @@ enum class ReasonCode : std::uint16_t {
   kUnknownToken = 112,
   kUnknownOrg = 113,
   kInvalidArgument = 114,
+  // In a block, from a program rule (docs/programs.md, "Rule kinds"); the receipt names the rule.
+  kMerchantCategoryDenied = 200,
+  kMerchantNotAllowed = 201,
+  kOutsideHours = 202,
+  kNonBusinessDay = 203,
+  kPaymentLimitExceeded = 204,
+  kDailyLimitExceeded = 205,
+  kMonthlyLimitExceeded = 206,
+  kAttendeesRequired = 207,
+  kPerAttendeeLimitExceeded = 208,
+  kEvidenceRequired = 209,
+  kApprovalRequired = 210,
+  kTrancheLocked = 211,
 };
 
 std::string_view ReasonName(ReasonCode code);

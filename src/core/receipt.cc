@@ -6,10 +6,12 @@
 namespace nuri::core {
 
 namespace {
-constexpr std::uint8_t kReceiptVersion = 1;
-constexpr std::size_t kRuleIdLengthMax = 32;
+// Grammar: version:u8(=2) tx_id:32 status:u8 code:u16 rule:bytes message:bytes
+//          program:bytes program_version:u32 budget_code:bytes count:u32 justified:bytes*
+// (version 1, before programs, had no program fields and is no longer written or read).
+constexpr std::uint8_t kReceiptVersion = 2;
 constexpr std::size_t kReceiptMessageLengthMax = 1024;
-constexpr std::size_t kReceiptSizeBytesMin = 1 + 32 + 1 + 2 + 4 + 4;
+constexpr std::size_t kReceiptSizeBytesMin = 1 + 32 + 1 + 2 + 4 + 4 + 4 + 4 + 4 + 4;
 
 void EncodeInto(codec::Writer& w, const Receipt& receipt) {
   w.PutU8(kReceiptVersion);
@@ -18,6 +20,11 @@ void EncodeInto(codec::Writer& w, const Receipt& receipt) {
   w.PutU16(static_cast<std::uint16_t>(receipt.code));
   w.PutBytes(receipt.rule);
   w.PutBytes(receipt.message.substr(0, kReceiptMessageLengthMax));
+  w.PutBytes(receipt.program);
+  w.PutU32(receipt.program_version);
+  w.PutBytes(receipt.budget_code);
+  w.PutU32(static_cast<std::uint32_t>(receipt.justified.size()));
+  for (const auto& rule : receipt.justified) w.PutBytes(rule);
 }
 
 Receipt DecodeFrom(codec::Reader& r) {
@@ -30,8 +37,15 @@ Receipt DecodeFrom(codec::Reader& r) {
   const auto code = ReasonFromValue(r.GetU16("code"));
   if (r.ok() && !code) r.Fail("unknown reason code");
   receipt.code = code.value_or(ReasonCode::kOk);
-  receipt.rule = r.GetBytes(kRuleIdLengthMax, "rule");
+  receipt.rule = r.GetBytes(base::kRuleIdLengthMax, "rule");
   receipt.message = r.GetBytes(kReceiptMessageLengthMax, "message");
+  receipt.program = r.GetBytes(base::kProgramIdLengthMax, "program");
+  receipt.program_version = r.GetU32("program_version");
+  receipt.budget_code = r.GetBytes(base::kBudgetCodeLengthMax, "budget_code");
+  const std::uint32_t count = r.GetCount(base::kRulesPerProgramMax, 4, "justified");
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+    receipt.justified.push_back(r.GetBytes(base::kRuleIdLengthMax, "justified rule"));
+  }
   return receipt;
 }
 }  // namespace

@@ -23,12 +23,18 @@ struct Receipt {
   ReasonCode code = ReasonCode::kOk;
   std::string rule;     // program rule id, empty when no rule refused
   std::string message;  // empty when ok
+  // For program transactions: the program, the version of its rules that judged this one (a
+  // later amendment does not change the verdict) and its budget item for accounting.
+  std::string program;
+  std::uint32_t program_version = 0;
+  std::string budget_code;
+  std::vector<std::string> justified;  // rules passed only because the payment was justified
   bool operator==(const Receipt&) const = default;
 };
 
 std::string_view ReceiptStatusName(ReceiptStatus status);
 
-// Grammar: version:u8(=1) tx_id:32 status:u8 code:u16 rule:bytes message:bytes
+// Grammar: docs/formats/receipt.md.
 std::string EncodeReceipt(const Receipt& receipt);
 base::Result<Receipt> DecodeReceipt(std::string_view bytes);
 

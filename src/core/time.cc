@@ -46,18 +46,23 @@ bool DigitsAt(std::string_view text, std::size_t at, std::size_t count, int& val
   return true;
 }
 
-int DaysInMonth(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
 base::Status BadTime(std::string_view text, std::string_view why) {
   return base::Status::InvalidArgument("invalid time '" + std::string(text.substr(0, 40)) +
                                        "': " + std::string(why) +
                                        " (expected e.g. 2026-03-02T09:00:00+09:00)");
 }
 }  // namespace
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+bool IsValidDate(const LocalDate& date) {
+  return date.year >= 1970 && date.year <= 9999 && date.month >= 1 && date.month <= 12 &&
+         date.day >= 1 && date.day <= DaysInMonth(date.year, date.month);
+}
 
 KoreaTime ToKoreaTime(TimeMillis time) {
   const TimeMillis local = time + kKoreaOffsetMillis;
@@ -80,8 +85,7 @@ base::Result<LocalDate> ParseDate(std::string_view text) {
                                                      std::string(text.substr(0, 40)) +
                                                      "' (expected YYYY-MM-DD)"));
   }
-  if (date.year < 1970 || date.month < 1 || date.month > 12 || date.day < 1 ||
-      date.day > DaysInMonth(date.year, date.month)) {
+  if (!IsValidDate(date)) {
     return base::Error(
         base::Status::InvalidArgument("invalid date '" + std::string(text) + "': no such day"));
   }

@@ -41,6 +41,9 @@ struct KoreaTime {
   int second_of_minute = 0;
 };
 
+int DaysInMonth(int year, int month);
+// A real day of the Gregorian calendar in years 1970..9999.
+bool IsValidDate(const LocalDate& date);
 std::int64_t DaysFromCivil(const LocalDate& date);
 LocalDate CivilFromDays(std::int64_t days);
 KoreaTime ToKoreaTime(TimeMillis time);

@@ -25,6 +25,17 @@ namespace {
 //   mint             := token to amount:i64
 //   burn             := token amount:i64
 //   transfer         := token to amount:i64 program memo
+//   set_holidays     := year:u16 count:u32 (month:u8 day:u8)*
+//   define_program   := program                      (program.h)
+//   amend_program    := program_id rules             (program.h)
+//   fund_program     := program_id amount:i64
+//   grant            := program_id to amount:i64
+//   reclaim          := program_id from has_amount:bool [amount:i64]
+//   close_program    := program_id
+//   pay              := program_id to amount:i64 attendees:u32 purpose
+//                       has_evidence:bool [evidence:32] justification
+//   refund           := payment:32 amount:i64
+//   attest           := program_id holder milestone evidence:32
 //   keys             := count:u32 key*
 
 constexpr std::size_t kKeySizeBytesMin = 1 + crypto::kEd25519PublicKeySizeBytes;
@@ -87,6 +98,55 @@ struct BodyEncoder {
     w.PutBytes(b.program);
     w.PutBytes(b.memo);
   }
+  void operator()(const SetHolidays& b) {
+    w.PutU16(static_cast<std::uint16_t>(b.year));
+    w.PutU32(static_cast<std::uint32_t>(b.dates.size()));
+    for (const auto& date : b.dates) {
+      w.PutU8(static_cast<std::uint8_t>(date.month));
+      w.PutU8(static_cast<std::uint8_t>(date.day));
+    }
+  }
+  void operator()(const DefineProgram& b) { EncodeProgram(w, b.program); }
+  void operator()(const AmendProgram& b) {
+    w.PutBytes(b.program);
+    EncodeRules(w, b.rules);
+  }
+  void operator()(const FundProgram& b) {
+    w.PutBytes(b.program);
+    w.PutI64(b.amount.won());
+  }
+  void operator()(const Grant& b) {
+    w.PutBytes(b.program);
+    w.PutBytes(b.to.str());
+    w.PutI64(b.amount.won());
+  }
+  void operator()(const Reclaim& b) {
+    w.PutBytes(b.program);
+    w.PutBytes(b.from.str());
+    w.PutBool(b.amount.has_value());
+    if (b.amount) w.PutI64(b.amount->won());
+  }
+  void operator()(const CloseProgram& b) { w.PutBytes(b.program); }
+  void operator()(const Pay& b) {
+    w.PutBytes(b.program);
+    w.PutBytes(b.to.str());
+    w.PutI64(b.amount.won());
+    w.PutU32(b.attendees);
+    w.PutBytes(b.purpose);
+    w.PutBool(b.evidence.has_value());
+    if (b.evidence) w.PutFixed(b.evidence->view());
+    w.PutBytes(b.justification);
+  }
+  void operator()(const Refund& b) {
+    w.PutFixed(b.payment.view());
+    w.PutI64(b.amount.won());
+  }
+  void operator()(const Attest& b) {
+    w.PutBytes(b.program);
+    w.PutBytes(b.holder.str());
+    w.PutBytes(b.milestone);
+    w.PutFixed(b.evidence.view());
+  }
 };
 
 void EncodeUnsignedInto(codec::Writer& w, const Transaction& tx) {
@@ -148,6 +208,46 @@ std::vector<crypto::PublicKey> ReadKeys(codec::Reader& r) {
 }
 
 Amount ReadAmount(codec::Reader& r) { return Amount::Won(r.GetI64("amount")); }
+
+std::string ReadProgramId(codec::Reader& r) {
+  std::string id = r.GetBytes(base::kProgramIdLengthMax, "program");
+  if (r.ok() && !IsProgramId(id)) r.Fail("program: not a program id");
+  return id;
+}
+
+crypto::Hash ReadHash(codec::Reader& r, std::string_view what) {
+  const std::string raw = r.GetFixed(crypto::Hash().view().size(), what);
+  return crypto::Hash::FromBytes(raw).value_or(crypto::Hash());
+}
+
+SetHolidays ReadHolidays(codec::Reader& r) {
+  SetHolidays b;
+  b.year = r.GetU16("year");
+  if (r.ok() && (b.year < 1970 || b.year > 9999)) r.Fail("year: out of range");
+  const std::uint32_t count = r.GetCount(base::kHolidaysPerYearMax, 2, "dates");
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+    LocalDate date{b.year, r.GetU8("month"), r.GetU8("day")};
+    if (!r.ok()) break;
+    if (!IsValidDate(date)) r.Fail("dates: " + std::to_string(date.month) + "-" +
+                                   std::to_string(date.day) + " is not a date");
+    else if (!b.dates.empty() && !(b.dates.back() < date)) r.Fail("dates: not in increasing order");
+    b.dates.push_back(date);
+  }
+  return b;
+}
+
+Pay ReadPay(codec::Reader& r) {
+  Pay b;
+  b.program = ReadProgramId(r);
+  b.to = ReadAccount(r, "to");
+  b.amount = ReadAmount(r);
+  b.attendees = r.GetU32("attendees");
+  if (r.ok() && b.attendees > base::kAttendeesMax) r.Fail("attendees: too many");
+  b.purpose = ReadText(r, base::kPurposeLengthMax, "purpose");
+  if (r.GetBool("has_evidence")) b.evidence = ReadHash(r, "evidence");
+  b.justification = ReadText(r, base::kJustificationLengthMax, "justification");
+  return b;
+}
 
 Body ReadBody(codec::Reader& r, std::uint8_t tag) {
   switch (static_cast<BodyTag>(tag)) {
@@ -222,8 +322,56 @@ Body ReadBody(codec::Reader& r, std::uint8_t tag) {
       b.token = ReadToken(r);
       b.to = ReadAccount(r, "to");
       b.amount = ReadAmount(r);
-      b.program = ReadText(r, base::kTokenIdLengthMax * 4, "program");
+      b.program = ReadText(r, base::kProgramIdLengthMax, "program");
       b.memo = ReadText(r, base::kMemoLengthMax, "memo");
+      return b;
+    }
+    case BodyTag::kSetHolidays:
+      return ReadHolidays(r);
+    case BodyTag::kDefineProgram:
+      return DefineProgram{DecodeProgram(r)};
+    case BodyTag::kAmendProgram: {
+      AmendProgram b;
+      b.program = ReadProgramId(r);
+      b.rules = DecodeRules(r);
+      return b;
+    }
+    case BodyTag::kFundProgram: {
+      FundProgram b;
+      b.program = ReadProgramId(r);
+      b.amount = ReadAmount(r);
+      return b;
+    }
+    case BodyTag::kGrant: {
+      Grant b;
+      b.program = ReadProgramId(r);
+      b.to = ReadAccount(r, "to");
+      b.amount = ReadAmount(r);
+      return b;
+    }
+    case BodyTag::kReclaim: {
+      Reclaim b;
+      b.program = ReadProgramId(r);
+      b.from = ReadAccount(r, "from");
+      if (r.GetBool("has_amount")) b.amount = ReadAmount(r);
+      return b;
+    }
+    case BodyTag::kCloseProgram:
+      return CloseProgram{ReadProgramId(r)};
+    case BodyTag::kPay:
+      return ReadPay(r);
+    case BodyTag::kRefund: {
+      Refund b;
+      b.payment = ReadHash(r, "payment");
+      b.amount = ReadAmount(r);
+      return b;
+    }
+    case BodyTag::kAttest: {
+      Attest b;
+      b.program = ReadProgramId(r);
+      b.holder = ReadAccount(r, "holder");
+      b.milestone = ReadText(r, base::kMilestoneLengthMax, "milestone", false);
+      b.evidence = ReadHash(r, "evidence");
       return b;
     }
   }
@@ -238,7 +386,10 @@ BodyTag TagOf(const Body& body) {
       BodyTag::kRegisterOrg, BodyTag::kRegisterAccount, BodyTag::kSetRoles,
       BodyTag::kSetKeys,     BodyTag::kFreeze,          BodyTag::kUnfreeze,
       BodyTag::kDefineToken, BodyTag::kMint,            BodyTag::kBurn,
-      BodyTag::kTransfer};
+      BodyTag::kTransfer,    BodyTag::kSetHolidays,     BodyTag::kDefineProgram,
+      BodyTag::kAmendProgram, BodyTag::kFundProgram,    BodyTag::kGrant,
+      BodyTag::kReclaim,     BodyTag::kCloseProgram,    BodyTag::kPay,
+      BodyTag::kRefund,      BodyTag::kAttest};
   static_assert(std::size(kTags) == std::variant_size_v<Body>);
   return kTags[body.index()];
 }
@@ -246,7 +397,9 @@ BodyTag TagOf(const Body& body) {
 std::string_view BodyTypeName(const Body& body) {
   static constexpr std::string_view kNames[] = {
       "register_org", "register_account", "set_roles", "set_keys", "freeze",
-      "unfreeze",     "define_token",     "mint",      "burn",     "transfer"};
+      "unfreeze",     "define_token",     "mint",      "burn",     "transfer",
+      "set_holidays", "define_program",   "amend_program", "fund_program", "grant",
+      "reclaim",      "close_program",    "pay",       "refund",   "attest"};
   static_assert(std::size(kNames) == std::variant_size_v<Body>);
   return kNames[body.index()];
 }

@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "core/amount.h"
 #include "core/ids.h"
+#include "core/program.h"
 #include "core/roles.h"
 #include "core/time.h"
 #include "crypto/hash.h"
@@ -101,9 +102,81 @@ struct Transfer {
   bool operator==(const Transfer&) const = default;
 };
 
+// The public holidays of one year (local dates), replacing what the calendar held for it.
+struct SetHolidays {
+  int year = 0;
+  std::vector<LocalDate> dates;  // strictly increasing, all in `year`
+  bool operator==(const SetHolidays&) const = default;
+};
+
+struct DefineProgram {
+  ProgramDefinition program;
+  bool operator==(const DefineProgram&) const = default;
+};
+
+// A new version of a program's rules, effective from its block.
+struct AmendProgram {
+  std::string program;
+  std::vector<Rule> rules;
+  bool operator==(const AmendProgram&) const = default;
+};
+
+struct FundProgram {
+  std::string program;
+  Amount amount;
+  bool operator==(const FundProgram&) const = default;
+};
+
+struct Grant {
+  std::string program;
+  AccountId to;
+  Amount amount;
+  bool operator==(const Grant&) const = default;
+};
+
+struct Reclaim {
+  std::string program;
+  AccountId from;
+  std::optional<Amount> amount;  // nullopt: all the holder has
+  bool operator==(const Reclaim&) const = default;
+};
+
+struct CloseProgram {
+  std::string program;
+  bool operator==(const CloseProgram&) const = default;
+};
+
+// Co-signatures (approvals) travel in the envelope's signatures.
+struct Pay {
+  std::string program;
+  AccountId to;
+  Amount amount;
+  std::uint32_t attendees = 0;
+  std::string purpose;
+  std::optional<crypto::Hash> evidence;  // SHA-256 of an off-ledger document
+  std::string justification;
+  bool operator==(const Pay&) const = default;
+};
+
+struct Refund {
+  crypto::Hash payment;  // id of the pay transaction
+  Amount amount;
+  bool operator==(const Refund&) const = default;
+};
+
+struct Attest {
+  std::string program;
+  AccountId holder;
+  std::string milestone;
+  crypto::Hash evidence;
+  bool operator==(const Attest&) const = default;
+};
+
 // The order of alternatives is not the wire tag: see BodyTag.
 using Body = std::variant<RegisterOrg, RegisterAccount, SetRoles, SetKeys, Freeze, Unfreeze,
-                          DefineToken, Mint, Burn, Transfer>;
+                          DefineToken, Mint, Burn, Transfer, SetHolidays, DefineProgram,
+                          AmendProgram, FundProgram, Grant, Reclaim, CloseProgram, Pay, Refund,
+                          Attest>;
 
 // Persisted wire tags of bodies: never reuse a value.
 enum class BodyTag : std::uint8_t {
@@ -117,6 +190,16 @@ enum class BodyTag : std::uint8_t {
   kMint = 8,
   kBurn = 9,
   kTransfer = 10,
+  kSetHolidays = 11,
+  kDefineProgram = 12,
+  kAmendProgram = 13,
+  kFundProgram = 14,
+  kGrant = 15,
+  kReclaim = 16,
+  kCloseProgram = 17,
+  kPay = 18,
+  kRefund = 19,
+  kAttest = 20,
 };
 
 BodyTag TagOf(const Body& body);

@@ -4,6 +4,7 @@
 
 #include "base/check.h"
 #include "base/limits.h"
+#include "ledger/program_bodies.h"
 #include "ledger/signatures.h"
 #include "ledger/state_view.h"
 
@@ -308,7 +309,7 @@ Receipt Executor::Execute(const core::SignedTransaction& signed_tx) {
   state_.Put(nonce_key, EncodeI64(tx.valid_until));
   nonce_expiry_.emplace(tx.valid_until, nonce_key);
 
-  StateView view(state_);
+  StateView view(state_, &definitions_);
   const auto signer = view.Account(tx.signer.str());
   NURI_CHECK(signer.has_value());
   Receipt receipt;
@@ -320,15 +321,31 @@ Receipt Executor::Execute(const core::SignedTransaction& signed_tx) {
     receipt = Reject(ReasonCode::kAccountFrozen,
                      "account " + tx.signer.str() + " is frozen pending review");
   } else {
-    receipt = std::visit(BodyApplier(view, &tx.signer, &*signer), tx.body);
+    receipt = std::visit(
+        [&](const auto& body) {
+          if constexpr (kIsProgramBody<std::decay_t<decltype(body)>>) {
+            return ProgramBodies(view, context_.time, Actor{&signed_tx, &*signer})(body);
+          } else {
+            return BodyApplier(view, &tx.signer, &*signer)(body);
+          }
+        },
+        tx.body);
   }
   receipt.tx_id = signed_tx.id;
   return receipt;
 }
 
 Receipt Executor::ApplyGenesis(const core::Body& body) {
-  StateView view(state_);
-  return std::visit(BodyApplier(view, nullptr, nullptr), body);
+  StateView view(state_, &definitions_);
+  return std::visit(
+      [&](const auto& b) {
+        if constexpr (kIsProgramBody<std::decay_t<decltype(b)>>) {
+          return ProgramBodies(view, context_.time, Actor{})(b);
+        } else {
+          return BodyApplier(view, nullptr, nullptr)(b);
+        }
+      },
+      body);
 }
 
 }  // namespace nuri::ledger

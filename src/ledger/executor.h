@@ -18,6 +18,7 @@
 #include "core/transaction.h"
 #include "ledger/records.h"
 #include "ledger/state.h"
+#include "ledger/state_view.h"
 
 namespace nuri::ledger {
 
@@ -51,6 +52,7 @@ class Executor {
   BlockContext context_;
   // (valid_until, nonce key) of every remembered nonce, for pruning in time order.
   std::set<std::pair<core::TimeMillis, std::string>> nonce_expiry_;
+  DefinitionCache definitions_;
 };
 
 }  // namespace nuri::ledger

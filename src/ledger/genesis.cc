@@ -1,8 +1,11 @@
 #include "ledger/genesis.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "crypto/key_file.h"
+#include "policy/validate.h"
 
 namespace nuri::ledger {
 
@@ -82,6 +85,28 @@ void DeriveMissingKeys(json::object& genesis) {
   }
 }
 
+// The holiday calendar: a list of local dates, applied as one set_holidays per year.
+core::JsonResult<std::vector<core::Body>> ReadHolidays(const json::object& genesis,
+                                                       std::string_view path) {
+  std::vector<core::Body> bodies;
+  const json::value* list = genesis.if_contains("holidays");
+  if (list == nullptr) return bodies;
+  if (!list->is_array()) return Fault(At(path, "holidays"), "expected a list of dates");
+  std::map<int, std::set<core::LocalDate>> by_year;
+  const auto& array = list->get_array();
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const std::string item_path = At(path, "holidays") + "[" + std::to_string(i) + "]";
+    if (!array[i].is_string()) return Fault(item_path, "expected a date YYYY-MM-DD");
+    auto date = core::ParseDate(array[i].get_string());
+    if (!date) return Fault(item_path, date.error().message());
+    by_year[date->year].insert(*date);
+  }
+  for (const auto& [year, dates] : by_year) {
+    bodies.push_back(core::SetHolidays{year, {dates.begin(), dates.end()}});
+  }
+  return bodies;
+}
+
 }  // namespace
 
 core::JsonResult<Genesis> ParseGenesis(const json::value& value, std::string_view path,
@@ -95,12 +120,6 @@ core::JsonResult<Genesis> ParseGenesis(const json::value& value, std::string_vie
   for (const auto& field : *object) {
     if (std::find(std::begin(kKnown), std::end(kKnown), field.key()) == std::end(kKnown)) {
       return Fault(At(path, field.key()), "unknown field");
-    }
-  }
-  for (std::string_view later : {"holidays", "programs"}) {
-    const json::value* field = object->if_contains(later);
-    if (field != nullptr && !(field->is_array() && field->get_array().empty())) {
-      return Fault(At(path, later), "programs and holidays are not supported by this ledger version");
     }
   }
   Genesis genesis;
@@ -127,6 +146,21 @@ core::JsonResult<Genesis> ParseGenesis(const json::value& value, std::string_vie
     auto bodies = ReadList(*object, path, name, type);
     if (!bodies) return std::unexpected(bodies.error());
     for (auto& body : *bodies) genesis.bodies.push_back(std::move(body));
+  }
+  auto holidays = ReadHolidays(*object, path);
+  if (!holidays) return std::unexpected(holidays.error());
+  for (auto& body : *holidays) genesis.bodies.push_back(std::move(body));
+  auto programs = ReadList(*object, path, "programs", "define_program");
+  if (!programs) return std::unexpected(programs.error());
+  for (std::size_t i = 0; i < programs->size(); ++i) {
+    const auto& program = std::get<core::DefineProgram>((*programs)[i]).program;
+    const auto faults = policy::ValidateDefinition(program);
+    if (!faults.empty()) {
+      const core::JsonFault& fault = faults.front();
+      return Fault(At(path, "programs") + "[" + std::to_string(i) + "]." + fault.field,
+                   fault.message);
+    }
+    genesis.bodies.push_back(std::move((*programs)[i]));
   }
   normalized["chain_id"] = genesis.chain_id;
   genesis.text = json::serialize(normalized);

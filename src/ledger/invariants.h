@@ -9,8 +9,10 @@
 
 namespace nuri::ledger {
 
-// For each token: minted - burned = the sum of plain balances; no balance is negative or zero
-// (zero balances are erased); every balance belongs to an existing account and token.
+// For each token: minted - burned = the sum of plain balances and program escrows; for each
+// program: escrow = unallocated budget + the holders' program balances; no balance is negative,
+// no plain balance zero (zero balances are erased); every balance belongs to an existing
+// account and token.
 // Internal with a description of the first broken invariant.
 base::Status CheckInvariants(const State& state);
 

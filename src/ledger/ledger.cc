@@ -63,6 +63,7 @@ void PutStateChanges(storage::WriteBatch& batch, std::vector<StateChange> change
 
 struct InvolvedVisitor {
   std::vector<std::string>& out;
+  const State& state;
   void operator()(const core::RegisterOrg&) {}
   void operator()(const core::RegisterAccount& b) { out.push_back(b.account.str()); }
   void operator()(const core::SetRoles& b) { out.push_back(b.account.str()); }
@@ -73,13 +74,28 @@ struct InvolvedVisitor {
   void operator()(const core::Mint& b) { out.push_back(b.to.str()); }
   void operator()(const core::Burn&) {}
   void operator()(const core::Transfer& b) { out.push_back(b.to.str()); }
+  void operator()(const core::SetHolidays&) {}
+  void operator()(const core::DefineProgram& b) { out.push_back(b.program.owner.str()); }
+  void operator()(const core::AmendProgram&) {}
+  void operator()(const core::FundProgram&) {}
+  void operator()(const core::Grant& b) { out.push_back(b.to.str()); }
+  void operator()(const core::Reclaim& b) { out.push_back(b.from.str()); }
+  void operator()(const core::CloseProgram&) {}
+  void operator()(const core::Pay& b) { out.push_back(b.to.str()); }
+  void operator()(const core::Refund& b) {
+    // The payer is not named in a refund; its payment's record says who it was.
+    if (const std::string* bytes = state.Find(PaymentKey(b.payment))) {
+      if (auto payment = DecodePayment(*bytes)) out.push_back(payment->payer.str());
+    }
+  }
+  void operator()(const core::Attest& b) { out.push_back(b.holder.str()); }
 };
 
 }  // namespace
 
-std::vector<std::string> InvolvedAccounts(const core::Transaction& tx) {
+std::vector<std::string> InvolvedAccounts(const core::Transaction& tx, const State& state) {
   std::vector<std::string> accounts{tx.signer.str()};
-  std::visit(InvolvedVisitor{accounts}, tx.body);
+  std::visit(InvolvedVisitor{accounts, state}, tx.body);
   std::sort(accounts.begin(), accounts.end());
   accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
   return accounts;
@@ -203,7 +219,7 @@ base::Result<ProducedBlock> Ledger::ProduceBlock(
     const TransactionLocation location{context.height,
                                        static_cast<std::uint32_t>(tx_ids.size())};
     batch.Put(TxIndexKey(candidate.id), EncodeLocation(location));
-    for (const auto& account : InvolvedAccounts(candidate.tx)) {
+    for (const auto& account : InvolvedAccounts(candidate.tx, state_)) {
       batch.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location),
                 std::string(candidate.id.view()));
     }

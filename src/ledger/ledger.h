@@ -97,8 +97,9 @@ class Ledger {
   base::Status sticky_error_;
 };
 
-// The accounts a transaction involves: its signer and whoever its body names.
-std::vector<std::string> InvolvedAccounts(const core::Transaction& tx);
+// The accounts a transaction involves: its signer, whoever its body names and, for a refund,
+// the payer of the refunded payment (read from `state`).
+std::vector<std::string> InvolvedAccounts(const core::Transaction& tx, const State& state);
 
 // The genesis block's header and the state it builds, computed without any store.
 base::Result<core::BlockHeader> BuildGenesisState(const Genesis& genesis, State& state);

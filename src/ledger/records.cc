@@ -2,6 +2,7 @@
 
 #include "base/limits.h"
 #include "codec/codec.h"
+#include "ledger/record_codec.h"
 
 namespace nuri::ledger {
 
@@ -12,19 +13,10 @@ namespace nuri::ledger {
 //   token   := version:u8(=1) issuer:bytes name:bytes minted:i64 burned:i64
 //   i64     := eight bytes little-endian
 
-namespace {
-constexpr std::uint8_t kRecordVersion = 1;
+using record_codec::Finish;
+using record_codec::kRecordVersion;
+using record_codec::ReadVersion;
 
-void ReadVersion(codec::Reader& r) {
-  if (r.GetU8("record version") != kRecordVersion && r.ok()) r.Fail("unknown record version");
-}
-
-template <typename T>
-base::Result<T> Finish(codec::Reader& r, T value) {
-  if (auto status = r.Finish(); !status.ok()) return base::Error(base::Status::Corruption(status.message()));
-  return value;
-}
-}  // namespace
 
 std::string OrgKey(std::string_view org) { return std::string(kOrgPrefix) + std::string(org); }
 std::string AccountKey(std::string_view account) {
