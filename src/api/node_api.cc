@@ -7,6 +7,9 @@
 #include "codec/codec.h"
 #include "core/json.h"
 #include "ledger/records.h"
+#include "ledger/state_view.h"
+#include "policy/explain.h"
+#include "policy/validate.h"
 
 namespace nuri::api {
 
@@ -92,6 +95,12 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
     return respond(GetAccountHistory(request, segments[2]));
   } else if (get && segments.size() == 3 && resource == "tokens") {
     return respond(GetToken(segments[2]));
+  } else if (resource == "programs") {
+    if (get && segments.size() == 2) return respond(ListPrograms());
+    if (request.method == "POST" && segments.size() == 3 && segments[2] == "check") {
+      return respond(CheckProgram(request));
+    }
+    if (get && segments.size() == 3) return respond(GetProgram(segments[2]));
   } else if (get && segments.size() == 2 && resource == "status") {
     return respond(GetStatus());
   }
@@ -226,6 +235,66 @@ HttpResponse NodeApi::GetToken(std::string_view id) {
       node_.Read([&](const ledger::Ledger& ledger) { return TokenView(ledger.state(), id); });
   if (view.is_null()) return Error(404, "UNKNOWN_TOKEN", "no token " + std::string(id));
   return Json(200, view);
+}
+
+HttpResponse NodeApi::ListPrograms() {
+  json::array programs = node_.Read([&](const ledger::Ledger& ledger) {
+    json::array list;
+    for (const auto& id : ledger::ListPrograms(ledger.state())) {
+      json::value view = ProgramView(ledger.state(), id);
+      json::object& program = view.as_object();
+      list.push_back(json::object{{"id", id},
+                                  {"name", program["definition"].at("name")},
+                                  {"version", program["version"]},
+                                  {"closed", program["closed"]},
+                                  {"totals", program["totals"]}});
+    }
+    return list;
+  });
+  return Json(200, json::object{{"programs", std::move(programs)}});
+}
+
+HttpResponse NodeApi::GetProgram(std::string_view id) {
+  if (!core::IsProgramId(id)) return Error(400, "MALFORMED", "expected a program id");
+  json::value view = node_.Read([&](const ledger::Ledger& ledger) -> json::value {
+    json::value program = ProgramView(ledger.state(), id);
+    if (program.is_null()) return program;
+    const auto record = ledger::ReadProgram(ledger.state(), id);
+    const auto definition = ledger::ReadDefinition(ledger.state(), id, record->version);
+    json::array explanation;
+    for (const auto& line : policy::ExplainProgram(*definition)) explanation.emplace_back(line);
+    program.as_object()["explanation"] = std::move(explanation);
+    return program;
+  });
+  if (view.is_null()) return Error(404, "UNKNOWN_PROGRAM", "no program " + std::string(id));
+  return Json(200, view);
+}
+
+HttpResponse NodeApi::CheckProgram(const HttpRequest& request) {
+  auto value = core::ParseJsonText(request.body);
+  if (!value) return Error(400, "MALFORMED", value.error().message());
+  const policy::CheckedDefinition checked = node_.Read([&](const ledger::Ledger& ledger) {
+    const ledger::StateDirectory directory(ledger.state());
+    return policy::CheckDefinition(*value, &directory);
+  });
+  if (!checked.faults.empty()) {
+    json::array faults;
+    for (const auto& fault : checked.faults) {
+      faults.push_back(json::object{{"field", fault.field},
+                                    {"code", core::ReasonName(fault.code)},
+                                    {"message", fault.message}});
+    }
+    const core::JsonFault& first = checked.faults.front();
+    json::object body{{"code", core::ReasonName(first.code)},
+                      {"message", first.ToString()},
+                      {"field", first.field},
+                      {"valid", false},
+                      {"faults", std::move(faults)}};
+    return Json(422, body);
+  }
+  json::array explanation;
+  for (const auto& line : policy::ExplainProgram(*checked.program)) explanation.emplace_back(line);
+  return Json(200, json::object{{"valid", true}, {"explanation", std::move(explanation)}});
 }
 
 HttpResponse NodeApi::GetStatus() {

@@ -8,10 +8,16 @@
 //   GET  /v1/transactions/{id}     status pending|ok|rejected|refused, code, rule, message, height
 //                                  (?wait_ms=N waits while pending)
 //   GET  /v1/blocks/{height|latest}
-//   GET  /v1/accounts/{id}         roles, frozen, keys, balances
+//   GET  /v1/accounts/{id}         roles, frozen, keys, balances, program balances
 //   GET  /v1/accounts/{id}/transactions?limit=N   the latest transactions involving it, newest
 //                                  first, each with its status
 //   GET  /v1/tokens/{id}           issuer, minted, burned, supply
+//   GET  /v1/programs              every program: id, name, version, closed, totals
+//   GET  /v1/programs/{id}         definition, every version's rules, totals, and the rules in
+//                                  plain sentences
+//   POST /v1/programs/check        validates a definition (JSON) against the current ledger
+//                                  without submitting it: 200 {"valid":true,"explanation"} or
+//                                  422 {"code","message","field","faults":[{field,code,message}]}
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
 //   GET  /metrics                  Prometheus text
 //
@@ -43,6 +49,9 @@ class NodeApi {
   HttpResponse GetAccount(std::string_view id);
   HttpResponse GetAccountHistory(const HttpRequest& request, std::string_view id);
   HttpResponse GetToken(std::string_view id);
+  HttpResponse ListPrograms();
+  HttpResponse GetProgram(std::string_view id);
+  HttpResponse CheckProgram(const HttpRequest& request);
   HttpResponse GetStatus();
   HttpResponse GetMetrics();
   void WaitThenRespond(const crypto::Hash& id, int wait_millis, Responder respond);

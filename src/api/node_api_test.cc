@@ -2,6 +2,8 @@
 // answered with the right code while the node keeps serving.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "api/http_client.h"
 #include "api/http_server.h"
 #include "api/node_api.h"
@@ -202,6 +204,101 @@ TEST_F(NodeApiTest, BatchesReportEachTransaction) {
   EXPECT_EQ(results[0].at("code"), "OK");
   EXPECT_EQ(results[1].at("code"), "MALFORMED");
   EXPECT_EQ(results[2].at("code"), "DUPLICATE");
+}
+
+// Signs `body` by `signer` with its test key.
+core::Transaction Signed(std::string_view signer, core::Body body, std::uint64_t nonce,
+                         core::TimeMillis now) {
+  core::Transaction tx;
+  tx.chain_id = "nuri-api-test";
+  tx.signer = core::AccountId::Parse(signer).value();
+  tx.nonce = nonce;
+  tx.valid_until = now + core::kMillisPerHour;
+  tx.body = std::move(body);
+  core::AddSignature(tx, tx.signer, crypto::DeriveTestKey(signer));
+  return tx;
+}
+
+TEST_F(NodeApiTest, ProgramsAreReadableWithTheirRulesInSentences) {
+  auto [list_status, list] = Get("/v1/programs");
+  ASSERT_EQ(list_status, 200);
+  ASSERT_EQ(list.at("programs").as_array().size(), 1u);
+  EXPECT_EQ(list.at("programs").at(0).at("id"), "bpe-test");
+
+  auto [status, program] = Get("/v1/programs/bpe-test");
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(program.at("version"), 1);
+  EXPECT_EQ(program.at("definition").at("budget_code"), "203-01");
+  EXPECT_EQ(program.at("versions").as_array().size(), 1u);
+  EXPECT_EQ(program.at("totals").at("funded"), 0);
+  EXPECT_EQ(program.at("explanation").at(2),
+            "Payments are permitted only from 06:00 to 23:00 Korea time (rule R1).");
+  EXPECT_EQ(Get("/v1/programs/no-such").first, 404);
+  EXPECT_EQ(Get("/v1/programs/Not_An_Id!").first, 400);
+}
+
+TEST_F(NodeApiTest, ProgramCheckNamesEveryFaultWithoutSubmitting) {
+  const std::string valid = R"({"id":"bpe-next","name":"Next year","kind":"expense",
+    "token":"KRW-BNK","owner":"treasury@moef","managers":["budget@moef"],
+    "valid_from":"2027-01-01T00:00:00+09:00","valid_until":"2027-12-31T23:59:59+09:00",
+    "rules":[{"id":"R1","rule":"max_per_payment","amount":3000000}]})";
+  auto [ok_status, ok] = Post("/v1/programs/check", valid, "application/json");
+  ASSERT_EQ(ok_status, 200);
+  EXPECT_EQ(ok.at("valid"), true);
+  EXPECT_EQ(Get("/v1/programs/bpe-next").first, 404);  // checked, not defined
+
+  const std::string faulty = R"({"id":"bpe-test","name":"Clash","kind":"expense",
+    "token":"KRW-XYZ","owner":"kim@moef","managers":["ghost@moef"],
+    "valid_from":"2027-01-01T00:00:00+09:00","valid_until":"2027-12-31T23:59:59+09:00",
+    "rules":[{"id":"R1","rule":"hours","from":"23:00","to":"06:00"},
+             {"id":"R1","rule":"max_per_day","amount":-1},
+             {"id":"R3","rule":"allow_merchants","merchants":["kim@moef"]}]})";
+  auto [status, body] = Post("/v1/programs/check", faulty, "application/json");
+  ASSERT_EQ(status, 422);
+  std::map<std::string, std::string> faults;
+  for (const auto& fault : body.at("faults").as_array()) {
+    faults[std::string(fault.at("field").as_string())] = fault.at("code").as_string();
+  }
+  EXPECT_EQ(faults["rules[0].from"], "INVALID_ARGUMENT");
+  EXPECT_EQ(faults["rules[1].id"], "INVALID_ARGUMENT");
+  EXPECT_EQ(faults["rules[1].amount"], "INVALID_AMOUNT");
+  EXPECT_EQ(faults["id"], "ALREADY_EXISTS");
+  EXPECT_EQ(faults["token"], "UNKNOWN_TOKEN");
+  EXPECT_EQ(faults["owner"], "INVALID_ARGUMENT");
+  EXPECT_EQ(faults["managers[0]"], "UNKNOWN_ACCOUNT");
+  EXPECT_EQ(faults["rules[2].merchants[0]"], "INVALID_ARGUMENT");
+  EXPECT_EQ(Post("/v1/programs/check", "{", "application/json").first, 400);
+  ExpectStillServing();
+}
+
+TEST_F(NodeApiTest, AProgramPaymentShowsOnTheReceiptAndTheAccount) {
+  const core::TimeMillis now = clock_.NowMillis();
+  const auto program = std::string("bpe-test");
+  const auto token = core::TokenId::Parse("KRW-BNK").value();
+  const auto treasury = core::AccountId::Parse("treasury@moef").value();
+  const auto kim = core::AccountId::Parse("kim@moef").value();
+  const auto hanok = core::AccountId::Parse("hanok@merchants").value();
+  const std::vector<core::Transaction> steps = {
+      Signed("issuer@bnk", core::Mint{token, treasury, core::Amount::Won(1'000'000)}, 21, now),
+      Signed("treasury@moef", core::FundProgram{program, core::Amount::Won(500'000)}, 1, now),
+      Signed("budget@moef", core::Grant{program, kim, core::Amount::Won(200'000)}, 1, now),
+      Signed("kim@moef", core::Pay{program, hanok, core::Amount::Won(45'000)}, 1, now)};
+  for (const auto& tx : steps) {
+    auto [status, body] = Post("/v1/transactions?wait_ms=5000", core::Encode(tx));
+    ASSERT_EQ(status, 200) << json::serialize(body);
+    ASSERT_EQ(body.at("status"), "ok") << json::serialize(body);
+    if (std::holds_alternative<core::Pay>(tx.body)) {
+      EXPECT_EQ(body.at("program").as_string(), program);
+      EXPECT_EQ(body.at("program_version"), 1);
+      EXPECT_EQ(body.at("budget_code"), "203-01");
+    }
+  }
+  auto [status, account] = Get("/v1/accounts/kim@moef");
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(account.at("programs").at(program).at("balance"), 155'000);
+  EXPECT_EQ(account.at("programs").at(program).at("paid"), 45'000);
+  EXPECT_EQ(Get("/v1/accounts/hanok@merchants").second.at("balances").at("KRW-BNK"), 45'000);
+  EXPECT_EQ(Get("/v1/programs/bpe-test").second.at("totals").at("spent"), 45'000);
 }
 
 }  // namespace

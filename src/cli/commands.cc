@@ -180,14 +180,15 @@ int TxCommand(const Words& words) {
 int QueryCommand(const Words& words) {
   auto args = Args::Parse(words, {}, {"url"});
   if (!args || !args->Option("url") || args->positional().empty()) {
-    return Complain("usage: nuri query --url URL status|account ID|token ID|block H|tx ID", 2);
+    return Complain("usage: nuri query --url URL status|account ID|token ID|program ID|block H|tx ID",
+                    2);
   }
   const auto& what = args->positional();
   std::string target;
   if (what[0] == "status") {
     target = "/v1/status";
   } else if (what.size() == 2 && (what[0] == "account" || what[0] == "token" ||
-                                  what[0] == "block" || what[0] == "tx")) {
+                                  what[0] == "program" || what[0] == "block" || what[0] == "tx")) {
     const std::string resource = what[0] == "tx" ? "transactions" : what[0] + "s";
     target = "/v1/" + resource + "/" + what[1];
   } else {

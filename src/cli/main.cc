@@ -18,8 +18,12 @@ usage: nuri COMMAND ...
   keys generate --label ACCOUNT --out FILE --password-file F
   keys show FILE | keys list --dir DIR
   genesis --in DESCRIPTION --out FILE      validate and normalize a genesis description
+  program check FILE [--genesis FILE|--url URL|--network DIR]
+                                           validate a program definition; exit 2 with each fault
+  program explain FILE|ID [--url URL|--network DIR]
+                                           a program's rules in plain sentences
   tx --url URL --key FILE --password-file F --body JSON [--nonce N] [--no-wait]
-  query --url URL status|account ID|token ID|block H|latest|tx ID
+  query --url URL status|account ID|token ID|program ID|block H|latest|tx ID
   node check --data DIR                    re-verify a node's whole chain
   localnet up|status|stop-node|start-node|down --dir DIR ...
   load --network DIR --seconds S [--rate R] [--json]
@@ -54,6 +58,7 @@ int RunNuri(int argc, char** argv) {
   if (command == "localnet") return LocalnetCommand(rest);
   if (command == "load") return LoadCommand(rest);
   if (command == "bench") return BenchCommand(rest);
+  if (command == "program") return ProgramCommand(rest);
   std::cerr << kUsage;
   return 2;
 }

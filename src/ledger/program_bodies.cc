@@ -54,27 +54,6 @@ Receipt FromFault(const core::JsonFault& fault) {
                 "program definition: " + fault.ToString());
 }
 
-// Validation's view of the ledger.
-class StateDirectory final : public policy::Directory {
- public:
-  explicit StateDirectory(const StateView& view) : view_(view) {}
-  bool HasToken(std::string_view token) const override { return view_.Token(token).has_value(); }
-  std::optional<core::RoleSet> AccountRoles(std::string_view account) const override {
-    const auto record = view_.Account(account);
-    if (!record) return std::nullopt;
-    // A merchant without its merchant record can't be paid: it does not count as one.
-    core::RoleSet roles = record->roles;
-    if (!record->merchant) roles = core::RoleSet::FromBits(roles.bits() & ~(1u << 8)).value();
-    return roles;
-  }
-  bool HasProgram(std::string_view program) const override {
-    return view_.Program(program).has_value();
-  }
-
- private:
-  const StateView& view_;
-};
-
 }  // namespace
 
 const AccountId& ProgramBodies::Signer() const { return actor_.tx->tx.signer; }
@@ -155,7 +134,7 @@ Receipt ProgramBodies::operator()(const core::DefineProgram& b) {
     }
   }
   auto faults = policy::ValidateDefinition(program);
-  if (faults.empty()) faults = policy::ValidateReferences(program, StateDirectory(view_));
+  if (faults.empty()) faults = policy::ValidateReferences(program, StateDirectory(view_.state()));
   if (!faults.empty()) return FromFault(faults.front());
   view_.PutDefinition(1, program);
   view_.PutProgram(program.id, ProgramRecord{});
@@ -178,7 +157,7 @@ Receipt ProgramBodies::operator()(const core::AmendProgram& b) {
     return About(refusal, current, loaded->record.version);
   }
   auto faults = policy::ValidateRules(b.rules, "rules");
-  if (faults.empty()) faults = policy::ValidateRuleReferences(b.rules, "rules", StateDirectory(view_));
+  if (faults.empty()) faults = policy::ValidateRuleReferences(b.rules, "rules", StateDirectory(view_.state()));
   if (!faults.empty()) {
     refusal = FromFault(faults.front());
     return About(refusal, current, loaded->record.version);

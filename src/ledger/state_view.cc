@@ -185,6 +185,22 @@ std::vector<std::string> ListPrograms(const State& state) {
   return programs;
 }
 
+bool StateDirectory::HasToken(std::string_view token) const {
+  return state_.Find(TokenKey(token)) != nullptr;
+}
+
+std::optional<core::RoleSet> StateDirectory::AccountRoles(std::string_view account) const {
+  const auto record = ReadAccount(state_, account);
+  if (!record) return std::nullopt;
+  if (record->merchant || !record->roles.Has(core::Role::kMerchant)) return record->roles;
+  const std::uint32_t merchant_bit = 1u << static_cast<unsigned>(core::Role::kMerchant);
+  return core::RoleSet::FromBits(record->roles.bits() & ~merchant_bit).value();
+}
+
+bool StateDirectory::HasProgram(std::string_view program) const {
+  return state_.Find(ProgramKey(program)) != nullptr;
+}
+
 std::optional<AccountRecord> ReadAccount(const State& state, std::string_view account) {
   return Read<AccountRecord>(state, AccountKey(account), DecodeAccount);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/program.h"
+#include "policy/validate.h"
 #include "ledger/program_records.h"
 #include "ledger/records.h"
 #include "ledger/state.h"
@@ -37,6 +38,7 @@ class StateView {
  public:
   explicit StateView(State& state, DefinitionCache* cache = nullptr)
       : state_(state), cache_(cache) {}
+  const State& state() const { return state_; }
 
   std::optional<OrgRecord> Org(std::string_view org) const;
   std::optional<AccountRecord> Account(std::string_view account) const;
@@ -87,5 +89,18 @@ std::optional<HolderRecord> ReadHolder(const State& state, std::string_view prog
                                        std::string_view holder);
 // Every program's id, in order.
 std::vector<std::string> ListPrograms(const State& state);
+
+// What validating a program definition needs to know of the state: tokens, accounts with their
+// roles (a merchant counts as one only with its merchant record), programs.
+class StateDirectory final : public policy::Directory {
+ public:
+  explicit StateDirectory(const State& state) : state_(state) {}
+  bool HasToken(std::string_view token) const override;
+  std::optional<core::RoleSet> AccountRoles(std::string_view account) const override;
+  bool HasProgram(std::string_view program) const override;
+
+ private:
+  const State& state_;
+};
 
 }  // namespace nuri::ledger

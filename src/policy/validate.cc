@@ -167,6 +167,18 @@ std::optional<JsonFault> CheckAccount(const Directory& directory, const core::Ac
   return std::nullopt;
 }
 
+// When a definition's shape is broken somewhere, the rules that can be read are still checked
+// one by one, so that an author sees every fault in one pass.
+void AddFaultsOfReadableRules(const boost::json::value& value, std::vector<JsonFault>& faults) {
+  const boost::json::object* object = value.if_object();
+  const boost::json::value* rules = object ? object->if_contains("rules") : nullptr;
+  if (rules == nullptr || !rules->is_array()) return;
+  for (std::size_t i = 0; i < rules->get_array().size(); ++i) {
+    auto rule = core::RulesFromJson(boost::json::array{rules->get_array()[i]}, "rules");
+    if (rule) ValidateRule(rule->front(), At("rules", i), faults);
+  }
+}
+
 }  // namespace
 
 std::vector<JsonFault> ValidateRules(const std::vector<Rule>& rules, std::string_view path) {
@@ -252,6 +264,7 @@ CheckedDefinition CheckDefinition(const boost::json::value& value, const Directo
   auto parsed = core::ProgramFromJson(value, "");
   if (!parsed) {
     checked.faults = std::move(parsed.error());
+    AddFaultsOfReadableRules(value, checked.faults);
     return checked;
   }
   checked.faults = ValidateDefinition(*parsed);
