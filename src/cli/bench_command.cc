@@ -8,13 +8,13 @@
 namespace nuri::cli {
 
 int BenchCommand(const Words& words) {
-  auto args = Args::Parse(words, {"json"},
+  auto args = Args::Parse(words, {"json", "no-payments"},
                           {"threads", "transactions", "accounts", "block-transactions",
                            "large-accounts", "dir"});
   if (!args || args->positional().size() != 1 || args->positional()[0] != "engine") {
     return Complain(
         "usage: nuri bench engine [--json] [--threads N] [--transactions N] [--accounts N] "
-        "[--block-transactions N] [--large-accounts N (0 skips)] [--dir DIR]",
+        "[--block-transactions N] [--large-accounts N (0 skips)] [--no-payments] [--dir DIR]",
         2);
   }
   EngineBenchOptions options;
@@ -33,6 +33,7 @@ int BenchCommand(const Words& words) {
   options.block_transactions = static_cast<std::size_t>(*block);
   options.large_accounts = static_cast<std::size_t>(*large);
   options.directory = args->OptionOr("dir", "");
+  options.payments = !args->Flag("no-payments");
   auto result = RunEngineBench(options);
   if (!result) return Complain("bench engine: " + result.error().ToString());
   std::cout << boost::json::serialize(*result) << "\n";

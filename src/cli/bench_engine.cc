@@ -73,6 +73,14 @@ constexpr std::size_t kVerifySamples = 4096;
 constexpr std::int64_t kVerifyMeasureMicros = 1'500'000;
 // Fixed, so that two runs send the same transfers.
 constexpr std::uint64_t kTransferPlanSeed = 20260302;
+// The payments run: holders of a seven-rule business-promotion program pay merchants.
+constexpr std::string_view kProgramId = "bench-bpe";
+constexpr std::string_view kTreasury = "treasury@load";
+constexpr std::string_view kManager = "budget@load";
+constexpr std::int64_t kGrantWon = 100'000'000;
+constexpr std::size_t kBenchMerchants = 64;
+constexpr const char* kBenchMerchantCategories[] = {"5812", "5814", "5411", "5943"};
+constexpr std::int64_t kPaymentWonMax = 40'000;
 constexpr std::size_t kParallelChunkSize = 64;
 
 using Batches = std::vector<std::vector<std::string>>;
@@ -191,8 +199,47 @@ json::object AccountEntry(std::string_view id, std::string_view role, std::strin
 // The genesis: a bank whose issuer issues KRW-BNK, and `accounts` holders a<i>@load with their
 // test keys. The keys are derived here on every thread and written into the description, as
 // ParseGenesis would derive them one by one on a single thread.
+std::string MerchantName(std::size_t index) { return "m" + std::to_string(index) + "@merchants"; }
+
+// What the payments run adds to the genesis: the ministry's treasury and budget office, the
+// merchants, and a program with the seven rules of docs/programs.md's example.
+void AddProgram(json::object& description) {
+  json::array& orgs = description["orgs"].as_array();
+  orgs.push_back(json::object{{"id", "merchants"}, {"kind", "merchants"}, {"name", "Merchants"}});
+  json::array& accounts = description["accounts"].as_array();
+  for (std::string_view id : {kTreasury, kManager}) {
+    accounts.push_back(AccountEntry(id, id == kTreasury ? "treasury" : "manager",
+                                    crypto::DeriveTestKey(id).public_key().ToText()));
+  }
+  for (std::size_t i = 0; i < kBenchMerchants; ++i) {
+    json::object merchant = AccountEntry(MerchantName(i), "merchant",
+                                         crypto::DeriveTestKey(MerchantName(i)).public_key().ToText());
+    merchant["merchant"] = json::object{
+        {"mcc", kBenchMerchantCategories[i % std::size(kBenchMerchantCategories)]},
+        {"business_no", "101-81-" + std::to_string(10000 + i)},
+        {"name", "Merchant " + std::to_string(i)}};
+    accounts.push_back(std::move(merchant));
+  }
+  auto program = core::ParseJsonText(R"({
+    "id": "bench-bpe", "name": "Benchmark business promotion expenses", "kind": "expense",
+    "token": "KRW-BNK", "owner": "treasury@load", "managers": ["budget@load"],
+    "valid_from": "2026-01-01T00:00:00+09:00", "valid_until": "2026-12-31T23:59:59+09:00",
+    "budget_code": "203-01",
+    "rules": [
+      {"id": "R1", "rule": "deny_categories", "mcc": ["5813", "7273", "7995", "7996", "5933"]},
+      {"id": "R2", "rule": "hours", "from": "06:00", "to": "23:00", "justifiable": true},
+      {"id": "R3", "rule": "business_days", "justifiable": true},
+      {"id": "R4", "rule": "max_per_payment", "amount": 3000000},
+      {"id": "R5", "rule": "attendees_required_from", "amount": 500000},
+      {"id": "R6", "rule": "max_per_attendee", "amount": 50000, "mcc": ["5812", "5814"]},
+      {"id": "R7", "rule": "approval_from", "amount": 1000000, "role": "approver"}]})");
+  NURI_CHECK(program.has_value());
+  description["programs"] = json::array{std::move(*program)};
+}
+
 base::Result<ledger::Genesis> BuildGenesis(std::size_t accounts, int threads,
-                                           const crypto::SecretKey& validator_key) {
+                                           const crypto::SecretKey& validator_key,
+                                           bool with_program) {
   std::vector<std::string> key_texts(accounts);
   ParallelFor(accounts, threads, [&](std::size_t i) {
     key_texts[i] = crypto::DeriveTestKey(LoadAccountName(i)).public_key().ToText();
@@ -202,7 +249,7 @@ base::Result<ledger::Genesis> BuildGenesis(std::size_t accounts, int threads,
   description["start"] = kGenesisStart;
   description["orgs"] = json::array{
       json::object{{"id", "bnk"}, {"kind", "bank"}, {"name", "Benchmark bank"}},
-      json::object{{"id", "load"}, {"kind", "recipients"}, {"name", "Benchmark accounts"}}};
+      json::object{{"id", "load"}, {"kind", "ministry"}, {"name", "Benchmark ministry"}}};
   json::array& account_list = description["accounts"].emplace_array();
   account_list.reserve(accounts + 1);
   account_list.push_back(
@@ -215,6 +262,7 @@ base::Result<ledger::Genesis> BuildGenesis(std::size_t accounts, int threads,
       json::object{{"id", kTokenId}, {"issuer", kIssuer}, {"name", "Benchmark deposit token"}}};
   description["validators"] = json::array{
       json::object{{"name", kValidatorName}, {"key", validator_key.public_key().ToText()}}};
+  if (with_program) AddProgram(description);
   auto genesis = ledger::ParseGenesis(description, "genesis", ledger::GenesisOptions{});
   if (!genesis) {
     return base::Error(base::Status::Internal("benchmark genesis: " + genesis.error().ToString()));
@@ -326,26 +374,53 @@ base::Result<std::size_t> CommitBatches(node::Node& node, base::ManualClock& clo
   return committed;
 }
 
-// Funds every load account with one mint from issuer@bnk (nonces 1..accounts), through blocks.
-base::Status MintToAll(node::Node& node, base::ManualClock& clock, std::size_t accounts,
-                       int threads) {
-  const crypto::SecretKey issuer_key = crypto::DeriveTestKey(kIssuer);
-  const core::AccountId issuer = ParseAccount(kIssuer);
-  const core::TokenId token = Token();
-  for (std::size_t window = 0; window < accounts; window += kMintWindowTransactions) {
-    const std::size_t count = std::min(kMintWindowTransactions, accounts - window);
+// Commits body(i) for i in [0, count), signed by `signer` with nonces first_nonce + i, through
+// blocks.
+base::Status CommitAll(node::Node& node, base::ManualClock& clock, std::size_t count, int threads,
+                       std::string_view signer, std::uint64_t first_nonce,
+                       const std::function<core::Body(std::size_t)>& body) {
+  const crypto::SecretKey key = crypto::DeriveTestKey(signer);
+  const core::AccountId account = ParseAccount(signer);
+  for (std::size_t window = 0; window < count; window += kMintWindowTransactions) {
+    const std::size_t size = std::min(kMintWindowTransactions, count - window);
     const core::TimeMillis valid_until = clock.NowMillis() + core::kMillisPerHour;
-    const Batches batches =
-        SignInBatches(count, kMintBlockTransactions, threads, [&](std::size_t i) {
-          const std::size_t index = window + i;
-          core::Mint mint{token, ParseAccount(LoadAccountName(index)), core::Amount::Won(kMintWon)};
-          return SignedBytes(Envelope(issuer, index + 1, valid_until, std::move(mint)), issuer_key);
-        });
+    const Batches batches = SignInBatches(size, kMintBlockTransactions, threads, [&](std::size_t i) {
+      const std::size_t index = window + i;
+      return SignedBytes(Envelope(account, first_nonce + index, valid_until, body(index)), key);
+    });
     CommitTimes ignored;
     auto committed = CommitBatches(node, clock, batches, ignored);
     if (!committed) return committed.error();
   }
   return base::Status::Ok();
+}
+
+// Funds every load account with one mint from issuer@bnk (nonces 1..accounts).
+base::Status MintToAll(node::Node& node, base::ManualClock& clock, std::size_t accounts,
+                       int threads) {
+  return CommitAll(node, clock, accounts, threads, kIssuer, 1, [&](std::size_t index) {
+    return core::Mint{Token(), ParseAccount(LoadAccountName(index)), core::Amount::Won(kMintWon)};
+  });
+}
+
+// Gives every load account a grant of the benchmark program: the treasury is minted the budget
+// and funds the program, then the budget office grants.
+base::Status GrantToAll(node::Node& node, base::ManualClock& clock, std::size_t accounts,
+                        int threads) {
+  const core::Amount budget = core::Amount::Won(kGrantWon * static_cast<std::int64_t>(accounts));
+  base::Status status = CommitAll(node, clock, 1, threads, kIssuer, accounts + 1, [&](std::size_t) {
+    return core::Mint{Token(), ParseAccount(kTreasury), budget};
+  });
+  if (status.ok()) {
+    status = CommitAll(node, clock, 1, threads, kTreasury, 1, [&](std::size_t) {
+      return core::FundProgram{std::string(kProgramId), budget};
+    });
+  }
+  if (!status.ok()) return status;
+  return CommitAll(node, clock, accounts, threads, kManager, 1, [&](std::size_t index) {
+    return core::Grant{std::string(kProgramId), ParseAccount(LoadAccountName(index)),
+                       core::Amount::Won(kGrantWon)};
+  });
 }
 
 struct PlannedTransfer {
@@ -388,12 +463,32 @@ Batches SignTransfers(const std::vector<PlannedTransfer>& plan,
   });
 }
 
+// Payments by the planned senders to merchants, each within every rule of the program: meals
+// and supplies of up to 40,000 won for 1-4 attendees on a weekday morning.
+Batches SignPayments(const std::vector<PlannedTransfer>& plan,
+                     const std::vector<crypto::SecretKey>& cached_keys,
+                     core::TimeMillis valid_until, std::size_t block_transactions, int threads) {
+  return SignInBatches(plan.size(), block_transactions, threads, [&](std::size_t k) {
+    const PlannedTransfer& planned = plan[k];
+    const std::string sender = LoadAccountName(planned.from);
+    core::Pay pay;
+    pay.program = std::string(kProgramId);
+    pay.to = ParseAccount(MerchantName(planned.to % kBenchMerchants));
+    pay.amount = core::Amount::Won(1 + planned.won * kPaymentWonMax / kTransferWonMax % kPaymentWonMax);
+    pay.attendees = 1 + planned.to % 4;
+    core::Transaction tx = Envelope(ParseAccount(sender), planned.nonce, valid_until, std::move(pay));
+    if (cached_keys.empty()) return SignedBytes(std::move(tx), crypto::DeriveTestKey(sender));
+    return SignedBytes(std::move(tx), cached_keys[planned.from]);
+  });
+}
+
 struct LedgerRunOptions {
   std::size_t accounts = 0;
   std::size_t transactions = 0;
   std::size_t block_transactions = 0;
   int threads = 0;
   std::string directory;
+  bool payments = false;  // time program payments instead of transfers
 };
 
 struct LedgerRun {
@@ -426,16 +521,16 @@ base::Result<LedgerRun> RunLedger(const LedgerRunOptions& run) {
   std::unique_ptr<node::Node> node;
   {
     // The description is dropped once the node has built its state from it.
-    auto genesis = BuildGenesis(run.accounts, run.threads, validator_key);
+    auto genesis = BuildGenesis(run.accounts, run.threads, validator_key, run.payments);
     if (!genesis) return base::Error(genesis.error());
     clock.emplace(genesis->start_time);
     auto opened = OpenNode(run, store, *clock, *genesis, validator_key);
     if (!opened) return base::Error(opened.error());
     node = std::move(*opened);
   }
-  if (base::Status minted = MintToAll(*node, *clock, run.accounts, run.threads); !minted.ok()) {
-    return base::Error(std::move(minted));
-  }
+  base::Status funded = run.payments ? GrantToAll(*node, *clock, run.accounts, run.threads)
+                                     : MintToAll(*node, *clock, run.accounts, run.threads);
+  if (!funded.ok()) return base::Error(std::move(funded));
   LedgerRun result;
   // Hands memory freed by the genesis back to the system, so VmRSS shows what the node holds.
   ::malloc_trim(0);
@@ -447,9 +542,12 @@ base::Result<LedgerRun> RunLedger(const LedgerRunOptions& run) {
     ParallelFor(run.accounts, run.threads,
                 [&](std::size_t i) { cached_keys[i] = crypto::DeriveTestKey(LoadAccountName(i)); });
   }
+  const auto plan = PlanTransfers(run.accounts, run.transactions);
+  const core::TimeMillis valid_until = clock->NowMillis() + core::kMillisPerHour;
   const Batches batches =
-      SignTransfers(PlanTransfers(run.accounts, run.transactions), cached_keys,
-                    clock->NowMillis() + core::kMillisPerHour, run.block_transactions, run.threads);
+      run.payments
+          ? SignPayments(plan, cached_keys, valid_until, run.block_transactions, run.threads)
+          : SignTransfers(plan, cached_keys, valid_until, run.block_transactions, run.threads);
   const node::SystemClock timer;
   const std::int64_t started = timer.MonotonicMicros();
   auto committed = CommitBatches(*node, *clock, batches, result.times);
@@ -515,6 +613,21 @@ base::Result<json::object> RunEngineBench(const EngineBenchOptions& options) {
   report["admit_ms"] = small->times.admit_micros / 1000;
   report["block_ms"] = small->times.block_micros / 1000;
   report["invariant_check_ms"] = small->invariant_check_micros / 1000;
+  if (options.payments) {
+    run.payments = true;
+    run.directory = (*scratch)->path() + "/payments";
+    auto payments = RunLedger(run);
+    if (!payments) return base::Error(payments.error());
+    run.payments = false;
+    report["pay_tps"] = std::llround(payments->tps);
+    report["pay_ratio"] = RoundedRatio(payments->tps / small->tps);
+    report["pay_admit_ms"] = payments->times.admit_micros / 1000;
+    report["pay_block_ms"] = payments->times.block_micros / 1000;
+  } else {
+    for (std::string_view field : {"pay_tps", "pay_ratio", "pay_admit_ms", "pay_block_ms"}) {
+      report[field] = nullptr;
+    }
+  }
   report["accounts"] = options.accounts;
   report["transactions"] = options.transactions;
   report["threads"] = threads;

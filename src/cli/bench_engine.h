@@ -1,5 +1,5 @@
-// The engine benchmark behind `nuri bench engine`: how many signed transfers one node admits,
-// executes and commits per second on a real RocksDB store, against the raw Ed25519 verification
+// The engine benchmark behind `nuri bench engine`: how many signed transfers, and how many
+// program payments, one node admits, executes and commits per second on a real RocksDB store, against the raw Ed25519 verification
 // rate of the same machine, which is the ceiling (docs: ARCHITECTURE.md, "Hot path").
 //
 // One run builds a chain whose genesis registers the accounts, mints to every one of them
@@ -29,6 +29,8 @@ struct EngineBenchOptions {
   // Second run "at 1,000,000 funded accounts", timing min(transactions, 100,000) transfers;
   // 0 skips it.
   std::size_t large_accounts = 1000000;
+  // A run where every transaction is a payment judged by a seven-rule program; false skips it.
+  bool payments = true;
   // Where RocksDB goes: a fresh directory is made under it and removed afterwards. Empty: the
   // system's temporary directory.
   std::string directory;
@@ -39,6 +41,9 @@ struct EngineBenchOptions {
 //   sig_verify_tps  Ed25519 verifications per second on the same threads
 //   ratio           tps / sig_verify_tps: the share of the verification ceiling reached
 //   rss_mb          peak resident set of the process so far (VmHWM), MiB
+//   pay_tps         program payments (seven rules, docs/programs.md's example) admitted,
+//                   judged, executed and committed per second, on a chain of its own with the
+//                   same accounts and plan; pay_ratio = pay_tps / tps; pay_admit_ms, pay_block_ms
 //   tps_1m, ratio_1m, rss_mb_1m  the same at large_accounts (rss_mb_1m: VmRSS once the large
 //                   state is loaded, as VmHWM only grows)
 //   accounts, transactions, threads, block_transactions, large_accounts, transactions_1m,

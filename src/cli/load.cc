@@ -1,7 +1,10 @@
 // nuri load: signed traffic against a localnet, for demos, crash tests and capacity checks.
 //
-// Funds the localnet's officials from the BNK issuer, then lets worker threads send transfers
-// from officials to merchants and to each other, in batches over keep-alive connections, and
+// Funds the localnet's officials from the BNK issuer and its programs from their treasuries
+// (mint, fund_program, grant to each holder), then lets worker threads send transfers from
+// officials to merchants and to each other, and payments from their business-promotion programs
+// (a share of them refused by the rules, as in life: a bar, a lunch above the per-head cap, a
+// payment at night without a justification), in batches over keep-alive connections, and
 // wait for each receipt. A batch whose node did not answer (it died or restarts) is submitted
 // again with the same signed bytes until it is answered, so nothing is lost or doubled: a copy
 // that was already admitted is refused as DUPLICATE and then looked up by id. At the end it prints
@@ -10,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -36,10 +40,12 @@ constexpr int kWorkers = 4;
 constexpr int kReceiptWaitMillis = 15000;
 constexpr int kGraceSeconds = 30;
 constexpr std::int64_t kFundingWon = 100'000'000;
+constexpr std::int64_t kGrantWon = 100'000'000;
 
 struct Pending {
   core::SignedTransaction tx;
   Clock::time_point submitted;
+  bool payment = false;
 };
 
 struct Tally {
@@ -49,8 +55,19 @@ struct Tally {
   std::uint64_t rejected = 0;
   std::uint64_t refused = 0;
   std::uint64_t lost = 0;
+  std::uint64_t payments = 0;
+  std::uint64_t payments_refused_by_rules = 0;
   std::vector<double> latencies_ms;
   std::ofstream record;
+};
+
+struct LoadProgram {
+  std::string id;
+  std::string token;
+  std::string issuer;  // of the token: mints the budget to the owner
+  std::string owner;
+  std::string manager;
+  std::vector<std::string> holders;
 };
 
 struct Network {
@@ -59,7 +76,39 @@ struct Network {
   std::vector<std::string> apis;
   std::vector<std::string> officials;
   std::vector<std::string> merchants;
+  std::vector<LoadProgram> programs;
+  std::map<std::string, std::string> expense_program_of;  // holder -> program it pays from
 };
+
+std::string_view OrgOf(std::string_view account) { return account.substr(account.find('@') + 1); }
+
+// The programs of the genesis with their holders: an expense program's are the holders of its
+// owner's organization, a subsidy's the holders of the recipients.
+void ReadPrograms(const json::value& genesis, Network& network) {
+  std::map<std::string, std::string> issuers;
+  for (const auto& token : genesis.at("tokens").as_array()) {
+    issuers[std::string(token.at("id").as_string())] = std::string(token.at("issuer").as_string());
+  }
+  const json::value* programs = genesis.as_object().if_contains("programs");
+  if (programs == nullptr) return;
+  for (const auto& definition : programs->as_array()) {
+    LoadProgram program;
+    program.id = std::string(definition.at("id").as_string());
+    program.token = std::string(definition.at("token").as_string());
+    program.issuer = issuers[program.token];
+    program.owner = std::string(definition.at("owner").as_string());
+    program.manager = std::string(definition.at("managers").as_array().at(0).as_string());
+    const bool expense = definition.at("kind") == "expense";
+    for (const auto& holder : network.officials) {
+      const std::string_view org = OrgOf(holder);
+      if (expense ? org == OrgOf(program.owner) : org == "recipients") {
+        program.holders.push_back(holder);
+        if (expense) network.expense_program_of[holder] = program.id;
+      }
+    }
+    network.programs.push_back(std::move(program));
+  }
+}
 
 base::Result<Network> ReadNetwork(const std::string& directory) {
   Network network;
@@ -80,6 +129,7 @@ base::Result<Network> ReadNetwork(const std::string& directory) {
         if (role == "merchant") network.merchants.push_back(id);
       }
     }
+    ReadPrograms(*genesis, network);
   } catch (const std::exception& error) {
     return base::Error(
         base::Status::InvalidArgument(directory + "/genesis.json: " + error.what()));
@@ -187,6 +237,8 @@ void Count(Tally& tally, const Pending& pending, const std::pair<Outcome, std::s
     case Outcome::kRejected:
       ++tally.committed;
       tally.rejected += outcome.first == Outcome::kRejected;
+      tally.payments += pending.payment;
+      tally.payments_refused_by_rules += pending.payment && outcome.first == Outcome::kRejected;
       tally.latencies_ms.push_back(latency);
       if (tally.record.is_open()) {
         tally.record << pending.tx.id.ToHex() << " "
@@ -253,26 +305,58 @@ int Verify(const Network& network, const std::string& file) {
   return missing == 0 && checked > 0 ? 0 : 1;
 }
 
-// Mints working balances to every official (not counted in the figures).
-base::Status Fund(const Network& network) {
+// Settles `bodies` (signer, body) in batches; Unavailable unless every one committed ok.
+base::Status SettleAll(const Network& network, const std::vector<std::pair<std::string, core::Body>>& bodies,
+                       std::string_view what) {
   std::mt19937_64 random(std::random_device{}());
   Connection connection(network, 0);
   std::vector<Pending> batch;
   Tally tally;
   const auto deadline = Clock::now() + std::chrono::seconds(120);
-  for (const auto& official : network.officials) {
-    core::Mint mint{core::TokenId::Parse("KRW-BNK").value(), core::AccountId::Parse(official).value(),
-                    core::Amount::Won(kFundingWon)};
-    batch.push_back({Sign(network, "issuer@bnk", mint, random), Clock::now()});
+  for (const auto& [signer, body] : bodies) {
+    batch.push_back({Sign(network, signer, body, random), Clock::now()});
     if (batch.size() == kBatchSize) Settle(connection, batch, tally, deadline);
   }
   if (!batch.empty()) Settle(connection, batch, tally, deadline);
-  if (tally.committed != network.officials.size() || tally.rejected != 0) {
-    return base::Status::Unavailable("funding the officials failed: " +
+  if (tally.committed != bodies.size() || tally.rejected != 0) {
+    return base::Status::Unavailable(std::string(what) + " failed: " +
                                      std::to_string(tally.committed - tally.rejected) + " of " +
-                                     std::to_string(network.officials.size()) + " minted");
+                                     std::to_string(bodies.size()) + " committed ok");
   }
   return base::Status::Ok();
+}
+
+core::AccountId Account(const std::string& id) { return core::AccountId::Parse(id).value(); }
+core::TokenId Token(const std::string& id) { return core::TokenId::Parse(id).value(); }
+
+// Mints working balances to every official, and gives every program's holders a grant (not
+// counted in the figures).
+base::Status Fund(const Network& network) {
+  std::vector<std::pair<std::string, core::Body>> mints;
+  for (const auto& official : network.officials) {
+    mints.emplace_back("issuer@bnk", core::Mint{Token("KRW-BNK"), Account(official),
+                                                core::Amount::Won(kFundingWon)});
+  }
+  for (const auto& program : network.programs) {
+    const auto budget = core::Amount::Won(kGrantWon * static_cast<std::int64_t>(program.holders.size()));
+    if (budget.positive()) {
+      mints.emplace_back(program.issuer, core::Mint{Token(program.token), Account(program.owner), budget});
+    }
+  }
+  if (auto status = SettleAll(network, mints, "funding the officials"); !status.ok()) return status;
+  std::vector<std::pair<std::string, core::Body>> funding;
+  std::vector<std::pair<std::string, core::Body>> grants;
+  for (const auto& program : network.programs) {
+    if (program.holders.empty()) continue;
+    funding.emplace_back(program.owner, core::FundProgram{program.id, core::Amount::Won(
+                                            kGrantWon * static_cast<std::int64_t>(program.holders.size()))});
+    for (const auto& holder : program.holders) {
+      grants.emplace_back(program.manager,
+                          core::Grant{program.id, Account(holder), core::Amount::Won(kGrantWon)});
+    }
+  }
+  if (auto status = SettleAll(network, funding, "funding the programs"); !status.ok()) return status;
+  return SettleAll(network, grants, "granting the programs' budgets");
 }
 
 core::Body RandomTransfer(const Network& network, const std::string& from, std::mt19937_64& random) {
@@ -284,6 +368,20 @@ core::Body RandomTransfer(const Network& network, const std::string& from, std::
   const std::int64_t won = 1000 * static_cast<std::int64_t>(1 + random() % 80);
   return core::Transfer{core::TokenId::Parse("KRW-BNK").value(), core::AccountId::Parse(to).value(),
                         core::Amount::Won(won), "", ""};
+}
+
+// A business-promotion payment as officials make them: a meal, a coffee, stationery, a taxi, now
+// and then a bar; 1-4 attendees; a quarter of them with a written justification.
+core::Body RandomPayment(const Network& network, const std::string& program,
+                         std::mt19937_64& random) {
+  core::Pay pay;
+  pay.program = program;
+  pay.to = Account(network.merchants[random() % network.merchants.size()]);
+  pay.amount = core::Amount::Won(10'000 * static_cast<std::int64_t>(1 + random() % 20));
+  pay.attendees = static_cast<std::uint32_t>(1 + random() % 4);
+  pay.purpose = "working meeting";
+  if (random() % 4 == 0) pay.justification = "meeting with a delegation outside office hours";
+  return pay;
 }
 
 double Percentile(std::vector<double>& values, double fraction) {
@@ -328,8 +426,11 @@ int LoadCommand(const Words& words) {
       std::uint64_t sent = 0;
       while (Clock::now() < stop_sending) {
         const std::string& from = network->officials[random() % network->officials.size()];
-        batch.push_back({Sign(*network, from, RandomTransfer(*network, from, random), random),
-                         Clock::now()});
+        const auto program = network->expense_program_of.find(from);
+        const bool payment = program != network->expense_program_of.end() && random() % 2 == 0;
+        core::Body body = payment ? RandomPayment(*network, program->second, random)
+                                  : RandomTransfer(*network, from, random);
+        batch.push_back({Sign(*network, from, std::move(body), random), Clock::now(), payment});
         ++sent;
         {
           std::lock_guard lock(tally.mutex);
@@ -370,6 +471,8 @@ int LoadCommand(const Words& words) {
                        {"rejected", tally.rejected},
                        {"refused", tally.refused},
                        {"lost", tally.lost},
+                       {"payments", tally.payments},
+                       {"payments_refused_by_rules", tally.payments_refused_by_rules},
                        {"seconds", elapsed},
                        {"tps", tally.committed / elapsed},
                        {"p50_ms", Percentile(tally.latencies_ms, 0.50)},
@@ -379,7 +482,9 @@ int LoadCommand(const Words& words) {
   } else {
     std::cout << "submitted " << tally.submitted << ", committed " << tally.committed << " ("
               << tally.rejected << " rejected), refused " << tally.refused << ", lost "
-              << tally.lost << "; " << static_cast<int>(tally.committed / elapsed)
+              << tally.lost << "; " << tally.payments << " program payments, "
+              << tally.payments_refused_by_rules << " refused by the rules; "
+              << static_cast<int>(tally.committed / elapsed)
               << " tx/s, p50 " << summary["p50_ms"].as_double() << " ms, p99 "
               << summary["p99_ms"].as_double() << " ms\n";
   }

@@ -17,6 +17,7 @@
 #include "base/hex.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/pilot_programs.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
 
@@ -35,10 +36,13 @@ constexpr int kStopTimeoutSeconds = 20;
 struct Ministry {
   const char* id;
   const char* name;
+  const char* token;        // its programs' deposit token
+  const char* budget_code;  // its business-promotion budget item
 };
-constexpr Ministry kMinistries[] = {{"moef", "Ministry of Economy and Finance"},
-                                    {"me", "Ministry of Environment"},
-                                    {"mois", "Ministry of the Interior and Safety"}};
+constexpr Ministry kMinistries[] = {
+    {"moef", "Ministry of Economy and Finance", "KRW-KB", "203-01"},
+    {"me", "Ministry of Environment", "KRW-SHINHAN", "203-03"},
+    {"mois", "Ministry of the Interior and Safety", "KRW-BNK", "203-04"}};
 struct Bank {
   const char* id;
   const char* name;
@@ -60,7 +64,9 @@ constexpr Merchant kMerchants[] = {
     {"office-plus", "5943", "101-81-00004", "Office Plus Stationery"},
     {"blue-taxi", "4121", "101-81-00005", "Blue Taxi Cooperative"},
     {"hotel-sejong", "7011", "101-81-00006", "Hotel Sejong"},
-    {"chargepoint", "1731", "605-81-00003", "ChargePoint Installers"}};
+    {"moonlight-bar", "5813", "101-81-00007", "Moonlight Bar"},
+    {"chargepoint", "1731", "605-81-00003", "ChargePoint Installers"},
+    {"sparky-electric", "1731", "605-81-00004", "Sparky Electric"}};
 constexpr const char* kOfficialNames[] = {"kim", "lee", "park", "choi", "jung",
                                           "kang", "cho", "yoon", "jang", "lim"};
 
@@ -114,6 +120,12 @@ json::object DefaultGenesis(const std::string& directory, int officials) {
                                   {"business_no", merchant.business_no},
                                   {"name", merchant.name}}}});
   }
+  std::vector<PilotMinistry> ministries;
+  for (const auto& ministry : kMinistries) {
+    ministries.push_back({ministry.id, ministry.token, ministry.budget_code});
+  }
+  for (auto& org : PilotProgramOrgs()) orgs.push_back(std::move(org));
+  for (auto& account : PilotProgramAccounts(ministries)) accounts.push_back(std::move(account));
   // Every account's demo key, derived from the localnet's sealed seed.
   for (auto& account : accounts) {
     const std::string id(account.at("id").as_string());
@@ -127,7 +139,9 @@ json::object DefaultGenesis(const std::string& directory, int officials) {
                       {"start", core::FormatKoreaTime(start - start % 1000)},
                       {"orgs", std::move(orgs)},
                       {"accounts", std::move(accounts)},
-                      {"tokens", std::move(tokens)}};
+                      {"tokens", std::move(tokens)},
+                      {"holidays", PilotHolidays()},
+                      {"programs", PilotPrograms(ministries, start)}};
 }
 
 base::Status WriteJson(const std::string& path, const json::value& value, unsigned mode = 0644) {
