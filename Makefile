@@ -27,11 +27,13 @@ run: build
 bench: build
 	$(BUILD)/nuri bench engine --json
 
-fuzz: setup
+fuzz:
+	@tools/setup.sh fuzz
 	cmake -S . -B build-fuzz -G Ninja -DNURI_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_transaction
-	mkdir -p build-fuzz/corpus/transaction
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_transaction fuzz_program
+	mkdir -p build-fuzz/corpus/transaction build-fuzz/corpus/program
 	build-fuzz/fuzz_transaction -max_total_time=$${FUZZ_SECONDS:-60} -max_len=20000 build-fuzz/corpus/transaction fuzz/corpus/transaction
+	build-fuzz/fuzz_program -max_total_time=$${FUZZ_SECONDS:-60} -max_len=8000 build-fuzz/corpus/program fuzz/corpus/program
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Nuri builds and tests with, only those that are missing.
+# `tools/setup.sh fuzz` adds what the libFuzzer targets need (clang 16, libc++ and its runtime).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config python3 curl
   libssl-dev libsodium-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
   libgtest-dev librapidcheck-dev libbenchmark-dev clang-16 libc++-16-dev libc++abi-16-dev
 )
+if [ "${1:-}" = "fuzz" ]; then
+  packages+=(libclang-rt-16-dev)
+fi
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

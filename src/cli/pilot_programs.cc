@@ -65,8 +65,11 @@ json::array PilotProgramAccounts(const std::vector<PilotMinistry>& ministries) {
 
 json::array PilotPrograms(const std::vector<PilotMinistry>& ministries, core::TimeMillis start) {
   const core::TimeMillis day = core::kMillisPerDay;
-  const std::string valid_from = core::FormatKoreaTime(start - start % day - day);
-  const std::string valid_until = core::FormatKoreaTime(start - start % day + 365 * day - 1000);
+  // Midnight in Korea of the day the network starts.
+  const core::TimeMillis local = start + core::kKoreaOffsetMillis;
+  const core::TimeMillis midnight = local - local % day - core::kKoreaOffsetMillis;
+  const std::string valid_from = core::FormatKoreaTime(midnight - day);
+  const std::string valid_until = core::FormatKoreaTime(midnight + 366 * day - 1000);
   json::array programs;
   for (const auto& ministry : ministries) {
     programs.push_back(json::object{

@@ -28,7 +28,7 @@ boost::json::array PilotProgramAccounts(const std::vector<PilotMinistry>& minist
 // Korea's public holidays of 2026, with substitute holidays and the local election day, and New
 // Year's Day 2027 (local dates).
 boost::json::array PilotHolidays();
-// Program definitions, valid for a year from a day before `start`.
+// Program definitions, valid from midnight (Korea time) of the day before `start`, for a year.
 boost::json::array PilotPrograms(const std::vector<PilotMinistry>& ministries,
                                  core::TimeMillis start);
 

@@ -134,7 +134,7 @@ int Explain(const Args& args) {
     return Complain(std::string(body->as_object().at("message").as_string()));
   }
   for (const auto& line : body->at("explanation").as_array()) {
-    std::cout << line.as_string() << "\n";
+    std::cout << std::string_view(line.as_string()) << "\n";
   }
   return 0;
 }

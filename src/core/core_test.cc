@@ -180,6 +180,52 @@ TEST(Json, TransactionsRoundTripThroughJson) {
   EXPECT_EQ(Encode(*back), Encode(tx));
 }
 
+// A program with one rule of every kind, every optional field set.
+ProgramDefinition EveryRuleProgram() {
+  ProgramDefinition program;
+  program.id = "bpe";
+  program.name = "Business promotion";
+  program.token = Token("KRW-BNK");
+  program.owner = Account("treasury@moef");
+  program.managers = {Account("budget@moef")};
+  program.valid_from = ParseTime("2026-01-01T00:00:00+09:00").value();
+  program.valid_until = ParseTime("2026-12-31T23:59:59.500+09:00").value();
+  program.budget_code = "203-01";
+  auto rule = [](std::string id, RuleKind kind) {
+    Rule r;
+    r.id = std::move(id);
+    r.kind = kind;
+    return r;
+  };
+  Rule allow = rule("A", RuleKind::kAllowCategories);
+  allow.categories = {"5812", "5814"};
+  Rule deny = rule("D", RuleKind::kDenyCategories);
+  deny.categories = {"5813"};
+  deny.justifiable = true;
+  Rule merchants = rule("M", RuleKind::kAllowMerchants);
+  merchants.merchants = {Account("hanok@merchants")};
+  Rule hours = rule("H", RuleKind::kHours);
+  hours.from_minute = 6 * 60;
+  hours.to_minute = 24 * 60;
+  hours.justifiable = true;
+  Rule days = rule("B", RuleKind::kBusinessDays);
+  Rule attendee = rule("P", RuleKind::kMaxPerAttendee);
+  attendee.amount = Amount::Won(50000);
+  Rule approval = rule("AP", RuleKind::kApprovalFrom);
+  approval.amount = Amount::Won(1000000);
+  approval.role = Role::kInspector;
+  Rule tranches = rule("T", RuleKind::kTranches);
+  tranches.tranches = {{50, ""}, {50, "installation"}};
+  program.rules = {allow, deny, merchants, hours, days, attendee, approval, tranches};
+  for (RuleKind kind : {RuleKind::kMaxPerPayment, RuleKind::kMaxPerDay, RuleKind::kMaxPerMonth,
+                        RuleKind::kAttendeesRequiredFrom, RuleKind::kEvidenceRequiredFrom}) {
+    Rule limit = rule("L" + std::to_string(static_cast<int>(kind)), kind);
+    limit.amount = Amount::Won(300000);
+    program.rules.push_back(limit);
+  }
+  return program;
+}
+
 TEST(Json, EveryBodyRoundTrips) {
   crypto::Initialize();
   const auto key = crypto::DeriveTestKey("x@y").public_key();
@@ -195,6 +241,19 @@ TEST(Json, EveryBodyRoundTrips) {
       Mint{Token("KRW-BNK"), Account("lee@moef"), Amount::Won(5)},
       Burn{Token("KRW-BNK"), Amount::Won(5)},
       Transfer{Token("KRW-BNK"), Account("lee@moef"), Amount::Won(5), "bpe", "memo"},
+      SetHolidays{2026, {LocalDate{2026, 1, 1}, LocalDate{2026, 3, 1}}},
+      DefineProgram{EveryRuleProgram()},
+      AmendProgram{"bpe", EveryRuleProgram().rules},
+      FundProgram{"bpe", Amount::Won(10)},
+      Grant{"bpe", Account("lee@moef"), Amount::Won(10)},
+      Reclaim{"bpe", Account("lee@moef"), std::nullopt},
+      Reclaim{"bpe", Account("lee@moef"), Amount::Won(3)},
+      CloseProgram{"bpe"},
+      Pay{"bpe", Account("hanok@merchants"), Amount::Won(90000), 3, "lunch",
+          crypto::Sha256("receipt"), "late"},
+      Pay{"bpe", Account("hanok@merchants"), Amount::Won(1), 0, "", std::nullopt, ""},
+      Refund{crypto::Sha256("payment"), Amount::Won(30000)},
+      Attest{"ev", Account("apt@recipients"), "installation", crypto::Sha256("report")},
   };
   for (const Body& body : bodies) {
     const auto back = BodyFromJson(BodyToJson(body), "tx");

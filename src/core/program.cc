@@ -197,6 +197,7 @@ Rule GetRule(codec::Reader& r) {
       for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
         Tranche tranche;
         tranche.percent = r.GetU8("percent");
+        if (r.ok() && tranche.percent > 100) r.Fail("percent: more than 100");
         tranche.milestone = GetText(r, base::kMilestoneLengthMax, "milestone");
         rule.tranches.push_back(std::move(tranche));
       }

@@ -266,6 +266,9 @@ Receipt ProgramBodies::operator()(const core::Reclaim& b) {
     if (record.closed) {
       return Reject(ReasonCode::kProgramNotActive, "program " + program.id + " is closed");
     }
+    if (!view_.Account(b.from.str())) {
+      return Reject(ReasonCode::kUnknownAccount, "account " + b.from.str() + " does not exist");
+    }
     HolderRecord holder = view_.Holder(program.id, b.from.str());
     const Amount amount = b.amount.value_or(holder.balance);
     if (b.amount && !amount.positive()) return InvalidAmount(amount);
