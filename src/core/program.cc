@@ -139,7 +139,8 @@ void PutRule(codec::Writer& w, const Rule& rule) {
   }
 }
 
-// The clock minutes of an hours rule: from in [0, 1440), to in [1, 1440].
+// The clock minutes of an hours rule: from in [0, 1440), to in [0, 1440] (whether from comes
+// before to is src/policy's to judge).
 int GetMinute(codec::Reader& r, std::string_view what, int minute_max) {
   const int minute = r.GetU16(what);
   if (r.ok() && minute > minute_max) r.Fail(std::string(what) + ": not a time of day");

@@ -69,6 +69,13 @@ std::vector<std::string> CategoriesFromJson(const Fields& f, bool required, Faul
     faults.Add(f.Path("mcc"), "at most " + std::to_string(base::kCategoriesPerRuleMax) + " codes");
     return categories;
   }
+  // An optional list given empty would read as "applies nowhere" but mean "applies everywhere":
+  // leave the field out for the latter.
+  if (!required && list->empty()) {
+    faults.Add(f.Path("mcc"), "expected at least one category (leave mcc out to apply the rule "
+                              "at every merchant)");
+    return categories;
+  }
   for (std::size_t i = 0; i < list->size(); ++i) {
     const json::value& code = (*list)[i];
     if (!code.is_string() || !IsMerchantCategoryCode(code.get_string())) {

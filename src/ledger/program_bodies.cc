@@ -336,10 +336,13 @@ Receipt ProgramBodies::operator()(const core::CloseProgram& b) {
 Receipt ProgramBodies::operator()(const core::Attest& b) {
   if (IsGenesis()) return Reject(ReasonCode::kNotAuthorized, "a genesis attests nothing");
   return OnProgram(b.program, [&](const core::ProgramDefinition& program,
-                                  const ProgramRecord&) -> Receipt {
+                                  const ProgramRecord& record) -> Receipt {
     if (!HasRole(Role::kInspector) || Signer().org() != program.owner.org()) {
       return NotAuthorized("only an inspector of " + std::string(program.owner.org()) +
                            " attests milestones of " + program.id);
+    }
+    if (record.closed) {
+      return Reject(ReasonCode::kProgramNotActive, "program " + program.id + " is closed");
     }
     if (!view_.Account(b.holder.str())) {
       return Reject(ReasonCode::kUnknownAccount, "account " + b.holder.str() + " does not exist");

@@ -41,6 +41,11 @@ Amount SpentIn(std::int64_t counted, Amount spent, std::int64_t number) {
 
 Receipt ProgramBodies::operator()(const core::Pay& b) {
   if (IsGenesis()) return Reject(ReasonCode::kNotAuthorized, "a genesis pays no one");
+  // The signer first (docs/programs.md, "How a payment is judged"), then what it names.
+  if (!HasRole(Role::kHolder)) {
+    return Reject(ReasonCode::kNotAuthorized,
+                  Signer().str() + " is not authorized: only a holder pays from a program");
+  }
   Receipt receipt;
   auto loaded = Load(b.program, receipt);
   if (!loaded) return receipt;
@@ -55,10 +60,6 @@ Receipt ProgramBodies::operator()(const core::Pay& b) {
     receipt.rule = std::move(rule);
     return receipt;
   };
-  if (!HasRole(Role::kHolder)) {
-    return reject(ReasonCode::kNotAuthorized,
-                  Signer().str() + " is not authorized: only a holder pays from a program");
-  }
   if (!b.amount.positive()) {
     return reject(ReasonCode::kInvalidAmount,
                   "the amount must be a positive number of won, not " + b.amount.ToGrouped());

@@ -729,6 +729,9 @@ TEST_F(ProgramLedgerTest, PaymentRefusalsComeInTheSpecifiedOrder) {
                        ReasonCode::kNotAuthorized));
   EXPECT_TRUE(Rejected(Run("kim@moef", Paying("no-such-2026", "cafe@merchants", 10000)),
                        ReasonCode::kUnknownProgram));
+  // The signer is judged before what it names.
+  EXPECT_TRUE(Rejected(Run("budget@moef", Paying("no-such-2026", "cafe@merchants", 10000)),
+                       ReasonCode::kNotAuthorized));
   EXPECT_TRUE(Rejected(Run("kim@moef", Paying(id, "lee@moef", 10000)), ReasonCode::kNotAMerchant));
   EXPECT_TRUE(
       Rejected(Run("kim@moef", Paying(id, "ghost@merchants", 10000)), ReasonCode::kNotAMerchant));

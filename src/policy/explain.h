@@ -11,7 +11,8 @@ namespace nuri::policy {
 
 // "1,250,000 won"
 std::string Won(core::Amount amount);
-// "Payments are permitted only from 06:00 to 23:00 Korea time, unless justified (rule R2)."
+// "Payments are permitted only from 06:00 to 23:00 Korea time, unless the payment is justified
+// in writing (rule R2)."
 std::string DescribeRule(const core::Rule& rule);
 // A heading line, the program's terms, then one line per rule.
 std::vector<std::string> ExplainProgram(const core::ProgramDefinition& program);

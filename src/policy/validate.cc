@@ -129,7 +129,8 @@ void ValidateCategoriesSatisfiable(const std::vector<Rule>& rules, std::string_v
   std::set<std::string> denied;
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const Rule& rule = rules[i];
-    if (rule.kind == RuleKind::kAllowCategories) {
+    // An empty list is a fault of its own (ValidateRule), not a contradiction.
+    if (rule.kind == RuleKind::kAllowCategories && !rule.categories.empty()) {
       std::set<std::string> these(rule.categories.begin(), rule.categories.end());
       if (allowed) {
         std::set<std::string> both;
