@@ -55,8 +55,9 @@ std::string Body(const Rule& rule) {
     case RuleKind::kEvidenceRequiredFrom:
       return "A payment of " + Won(rule.amount) + " or more must attach evidence";
     case RuleKind::kApprovalFrom:
-      return "A payment of " + Won(rule.amount) + " or more needs the co-signature of another " +
-             std::string(core::RoleName(rule.role)) + " of the payer's organization";
+      return "A payment of " + Won(rule.amount) +
+             " or more needs the co-signature of another account of the payer's organization "
+             "with the " + std::string(core::RoleName(rule.role)) + " role";
     case RuleKind::kTranches: {
       std::vector<std::string> parts;
       for (const auto& tranche : rule.tranches) {

@@ -129,9 +129,10 @@ class RuleJudge {
       case RuleKind::kApprovalFrom:
         if (amount < rule.amount || facts_.approver_roles.Has(rule.role)) return std::nullopt;
         return Refusal{ReasonCode::kApprovalRequired,
-                       "a payment of " + Won(rule.amount) + " or more needs the co-signature of " +
-                           std::string(core::RoleName(rule.role)) + " of " +
-                           std::string(facts_.payer_org)};
+                       "a payment of " + Won(rule.amount) +
+                           " or more needs the co-signature of another account of " +
+                           std::string(facts_.payer_org) + " with the " +
+                           std::string(core::RoleName(rule.role)) + " role"};
       case RuleKind::kTranches:
         return CheckTranches(rule);
     }
