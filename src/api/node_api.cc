@@ -61,14 +61,20 @@ std::optional<int> WaitMillis(const HttpRequest& request) {
 
 int HttpStatusForRefusal(core::ReasonCode code) {
   switch (code) {
-    case core::ReasonCode::kBadSignature: return 401;
-    case core::ReasonCode::kUnknownSigner: return 403;
-    case core::ReasonCode::kDuplicate: return 409;
+    case core::ReasonCode::kBadSignature:
+      return 401;
+    case core::ReasonCode::kUnknownSigner:
+      return 403;
+    case core::ReasonCode::kDuplicate:
+      return 409;
     case core::ReasonCode::kWrongChain:
     case core::ReasonCode::kExpired:
-    case core::ReasonCode::kTooFarInFuture: return 422;
-    case core::ReasonCode::kMempoolFull: return 503;
-    default: return 400;
+    case core::ReasonCode::kTooFarInFuture:
+      return 422;
+    case core::ReasonCode::kMempoolFull:
+      return 503;
+    default:
+      return 400;
   }
 }
 
@@ -81,7 +87,8 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   }
   const std::string_view resource = segments[1];
   if (resource == "transactions") {
-    if (request.method == "POST" && segments.size() == 2) return SubmitTransaction(request, respond);
+    if (request.method == "POST" && segments.size() == 2)
+      return SubmitTransaction(request, respond);
     if (request.method == "POST" && segments.size() == 3 && segments[2] == "batch") {
       return SubmitBatch(request, respond);
     }
@@ -118,8 +125,8 @@ void NodeApi::SubmitTransaction(const HttpRequest& request, Responder respond) {
     if (!value) return respond(Error(400, "MALFORMED", value.error().message()));
     auto tx = core::TransactionFromJson(*value);
     if (!tx) {
-      return respond(Error(400, core::ReasonName(tx.error().code), tx.error().message,
-                           tx.error().field));
+      return respond(
+          Error(400, core::ReasonName(tx.error().code), tx.error().message, tx.error().field));
     }
     bytes = core::Encode(*tx);
   }
@@ -136,9 +143,9 @@ void NodeApi::SubmitBatch(const HttpRequest& request, Responder respond) {
   std::vector<std::string> items;
   while (reader.ok() && reader.remaining() > 0) {
     if (items.size() >= base::kHttpBatchTransactionsMax) {
-      return respond(Error(413, "TOO_LARGE", "a batch holds at most " +
-                                                 std::to_string(base::kHttpBatchTransactionsMax) +
-                                                 " transactions"));
+      return respond(Error(413, "TOO_LARGE",
+                           "a batch holds at most " +
+                               std::to_string(base::kHttpBatchTransactionsMax) + " transactions"));
     }
     items.push_back(reader.GetBytes(base::kTransactionSizeBytesMax, "transaction"));
   }
@@ -208,16 +215,16 @@ HttpResponse NodeApi::GetAccountHistory(const HttpRequest& request, std::string_
         std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
     if (error != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 ||
         limit > kHistoryLimitMax) {
-      return Error(400, "MALFORMED", "limit is 1 to " + std::to_string(kHistoryLimitMax),
-                   "limit");
+      return Error(400, "MALFORMED", "limit is 1 to " + std::to_string(kHistoryLimitMax), "limit");
     }
   }
-  auto ids = node_.Read([&](const ledger::Ledger& ledger) -> base::Result<std::vector<crypto::Hash>> {
-    if (ledger.state().Find(ledger::AccountKey(id)) == nullptr) {
-      return base::Error(base::Status::NotFound("no account " + std::string(id)));
-    }
-    return ledger.AccountHistory(id, limit);
-  });
+  auto ids =
+      node_.Read([&](const ledger::Ledger& ledger) -> base::Result<std::vector<crypto::Hash>> {
+        if (ledger.state().Find(ledger::AccountKey(id)) == nullptr) {
+          return base::Error(base::Status::NotFound("no account " + std::string(id)));
+        }
+        return ledger.AccountHistory(id, limit);
+      });
   if (!ids) {
     if (ids.error().code() == base::StatusCode::kNotFound) {
       return Error(404, "UNKNOWN_ACCOUNT", ids.error().message());
@@ -329,8 +336,8 @@ HttpResponse NodeApi::GetMetrics() {
          m.refused);
   metric("nuri_transactions_committed_ok_total", "counter", "Committed with status ok.",
          m.committed_ok);
-  metric("nuri_transactions_committed_rejected_total", "counter",
-         "Committed with status rejected.", m.committed_rejected);
+  metric("nuri_transactions_committed_rejected_total", "counter", "Committed with status rejected.",
+         m.committed_rejected);
   metric("nuri_blocks_total", "counter", "Blocks produced.", m.blocks);
   metric("nuri_block_commit_microseconds_total", "counter",
          "Time spent executing and committing blocks.", m.block_commit_micros_total);

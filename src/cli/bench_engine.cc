@@ -12,7 +12,6 @@
 #include <malloc.h>
 
 #include <algorithm>
-#include <future>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -20,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -216,12 +216,12 @@ void AddProgram(json::object& description) {
                                     crypto::DeriveTestKey(id).public_key().ToText()));
   }
   for (std::size_t i = 0; i < kBenchMerchants; ++i) {
-    json::object merchant = AccountEntry(MerchantName(i), "merchant",
-                                         crypto::DeriveTestKey(MerchantName(i)).public_key().ToText());
-    merchant["merchant"] = json::object{
-        {"mcc", kBenchMerchantCategories[i % std::size(kBenchMerchantCategories)]},
-        {"business_no", "101-81-" + std::to_string(10000 + i)},
-        {"name", "Merchant " + std::to_string(i)}};
+    json::object merchant = AccountEntry(
+        MerchantName(i), "merchant", crypto::DeriveTestKey(MerchantName(i)).public_key().ToText());
+    merchant["merchant"] =
+        json::object{{"mcc", kBenchMerchantCategories[i % std::size(kBenchMerchantCategories)]},
+                     {"business_no", "101-81-" + std::to_string(10000 + i)},
+                     {"name", "Merchant " + std::to_string(i)}};
     accounts.push_back(std::move(merchant));
   }
   auto program = core::ParseJsonText(R"({
@@ -409,10 +409,11 @@ base::Status CommitAll(node::Node& node, base::ManualClock& clock, std::size_t c
   for (std::size_t window = 0; window < count; window += kMintWindowTransactions) {
     const std::size_t size = std::min(kMintWindowTransactions, count - window);
     const core::TimeMillis valid_until = clock.NowMillis() + core::kMillisPerHour;
-    const Batches batches = SignInBatches(size, kMintBlockTransactions, threads, [&](std::size_t i) {
-      const std::size_t index = window + i;
-      return SignedBytes(Envelope(account, first_nonce + index, valid_until, body(index)), key);
-    });
+    const Batches batches =
+        SignInBatches(size, kMintBlockTransactions, threads, [&](std::size_t i) {
+          const std::size_t index = window + i;
+          return SignedBytes(Envelope(account, first_nonce + index, valid_until, body(index)), key);
+        });
     CommitTimes ignored;
     auto committed = CommitBatches(node, clock, batches, ignored);
     if (!committed) return committed.error();
@@ -499,9 +500,11 @@ Batches SignPayments(const std::vector<PlannedTransfer>& plan,
     core::Pay pay;
     pay.program = std::string(kProgramId);
     pay.to = ParseAccount(MerchantName(planned.to % kBenchMerchants));
-    pay.amount = core::Amount::Won(1 + planned.won * kPaymentWonMax / kTransferWonMax % kPaymentWonMax);
+    pay.amount =
+        core::Amount::Won(1 + planned.won * kPaymentWonMax / kTransferWonMax % kPaymentWonMax);
     pay.attendees = 1 + planned.to % 4;
-    core::Transaction tx = Envelope(ParseAccount(sender), planned.nonce, valid_until, std::move(pay));
+    core::Transaction tx =
+        Envelope(ParseAccount(sender), planned.nonce, valid_until, std::move(pay));
     if (cached_keys.empty()) return SignedBytes(std::move(tx), crypto::DeriveTestKey(sender));
     return SignedBytes(std::move(tx), cached_keys[planned.from]);
   });

@@ -11,15 +11,14 @@
 // submitted, committed, rejected, refused, lost (no final answer), tps and latency percentiles.
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
-
-#include <boost/json.hpp>
 
 #include "api/http_client.h"
 #include "cli/args.h"
@@ -131,8 +130,7 @@ base::Result<Network> ReadNetwork(const std::string& directory) {
     }
     ReadPrograms(*genesis, network);
   } catch (const std::exception& error) {
-    return base::Error(
-        base::Status::InvalidArgument(directory + "/genesis.json: " + error.what()));
+    return base::Error(base::Status::InvalidArgument(directory + "/genesis.json: " + error.what()));
   }
   if (network.officials.empty() || network.merchants.empty()) {
     return base::Error(base::Status::InvalidArgument("the localnet has no officials or merchants"));
@@ -220,8 +218,10 @@ std::pair<Outcome, std::string> AwaitFinal(Connection& connection, const crypto:
     if (response->status == 200 && value) {
       const std::string status(value->at("status").as_string());
       if (status == "ok") return {Outcome::kOk, ""};
-      if (status == "rejected") return {Outcome::kRejected, std::string(value->at("code").as_string())};
-      if (status == "refused") return {Outcome::kRefused, std::string(value->at("code").as_string())};
+      if (status == "rejected")
+        return {Outcome::kRejected, std::string(value->at("code").as_string())};
+      if (status == "refused")
+        return {Outcome::kRefused, std::string(value->at("code").as_string())};
     }
     if (response->status == 404) return {Outcome::kNoAnswer, "unknown"};
   }
@@ -306,7 +306,8 @@ int Verify(const Network& network, const std::string& file) {
 }
 
 // Settles `bodies` (signer, body) in batches; Unavailable unless every one committed ok.
-base::Status SettleAll(const Network& network, const std::vector<std::pair<std::string, core::Body>>& bodies,
+base::Status SettleAll(const Network& network,
+                       const std::vector<std::pair<std::string, core::Body>>& bodies,
                        std::string_view what) {
   std::mt19937_64 random(std::random_device{}());
   Connection connection(network, 0);
@@ -319,9 +320,9 @@ base::Status SettleAll(const Network& network, const std::vector<std::pair<std::
   }
   if (!batch.empty()) Settle(connection, batch, tally, deadline);
   if (tally.committed != bodies.size() || tally.rejected != 0) {
-    return base::Status::Unavailable(std::string(what) + " failed: " +
-                                     std::to_string(tally.committed - tally.rejected) + " of " +
-                                     std::to_string(bodies.size()) + " committed ok");
+    return base::Status::Unavailable(
+        std::string(what) + " failed: " + std::to_string(tally.committed - tally.rejected) +
+        " of " + std::to_string(bodies.size()) + " committed ok");
   }
   return base::Status::Ok();
 }
@@ -338,9 +339,11 @@ base::Status Fund(const Network& network) {
                                                 core::Amount::Won(kFundingWon)});
   }
   for (const auto& program : network.programs) {
-    const auto budget = core::Amount::Won(kGrantWon * static_cast<std::int64_t>(program.holders.size()));
+    const auto budget =
+        core::Amount::Won(kGrantWon * static_cast<std::int64_t>(program.holders.size()));
     if (budget.positive()) {
-      mints.emplace_back(program.issuer, core::Mint{Token(program.token), Account(program.owner), budget});
+      mints.emplace_back(program.issuer,
+                         core::Mint{Token(program.token), Account(program.owner), budget});
     }
   }
   if (auto status = SettleAll(network, mints, "funding the officials"); !status.ok()) return status;
@@ -348,18 +351,22 @@ base::Status Fund(const Network& network) {
   std::vector<std::pair<std::string, core::Body>> grants;
   for (const auto& program : network.programs) {
     if (program.holders.empty()) continue;
-    funding.emplace_back(program.owner, core::FundProgram{program.id, core::Amount::Won(
-                                            kGrantWon * static_cast<std::int64_t>(program.holders.size()))});
+    funding.emplace_back(
+        program.owner,
+        core::FundProgram{program.id, core::Amount::Won(kGrantWon * static_cast<std::int64_t>(
+                                                                        program.holders.size()))});
     for (const auto& holder : program.holders) {
       grants.emplace_back(program.manager,
                           core::Grant{program.id, Account(holder), core::Amount::Won(kGrantWon)});
     }
   }
-  if (auto status = SettleAll(network, funding, "funding the programs"); !status.ok()) return status;
+  if (auto status = SettleAll(network, funding, "funding the programs"); !status.ok())
+    return status;
   return SettleAll(network, grants, "granting the programs' budgets");
 }
 
-core::Body RandomTransfer(const Network& network, const std::string& from, std::mt19937_64& random) {
+core::Body RandomTransfer(const Network& network, const std::string& from,
+                          std::mt19937_64& random) {
   const bool to_merchant = random() % 4 != 0;
   const auto& pool = to_merchant ? network.merchants : network.officials;
   std::string to = pool[random() % pool.size()];
@@ -484,9 +491,9 @@ int LoadCommand(const Words& words) {
               << tally.rejected << " rejected), refused " << tally.refused << ", lost "
               << tally.lost << "; " << tally.payments << " program payments, "
               << tally.payments_refused_by_rules << " refused by the rules; "
-              << static_cast<int>(tally.committed / elapsed)
-              << " tx/s, p50 " << summary["p50_ms"].as_double() << " ms, p99 "
-              << summary["p99_ms"].as_double() << " ms\n";
+              << static_cast<int>(tally.committed / elapsed) << " tx/s, p50 "
+              << summary["p50_ms"].as_double() << " ms, p99 " << summary["p99_ms"].as_double()
+              << " ms\n";
   }
   return tally.lost == 0 ? 0 : 1;
 }

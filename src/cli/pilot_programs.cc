@@ -23,15 +23,20 @@ json::array BusinessPromotionRules() {
       json::object{{"id", "R1"},
                    {"rule", "deny_categories"},
                    {"mcc", json::array{"5813", "7273", "7297", "7995", "7996", "5933", "7992"}}},
-      json::object{{"id", "R2"}, {"rule", "hours"}, {"from", "06:00"}, {"to", "23:00"},
+      json::object{{"id", "R2"},
+                   {"rule", "hours"},
+                   {"from", "06:00"},
+                   {"to", "23:00"},
                    {"justifiable", true}},
       json::object{{"id", "R3"}, {"rule", "business_days"}, {"justifiable", true}},
       json::object{{"id", "R4"}, {"rule", "max_per_payment"}, {"amount", 3000000}},
       json::object{{"id", "R5"}, {"rule", "attendees_required_from"}, {"amount", 500000}},
-      json::object{{"id", "R6"}, {"rule", "max_per_attendee"}, {"amount", 50000},
+      json::object{{"id", "R6"},
+                   {"rule", "max_per_attendee"},
+                   {"amount", 50000},
                    {"mcc", json::array{"5812", "5814"}}},
-      json::object{{"id", "R7"}, {"rule", "approval_from"}, {"amount", 1000000},
-                   {"role", "approver"}}};
+      json::object{
+          {"id", "R7"}, {"rule", "approval_from"}, {"amount", 1000000}, {"role", "approver"}}};
 }
 
 }  // namespace
@@ -45,8 +50,8 @@ json::array PilotHolidays() {
 }
 
 json::array PilotProgramOrgs() {
-  return json::array{json::object{
-      {"id", "recipients"}, {"kind", "recipients"}, {"name", "Subsidy recipients"}}};
+  return json::array{
+      json::object{{"id", "recipients"}, {"kind", "recipients"}, {"name", "Subsidy recipients"}}};
 }
 
 json::array PilotProgramAccounts(const std::vector<PilotMinistry>& ministries) {
@@ -72,17 +77,16 @@ json::array PilotPrograms(const std::vector<PilotMinistry>& ministries, core::Ti
   const std::string valid_until = core::FormatKoreaTime(midnight + 366 * day - 1000);
   json::array programs;
   for (const auto& ministry : ministries) {
-    programs.push_back(json::object{
-        {"id", "bpe-" + ministry.id},
-        {"name", "Business promotion expenses, " + ministry.id},
-        {"kind", "expense"},
-        {"token", ministry.token},
-        {"owner", "treasury@" + ministry.id},
-        {"managers", json::array{"budget@" + ministry.id}},
-        {"valid_from", valid_from},
-        {"valid_until", valid_until},
-        {"budget_code", ministry.budget_code},
-        {"rules", BusinessPromotionRules()}});
+    programs.push_back(json::object{{"id", "bpe-" + ministry.id},
+                                    {"name", "Business promotion expenses, " + ministry.id},
+                                    {"kind", "expense"},
+                                    {"token", ministry.token},
+                                    {"owner", "treasury@" + ministry.id},
+                                    {"managers", json::array{"budget@" + ministry.id}},
+                                    {"valid_from", valid_from},
+                                    {"valid_until", valid_until},
+                                    {"budget_code", ministry.budget_code},
+                                    {"rules", BusinessPromotionRules()}});
   }
   json::array installers;
   for (const char* installer : kEligibleInstallers) installers.emplace_back(installer);

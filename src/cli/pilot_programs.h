@@ -6,10 +6,9 @@
 // Pure functions.
 #pragma once
 
+#include <boost/json.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "core/time.h"
 

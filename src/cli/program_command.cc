@@ -35,8 +35,7 @@ std::optional<std::string> NodeUrl(const Args& args) {
 
 int PrintFaults(const std::string& file, const std::vector<core::JsonFault>& faults) {
   for (const auto& fault : faults) {
-    std::cerr << file << ": " << fault.ToString() << " (" << core::ReasonName(fault.code)
-              << ")\n";
+    std::cerr << file << ": " << fault.ToString() << " (" << core::ReasonName(fault.code) << ")\n";
   }
   return 2;
 }
@@ -59,8 +58,7 @@ int CheckOnNode(const std::string& file, const std::string& text, const std::str
   }
   for (const auto& fault : faults->as_array()) {
     std::cerr << file << ": " << fault.at("field").as_string() << ": "
-              << fault.at("message").as_string() << " (" << fault.at("code").as_string()
-              << ")\n";
+              << fault.at("message").as_string() << " (" << fault.at("code").as_string() << ")\n";
   }
   return 2;
 }
@@ -71,9 +69,10 @@ base::Result<ledger::Genesis> ReadCheckGenesis(const std::string& file) {
   auto text = ReadFile(file);
   if (!text) return base::Error(text.error());
   auto value = core::ParseJsonText(*text);
-  if (!value) return base::Error(base::Status::InvalidArgument(file + ": " + value.error().message()));
-  const json::value* genesis = value->is_object() ? value->as_object().if_contains("genesis")
-                                                  : nullptr;
+  if (!value)
+    return base::Error(base::Status::InvalidArgument(file + ": " + value.error().message()));
+  const json::value* genesis =
+      value->is_object() ? value->as_object().if_contains("genesis") : nullptr;
   auto parsed = ledger::ParseGenesis(genesis ? *genesis : *value, genesis ? "genesis" : "",
                                      ledger::GenesisOptions{.derive_missing_keys = true});
   if (!parsed) {
@@ -104,8 +103,7 @@ int Check(const Args& args) {
     checked = policy::CheckDefinition(*value, nullptr);
   }
   if (!checked.faults.empty()) return PrintFaults(file, checked.faults);
-  std::cout << json::serialize(json::object{{"valid", true}, {"id", checked.program->id}})
-            << "\n";
+  std::cout << json::serialize(json::object{{"valid", true}, {"id", checked.program->id}}) << "\n";
   return 0;
 }
 
@@ -123,7 +121,9 @@ int Explain(const Args& args) {
     return checked.faults.empty() ? 0 : PrintFaults(what, checked.faults);
   }
   const auto url = NodeUrl(args);
-  if (!url) return Complain(what + " is not a file; name a node (--url or --network) to read program " + what, 2);
+  if (!url)
+    return Complain(
+        what + " is not a file; name a node (--url or --network) to read program " + what, 2);
   auto client = api::HttpClient::FromUrl(*url);
   if (!client) return Complain(client.error().ToString());
   auto response = client->Request("GET", "/v1/programs/" + what);

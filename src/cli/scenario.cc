@@ -61,8 +61,8 @@ const json::string* StringField(const json::object& object, std::string_view nam
 }
 
 std::expected<std::optional<json::object>, Fault> ReadExpect(const json::object& step,
-                                                              const std::string& path,
-                                                              bool is_query) {
+                                                             const std::string& path,
+                                                             bool is_query) {
   const json::value* expect = step.if_contains("expect");
   if (expect == nullptr) return std::optional<json::object>();
   if (!expect->is_object()) return Bad(path + ".expect", "expected an object");
@@ -200,8 +200,7 @@ ScenarioResult ReadScenario(const std::string& file) {
   if (!genesis) return Bad(genesis.error().field, genesis.error().message);
   scenario.genesis = std::move(*genesis);
   scenario.genesis.validators.validators = {
-      {std::string(kScenarioValidator),
-       crypto::DeriveTestKey(kScenarioValidator).public_key()}};
+      {std::string(kScenarioValidator), crypto::DeriveTestKey(kScenarioValidator).public_key()}};
   const json::value* steps = root->if_contains("steps");
   if (steps == nullptr || !steps->is_array()) return Bad("steps", "expected a list of steps");
   core::TimeMillis previous_time = scenario.genesis.start_time;
@@ -298,7 +297,8 @@ class ScenarioRun {
       return Refused(std::move(line), admission.code, admission.message);
     }
     auto produced = node_->ProduceBlock(step.time);
-    if (!produced) return Refused(std::move(line), core::ReasonCode::kMalformed, produced.error().ToString());
+    if (!produced)
+      return Refused(std::move(line), core::ReasonCode::kMalformed, produced.error().ToString());
     for (const auto& [id, code] : produced->dropped) {
       if (id == sealed.id) return Refused(std::move(line), code, "left out of the block");
     }

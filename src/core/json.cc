@@ -44,7 +44,8 @@ JsonResult<SetHolidays> HolidaysFromJson(const Fields& f) {
   if (year < 1970) return Fault(f.Path("year"), "expected a year from 1970 to 9999");
   b.year = static_cast<int>(year);
   const json::value* dates = f.Find("dates");
-  if (dates == nullptr || !dates->is_array()) return Fault(f.Path("dates"), "expected a list of dates");
+  if (dates == nullptr || !dates->is_array())
+    return Fault(f.Path("dates"), "expected a list of dates");
   const auto& array = dates->get_array();
   if (array.size() > base::kHolidaysPerYearMax) return Fault(f.Path("dates"), "too many dates");
   for (std::size_t i = 0; i < array.size(); ++i) {
@@ -308,8 +309,10 @@ struct BodyJsonWriter {
   void operator()(const Reclaim& b) {
     o["program"] = b.program;
     o["from"] = b.from.str();
-    if (b.amount) o["amount"] = b.amount->won();
-    else o["amount"] = "all";
+    if (b.amount)
+      o["amount"] = b.amount->won();
+    else
+      o["amount"] = "all";
   }
   void operator()(const CloseProgram& b) { o["program"] = b.program; }
   void operator()(const Pay& b) {

@@ -2,25 +2,24 @@
 // src/core (the JSON of transactions and of program definitions).
 #pragma once
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <boost/json.hpp>
-
 #include "base/limits.h"
 #include "core/json.h"
 #include "core/program.h"
-#include "crypto/hash.h"
 #include "core/text.h"
+#include "crypto/hash.h"
 
 namespace nuri::core::json_fields {
 
 namespace json = boost::json;
 
 inline std::unexpected<JsonFault> Fault(std::string field, std::string message,
-                                 ReasonCode code = ReasonCode::kMalformed) {
+                                        ReasonCode code = ReasonCode::kMalformed) {
   return std::unexpected(JsonFault{std::move(field), std::move(message), code});
 }
 
@@ -148,8 +147,7 @@ class Fields {
       std::uint64_t parsed = 0;
       bool valid = !text.empty() && text.size() <= 20;
       for (char c : text) {
-        valid = valid && c >= '0' && c <= '9' &&
-                !__builtin_mul_overflow(parsed, 10u, &parsed) &&
+        valid = valid && c >= '0' && c <= '9' && !__builtin_mul_overflow(parsed, 10u, &parsed) &&
                 !__builtin_add_overflow(parsed, static_cast<unsigned>(c - '0'), &parsed);
       }
       if (valid && parsed <= value_max) return parsed;
@@ -164,10 +162,11 @@ class Fields {
 
 #define NURI_JSON_CONCAT_INNER(a, b) a##b
 #define NURI_JSON_CONCAT(a, b) NURI_JSON_CONCAT_INNER(a, b)
-#define NURI_JSON_TRY(target, expr) NURI_JSON_TRY_AS(NURI_JSON_CONCAT(json_result_, __LINE__), target, expr)
-#define NURI_JSON_TRY_AS(result, target, expr)                  \
-  auto result = (expr);                                         \
-  if (!result) return std::unexpected(result.error());          \
+#define NURI_JSON_TRY(target, expr) \
+  NURI_JSON_TRY_AS(NURI_JSON_CONCAT(json_result_, __LINE__), target, expr)
+#define NURI_JSON_TRY_AS(result, target, expr)         \
+  auto result = (expr);                                \
+  if (!result) return std::unexpected(result.error()); \
   target = std::move(*result)
 
 }  // namespace nuri::core::json_fields

@@ -217,9 +217,8 @@ bool IsProgramId(std::string_view text) {
 
 bool IsRuleId(std::string_view text) {
   return !text.empty() && text.size() <= base::kRuleIdLengthMax &&
-         std::all_of(text.begin(), text.end(), [](char c) {
-           return IsIdCharacter(c) || (c >= 'A' && c <= 'Z');
-         });
+         std::all_of(text.begin(), text.end(),
+                     [](char c) { return IsIdCharacter(c) || (c >= 'A' && c <= 'Z'); });
 }
 
 std::string_view ProgramKindName(ProgramKind kind) {
@@ -291,8 +290,10 @@ ProgramDefinition DecodeProgram(codec::Reader& r) {
   const std::string token = r.GetBytes(base::kTokenIdLengthMax, "token");
   if (r.ok()) {
     auto parsed = TokenId::Parse(token);
-    if (parsed) program.token = *parsed;
-    else r.Fail("token: " + parsed.error().message());
+    if (parsed)
+      program.token = *parsed;
+    else
+      r.Fail("token: " + parsed.error().message());
   }
   program.owner = GetAccount(r, "owner");
   program.managers = GetAccounts(r, base::kManagersPerProgramMax, "manager");

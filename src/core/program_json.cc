@@ -72,8 +72,9 @@ std::vector<std::string> CategoriesFromJson(const Fields& f, bool required, Faul
   // An optional list given empty would read as "applies nowhere" but mean "applies everywhere":
   // leave the field out for the latter.
   if (!required && list->empty()) {
-    faults.Add(f.Path("mcc"), "expected at least one category (leave mcc out to apply the rule "
-                              "at every merchant)");
+    faults.Add(f.Path("mcc"),
+               "expected at least one category (leave mcc out to apply the rule "
+               "at every merchant)");
     return categories;
   }
   for (std::size_t i = 0; i < list->size(); ++i) {
@@ -144,16 +145,18 @@ void TranchesFromJson(const Fields& f, Rule& rule, Faults& faults) {
     RejectUnknownFields((*list)[i].get_object(), path, {"percent", "milestone"}, faults);
     Tranche tranche;
     auto percent = item.Unsigned("percent", 100, 0);
-    if (item.Find("percent") == nullptr) faults.Add(item.Path("percent"), "required");
-    else if (faults.Take(percent)) tranche.percent = static_cast<std::uint32_t>(*percent);
+    if (item.Find("percent") == nullptr)
+      faults.Add(item.Path("percent"), "required");
+    else if (faults.Take(percent))
+      tranche.percent = static_cast<std::uint32_t>(*percent);
     auto milestone = item.String("milestone", base::kMilestoneLengthMax, false);
     if (faults.Take(milestone)) tranche.milestone = *milestone;
     rule.tranches.push_back(std::move(tranche));
   }
 }
 
-void ParametersFromJson(const json::object& object, const std::string& base_path,
-                        const Fields& f, Rule& rule, Faults& faults) {
+void ParametersFromJson(const json::object& object, const std::string& base_path, const Fields& f,
+                        Rule& rule, Faults& faults) {
   auto justifiable = [&] {
     auto value = f.Bool("justifiable", false);
     if (faults.Take(value)) rule.justifiable = *value;
@@ -201,8 +204,10 @@ void ParametersFromJson(const json::object& object, const std::string& base_path
       auto role = f.String("role", 32);
       if (!faults.Take(role)) return;
       const auto parsed = RoleFromName(*role);
-      if (!parsed) faults.Add(f.Path("role"), "unknown role '" + *role + "'");
-      else rule.role = *parsed;
+      if (!parsed)
+        faults.Add(f.Path("role"), "unknown role '" + *role + "'");
+      else
+        rule.role = *parsed;
       return;
     }
     case RuleKind::kTranches:
@@ -223,8 +228,10 @@ std::optional<Rule> RuleFromJson(const json::value& value, const std::string& pa
   Rule rule;
   auto id = f.String("id", base::kRuleIdLengthMax + 1);
   if (faults.Take(id)) {
-    if (IsRuleId(*id)) rule.id = *id;
-    else faults.Add(f.Path("id"), "expected a rule id of 1-16 letters, digits, '-', '_', '.'");
+    if (IsRuleId(*id))
+      rule.id = *id;
+    else
+      faults.Add(f.Path("id"), "expected a rule id of 1-16 letters, digits, '-', '_', '.'");
   }
   auto kind_name = f.String("rule", 32);
   if (!faults.Take(kind_name)) return std::nullopt;
@@ -243,8 +250,10 @@ void TimeField(const Fields& f, std::string_view name, TimeMillis& time, Faults&
   auto text = f.String(name, 64);
   if (!faults.Take(text)) return;
   auto parsed = ParseTime(*text);
-  if (!parsed) faults.Add(f.Path(name), parsed.error().message());
-  else time = *parsed;
+  if (!parsed)
+    faults.Add(f.Path(name), parsed.error().message());
+  else
+    time = *parsed;
 }
 
 template <typename Id>
@@ -255,8 +264,8 @@ void IdentifierField(const Fields& f, std::string_view name, Id& id, Faults& fau
 
 }  // namespace
 
-std::expected<std::vector<Rule>, std::vector<JsonFault>> RulesFromJson(
-    const json::value& value, std::string_view path) {
+std::expected<std::vector<Rule>, std::vector<JsonFault>> RulesFromJson(const json::value& value,
+                                                                       std::string_view path) {
   Faults faults;
   std::vector<Rule> rules;
   if (!value.is_array()) {
@@ -276,8 +285,9 @@ std::expected<std::vector<Rule>, std::vector<JsonFault>> RulesFromJson(
   return rules;
 }
 
-std::expected<ProgramDefinition, std::vector<JsonFault>> ProgramFromJson(
-    const json::value& value, std::string_view path, bool allow_type) {
+std::expected<ProgramDefinition, std::vector<JsonFault>> ProgramFromJson(const json::value& value,
+                                                                         std::string_view path,
+                                                                         bool allow_type) {
   Faults faults;
   if (!value.is_object()) {
     faults.Add(std::string(path), "expected a program definition object");
@@ -304,14 +314,15 @@ std::expected<ProgramDefinition, std::vector<JsonFault>> ProgramFromJson(
   auto kind = f.String("kind", 16);
   if (faults.Take(kind)) {
     const auto parsed = ProgramKindFromName(*kind);
-    if (parsed) program.kind = *parsed;
-    else faults.Add(f.Path("kind"), "expected expense or subsidy, not '" + *kind + "'");
+    if (parsed)
+      program.kind = *parsed;
+    else
+      faults.Add(f.Path("kind"), "expected expense or subsidy, not '" + *kind + "'");
   }
   IdentifierField(f, "token", program.token, faults);
   IdentifierField(f, "owner", program.owner, faults);
   if (f.Find("managers") != nullptr) {
-    program.managers =
-        AccountsFromJson(f, "managers", base::kManagersPerProgramMax, faults);
+    program.managers = AccountsFromJson(f, "managers", base::kManagersPerProgramMax, faults);
   }
   TimeField(f, "valid_from", program.valid_from, faults);
   TimeField(f, "valid_until", program.valid_until, faults);
@@ -319,8 +330,10 @@ std::expected<ProgramDefinition, std::vector<JsonFault>> ProgramFromJson(
   if (faults.Take(budget_code)) program.budget_code = *budget_code;
   if (const json::value* rules = f.Find("rules")) {
     auto parsed = RulesFromJson(*rules, f.Path("rules"));
-    if (parsed) program.rules = std::move(*parsed);
-    else for (auto& fault : parsed.error()) faults.list().push_back(std::move(fault));
+    if (parsed)
+      program.rules = std::move(*parsed);
+    else
+      for (auto& fault : parsed.error()) faults.list().push_back(std::move(fault));
   } else {
     faults.Add(f.Path("rules"), "required (an empty list when the program has no rules)");
   }

@@ -54,6 +54,14 @@ std::string_view ReceiptStatusName(ReceiptStatus status) {
   return status == ReceiptStatus::kOk ? "ok" : "rejected";
 }
 
+Receipt RejectedReceipt(ReasonCode code, std::string message) {
+  Receipt receipt;
+  receipt.status = ReceiptStatus::kRejected;
+  receipt.code = code;
+  receipt.message = std::move(message);
+  return receipt;
+}
+
 std::string EncodeReceipt(const Receipt& receipt) {
   codec::Writer w;
   EncodeInto(w, receipt);

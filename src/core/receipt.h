@@ -33,6 +33,8 @@ struct Receipt {
 };
 
 std::string_view ReceiptStatusName(ReceiptStatus status);
+// A rejected receipt with its code and sentence (the transaction id is set by the executor).
+Receipt RejectedReceipt(ReasonCode code, std::string message);
 
 // Grammar: docs/formats/receipt.md.
 std::string EncodeReceipt(const Receipt& receipt);

@@ -228,9 +228,11 @@ SetHolidays ReadHolidays(codec::Reader& r) {
   for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
     LocalDate date{b.year, r.GetU8("month"), r.GetU8("day")};
     if (!r.ok()) break;
-    if (!IsValidDate(date)) r.Fail("dates: " + std::to_string(date.month) + "-" +
-                                   std::to_string(date.day) + " is not a date");
-    else if (!b.dates.empty() && !(b.dates.back() < date)) r.Fail("dates: not in increasing order");
+    if (!IsValidDate(date))
+      r.Fail("dates: " + std::to_string(date.month) + "-" + std::to_string(date.day) +
+             " is not a date");
+    else if (!b.dates.empty() && !(b.dates.back() < date))
+      r.Fail("dates: not in increasing order");
     b.dates.push_back(date);
   }
   return b;
@@ -382,24 +384,26 @@ Body ReadBody(codec::Reader& r, std::uint8_t tag) {
 }  // namespace
 
 BodyTag TagOf(const Body& body) {
-  static constexpr BodyTag kTags[] = {
-      BodyTag::kRegisterOrg, BodyTag::kRegisterAccount, BodyTag::kSetRoles,
-      BodyTag::kSetKeys,     BodyTag::kFreeze,          BodyTag::kUnfreeze,
-      BodyTag::kDefineToken, BodyTag::kMint,            BodyTag::kBurn,
-      BodyTag::kTransfer,    BodyTag::kSetHolidays,     BodyTag::kDefineProgram,
-      BodyTag::kAmendProgram, BodyTag::kFundProgram,    BodyTag::kGrant,
-      BodyTag::kReclaim,     BodyTag::kCloseProgram,    BodyTag::kPay,
-      BodyTag::kRefund,      BodyTag::kAttest};
+  static constexpr BodyTag kTags[] = {BodyTag::kRegisterOrg,  BodyTag::kRegisterAccount,
+                                      BodyTag::kSetRoles,     BodyTag::kSetKeys,
+                                      BodyTag::kFreeze,       BodyTag::kUnfreeze,
+                                      BodyTag::kDefineToken,  BodyTag::kMint,
+                                      BodyTag::kBurn,         BodyTag::kTransfer,
+                                      BodyTag::kSetHolidays,  BodyTag::kDefineProgram,
+                                      BodyTag::kAmendProgram, BodyTag::kFundProgram,
+                                      BodyTag::kGrant,        BodyTag::kReclaim,
+                                      BodyTag::kCloseProgram, BodyTag::kPay,
+                                      BodyTag::kRefund,       BodyTag::kAttest};
   static_assert(std::size(kTags) == std::variant_size_v<Body>);
   return kTags[body.index()];
 }
 
 std::string_view BodyTypeName(const Body& body) {
   static constexpr std::string_view kNames[] = {
-      "register_org", "register_account", "set_roles", "set_keys", "freeze",
-      "unfreeze",     "define_token",     "mint",      "burn",     "transfer",
+      "register_org", "register_account", "set_roles",     "set_keys",     "freeze",
+      "unfreeze",     "define_token",     "mint",          "burn",         "transfer",
       "set_holidays", "define_program",   "amend_program", "fund_program", "grant",
-      "reclaim",      "close_program",    "pay",       "refund",   "attest"};
+      "reclaim",      "close_program",    "pay",           "refund",       "attest"};
   static_assert(std::size(kNames) == std::variant_size_v<Body>);
   return kNames[body.index()];
 }

@@ -19,11 +19,9 @@ using core::Role;
 
 namespace {
 
-Receipt Ok() { return Receipt{{}, ReceiptStatus::kOk, ReasonCode::kOk, "", ""}; }
+constexpr auto& Reject = core::RejectedReceipt;
 
-Receipt Reject(ReasonCode code, std::string message) {
-  return Receipt{{}, ReceiptStatus::kRejected, code, "", std::move(message)};
-}
+Receipt Ok() { return Receipt{}; }
 
 std::string Won(Amount amount) { return amount.ToGrouped() + " won"; }
 
@@ -91,8 +89,8 @@ class BodyApplier {
 
   Receipt operator()(const core::SetRoles& b) {
     auto record = view_.Account(b.account.str());
-    if (auto refusal = AuthorizeAdministration(b.account, b.roles,
-                                               record ? record->roles : core::RoleSet())) {
+    if (auto refusal =
+            AuthorizeAdministration(b.account, b.roles, record ? record->roles : core::RoleSet())) {
       return *refusal;
     }
     if (!record) return UnknownAccount(b.account);
@@ -251,9 +249,8 @@ class BodyApplier {
   }
 
   Receipt NotAuthorized(std::string why) {
-    return Reject(ReasonCode::kNotAuthorized,
-                  (signer_ ? signer_->str() : std::string("genesis")) + " is not authorized: " +
-                      why);
+    return Reject(ReasonCode::kNotAuthorized, (signer_ ? signer_->str() : std::string("genesis")) +
+                                                  " is not authorized: " + why);
   }
   static Receipt UnknownAccount(const AccountId& account) {
     return Reject(ReasonCode::kUnknownAccount, "account " + account.str() + " does not exist");
@@ -315,8 +312,8 @@ Receipt Executor::Execute(const core::SignedTransaction& signed_tx) {
   Receipt receipt;
   if (!SignedByQuorum(tx, *signer)) {
     // The keys were rotated between admission and this block.
-    receipt = Reject(ReasonCode::kNotAuthorized,
-                     "the signatures are not by a quorum of " + tx.signer.str() + "'s current keys");
+    receipt = Reject(ReasonCode::kNotAuthorized, "the signatures are not by a quorum of " +
+                                                     tx.signer.str() + "'s current keys");
   } else if (signer->frozen) {
     receipt = Reject(ReasonCode::kAccountFrozen,
                      "account " + tx.signer.str() + " is frozen pending review");

@@ -24,8 +24,8 @@ std::string At(std::string_view path, std::string_view name) {
 // Reads list `name` of objects, turning each into a body of `type` (the object's own fields are
 // the body's fields).
 core::JsonResult<std::vector<core::Body>> ReadList(const json::object& genesis,
-                                                    std::string_view path, std::string_view name,
-                                                    std::string_view type) {
+                                                   std::string_view path, std::string_view name,
+                                                   std::string_view type) {
   std::vector<core::Body> bodies;
   const json::value* list = genesis.if_contains(name);
   if (list == nullptr) return bodies;
@@ -45,7 +45,7 @@ core::JsonResult<std::vector<core::Body>> ReadList(const json::object& genesis,
 }
 
 core::JsonResult<core::ValidatorSet> ReadValidators(const json::object& genesis,
-                                                     std::string_view path) {
+                                                    std::string_view path) {
   core::ValidatorSet set;
   const json::value* list = genesis.if_contains("validators");
   if (list == nullptr) return set;
@@ -115,7 +115,7 @@ core::JsonResult<Genesis> ParseGenesis(const json::value& value, std::string_vie
   json::object normalized = value.get_object();
   if (options.derive_missing_keys) DeriveMissingKeys(normalized);
   const json::object* object = &normalized;
-  static constexpr std::string_view kKnown[] = {"chain_id", "start",  "orgs",   "accounts",
+  static constexpr std::string_view kKnown[] = {"chain_id", "start",      "orgs",     "accounts",
                                                 "tokens",   "validators", "holidays", "programs"};
   for (const auto& field : *object) {
     if (std::find(std::begin(kKnown), std::end(kKnown), field.key()) == std::end(kKnown)) {

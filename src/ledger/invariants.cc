@@ -47,8 +47,7 @@ base::Status AddProgramEscrows(const State& state,
                                     " but its budget and holders hold " + held.ToGrouped());
     }
     if (record->closed && escrow->positive()) {
-      return base::Status::Internal("closed program " + id + " still holds " +
-                                    escrow->ToGrouped());
+      return base::Status::Internal("closed program " + id + " still holds " + escrow->ToGrouped());
     }
     const auto sum = balance_sums[definition->token.str()].Plus(*escrow);
     if (!sum) return base::Status::Internal("escrows of " + definition->token.str() + " overflow");
@@ -102,9 +101,9 @@ base::Status CheckInvariants(const State& state) {
     }
     const core::Amount held = balance_sums[id];
     if (held != *outstanding) {
-      fault = base::Status::Internal("conservation broken for " + id + ": minted - burned = " +
-                                     outstanding->ToGrouped() + " but balances hold " +
-                                     held.ToGrouped());
+      fault = base::Status::Internal("conservation broken for " + id +
+                                     ": minted - burned = " + outstanding->ToGrouped() +
+                                     " but balances hold " + held.ToGrouped());
       return false;
     }
     balance_sums.erase(id);

@@ -167,8 +167,7 @@ base::Status Ledger::LoadFromStore(const Genesis& genesis) {
   if (!stored_genesis) return stored_genesis.error();
   const core::BlockHeader& block0 = stored_genesis->header;
   if (block0.tx_root != crypto::Sha256(genesis.text) || block0.chain_id != genesis.chain_id ||
-      block0.time != genesis.start_time ||
-      block0.validator_set_hash != genesis.validators.Hash()) {
+      block0.time != genesis.start_time || block0.validator_set_hash != genesis.validators.Hash()) {
     return base::Status::InvalidArgument(
         "the data directory holds a different chain than this genesis describes");
   }
@@ -179,10 +178,11 @@ base::Status Ledger::LoadFromStore(const Genesis& genesis) {
   if (!block) return block.error();
   head_ = block->header;
   head_hash_ = core::HeaderHash(head_);
-  base::Status status = store_.Scan(kStatePrefix, [&](std::string_view key, std::string_view value) {
-    state_.Put(key.substr(kStatePrefix.size()), std::string(value));
-    return true;
-  });
+  base::Status status =
+      store_.Scan(kStatePrefix, [&](std::string_view key, std::string_view value) {
+        state_.Put(key.substr(kStatePrefix.size()), std::string(value));
+        return true;
+      });
   NURI_RETURN_IF_ERROR(status);
   state_.TakeChanges();
   if (state_.Root() != head_.state_root) {
@@ -216,8 +216,7 @@ base::Result<ProducedBlock> Ledger::ProduceBlock(
       continue;
     }
     produced.receipts.push_back(executor_->Execute(candidate));
-    const TransactionLocation location{context.height,
-                                       static_cast<std::uint32_t>(tx_ids.size())};
+    const TransactionLocation location{context.height, static_cast<std::uint32_t>(tx_ids.size())};
     batch.Put(TxIndexKey(candidate.id), EncodeLocation(location));
     for (const auto& account : InvolvedAccounts(candidate.tx, state_)) {
       batch.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location),

@@ -17,13 +17,7 @@ using policy::Won;
 
 namespace {
 
-Receipt Reject(ReasonCode code, std::string message) {
-  Receipt receipt;
-  receipt.status = ReceiptStatus::kRejected;
-  receipt.code = code;
-  receipt.message = std::move(message);
-  return receipt;
-}
+constexpr auto& Reject = core::RejectedReceipt;
 
 bool HasRuleKind(const core::ProgramDefinition& definition, core::RuleKind kind) {
   for (const auto& rule : definition.rules) {
@@ -147,9 +141,9 @@ Receipt ProgramBodies::operator()(const core::Refund& b) {
     return receipt;
   };
   if (Signer() != payment->merchant) {
-    return reject(ReasonCode::kNotAuthorized,
-                  Signer().str() + " is not authorized: only " + payment->merchant.str() +
-                      ", the merchant paid, refunds this payment");
+    return reject(ReasonCode::kNotAuthorized, Signer().str() + " is not authorized: only " +
+                                                  payment->merchant.str() +
+                                                  ", the merchant paid, refunds this payment");
   }
   if (!b.amount.positive()) {
     return reject(ReasonCode::kInvalidAmount,
@@ -173,9 +167,9 @@ Receipt ProgramBodies::operator()(const core::Refund& b) {
   }
   const Amount balance = view_.Balance(Signer().str(), program.token.str());
   if (balance < b.amount) {
-    return reject(ReasonCode::kInsufficientFunds,
-                  Signer().str() + " holds " + Won(balance) + " in " + program.token.str() +
-                      "; " + Won(b.amount) + " is needed");
+    return reject(ReasonCode::kInsufficientFunds, Signer().str() + " holds " + Won(balance) +
+                                                      " in " + program.token.str() + "; " +
+                                                      Won(b.amount) + " is needed");
   }
   HolderRecord holder = view_.Holder(program.id, payment->payer.str());
   ProgramRecord record = loaded->record;

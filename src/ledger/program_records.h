@@ -33,10 +33,10 @@ struct ProgramRecord {
   // Running totals since the program began (docs/scenario.md, the `program` query).
   core::Amount funded;
   core::Amount granted;
-  core::Amount spent;     // accepted payments, before refunds
+  core::Amount spent;  // accepted payments, before refunds
   core::Amount refunded;
   core::Amount reclaimed;
-  core::Amount returned;  // to the owner at close
+  core::Amount returned;     // to the owner at close
   core::Amount unallocated;  // budget not granted now
   // What the program holds: funded - spent + refunded - returned.
   std::optional<core::Amount> Escrow() const;
@@ -49,8 +49,8 @@ std::int64_t MonthNumber(const core::LocalDate& date);
 
 struct HolderRecord {
   core::Amount balance;
-  core::Amount granted;  // net of reclaims
-  core::Amount paid;     // net of refunds
+  core::Amount granted;   // net of reclaims
+  core::Amount paid;      // net of refunds
   std::int64_t day = -1;  // the local day that day_spent counts
   core::Amount day_spent;
   std::int64_t month = -1;

@@ -38,30 +38,33 @@ const std::string* State::Find(std::string_view key) const {
   return it == entries_.end() ? nullptr : &it->second.value;
 }
 
-void State::MarkDirty(std::uint32_t bucket, std::string_view key) {
+void State::MarkDirty(std::uint32_t bucket) {
   if (!bucket_is_dirty_[bucket]) {
     bucket_is_dirty_[bucket] = true;
     dirty_buckets_.push_back(bucket);
   }
-  changed_keys_.emplace_back(key);
 }
 
 void State::Put(std::string_view key, std::string value) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     const std::uint32_t bucket = BucketOf(key);
-    it = entries_.emplace(std::string(key), Entry{std::move(value), {}, bucket}).first;
+    it = entries_.emplace(std::string(key), Entry{.value = std::move(value), .bucket = bucket})
+             .first;
     auto& members = buckets_[bucket];
-    const auto at = std::lower_bound(members.begin(), members.end(), key,
-                                     [](const EntryMap::value_type* entry, std::string_view k) {
-                                       return entry->first < k;
-                                     });
+    const auto at = std::lower_bound(
+        members.begin(), members.end(), key,
+        [](const EntryMap::value_type* entry, std::string_view k) { return entry->first < k; });
     members.insert(at, &*it);
   } else {
     it->second.value = std::move(value);
   }
-  it->second.leaf = LeafHash(it->first, it->second.value);
-  MarkDirty(it->second.bucket, key);
+  it->second.leaf_stale = true;
+  if (!it->second.changed) {
+    it->second.changed = true;
+    changed_keys_.emplace_back(key);
+  }
+  MarkDirty(it->second.bucket);
 }
 
 void State::Erase(std::string_view key) {
@@ -72,7 +75,8 @@ void State::Erase(std::string_view key) {
   const auto at = std::find(members.begin(), members.end(), &*it);
   NURI_CHECK(at != members.end());
   members.erase(at);
-  MarkDirty(bucket, key);
+  MarkDirty(bucket);
+  if (!it->second.changed) changed_keys_.emplace_back(key);
   entries_.erase(it);
 }
 
@@ -89,7 +93,13 @@ crypto::Hash State::BucketHash(std::uint32_t bucket) const {
   if (members.empty()) return crypto::Hash{};
   crypto::Sha256Builder builder;
   builder.Add(std::string_view("\x02", 1));
-  for (const auto* entry : members) builder.Add(entry->second.leaf.view());
+  for (const auto* entry : members) {
+    if (entry->second.leaf_stale) {
+      entry->second.leaf = LeafHash(entry->first, entry->second.value);
+      entry->second.leaf_stale = false;
+    }
+    builder.Add(entry->second.leaf.view());
+  }
   return builder.Finish();
 }
 
@@ -121,13 +131,17 @@ crypto::Hash State::Root() {
 
 std::vector<StateChange> State::TakeChanges() {
   std::sort(changed_keys_.begin(), changed_keys_.end());
-  changed_keys_.erase(std::unique(changed_keys_.begin(), changed_keys_.end()),
-                      changed_keys_.end());
+  changed_keys_.erase(std::unique(changed_keys_.begin(), changed_keys_.end()), changed_keys_.end());
   std::vector<StateChange> changes;
   changes.reserve(changed_keys_.size());
   for (auto& key : changed_keys_) {
-    const std::string* value = Find(key);
-    changes.push_back({std::move(key), value ? std::optional<std::string>(*value) : std::nullopt});
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      changes.push_back({std::move(key), std::nullopt});
+    } else {
+      it->second.changed = false;
+      changes.push_back({std::move(key), it->second.value});
+    }
   }
   changed_keys_.clear();
   return changes;

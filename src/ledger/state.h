@@ -42,9 +42,9 @@ class State {
   void Put(std::string_view key, std::string value);
   void Erase(std::string_view key);
   // Visits entries whose key starts with prefix, in key order, until visit returns false.
-  void Scan(std::string_view prefix,
-            const std::function<bool(const std::string& key, const std::string& value)>& visit)
-      const;
+  void Scan(
+      std::string_view prefix,
+      const std::function<bool(const std::string& key, const std::string& value)>& visit) const;
   std::size_t size() const { return entries_.size(); }
 
   // The commitment over the current entries.
@@ -56,7 +56,7 @@ class State {
   struct Proof {
     std::uint32_t bucket = 0;
     std::vector<std::pair<std::string, std::string>> bucket_entries;  // key, value in key order
-    std::vector<crypto::Hash> siblings;  // from the bucket level up
+    std::vector<crypto::Hash> siblings;                               // from the bucket level up
   };
   Proof Prove(std::string_view key);
   static crypto::Hash RootFromProof(const Proof& proof);
@@ -64,14 +64,18 @@ class State {
  private:
   struct Entry {
     std::string value;
-    crypto::Hash leaf;
+    // Computed by Root() for entries put since the last Root(), so that a key put many times in
+    // one block (a program's running totals) is hashed once.
+    mutable crypto::Hash leaf;
+    mutable bool leaf_stale = true;
+    bool changed = false;  // listed in changed_keys_ since the last TakeChanges()
     std::uint32_t bucket = 0;
   };
   using EntryMap = std::map<std::string, Entry, std::less<>>;
 
   static std::uint32_t BucketOf(std::string_view key);
   static crypto::Hash LeafHash(std::string_view key, std::string_view value);
-  void MarkDirty(std::uint32_t bucket, std::string_view key);
+  void MarkDirty(std::uint32_t bucket);
   crypto::Hash BucketHash(std::uint32_t bucket) const;
 
   EntryMap entries_;

@@ -46,8 +46,7 @@ void StateView::PutToken(std::string_view token, const TokenRecord& record) {
   state_.Put(TokenKey(token), EncodeToken(record));
 }
 
-void StateView::PutBalance(std::string_view account, std::string_view token,
-                           core::Amount amount) {
+void StateView::PutBalance(std::string_view account, std::string_view token, core::Amount amount) {
   NURI_CHECK(!amount.negative());
   if (amount.won() == 0) {
     state_.Erase(BalanceKey(account, token));
@@ -75,8 +74,8 @@ void StateView::PutProgram(std::string_view program, const ProgramRecord& record
   state_.Put(ProgramKey(program), EncodeProgramRecord(record));
 }
 
-std::shared_ptr<const core::ProgramDefinition> StateView::Definition(
-    std::string_view program, std::uint32_t version) const {
+std::shared_ptr<const core::ProgramDefinition> StateView::Definition(std::string_view program,
+                                                                     std::uint32_t version) const {
   if (cache_ == nullptr) return ReadDefinition(state_, program, version);
   const std::string key = ProgramVersionKey(program, version);
   const std::string* bytes = state_.Find(key);

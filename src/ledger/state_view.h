@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "core/program.h"
-#include "policy/validate.h"
 #include "ledger/program_records.h"
 #include "ledger/records.h"
 #include "ledger/state.h"
+#include "policy/validate.h"
 
 namespace nuri::ledger {
 

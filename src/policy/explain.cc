@@ -57,14 +57,15 @@ std::string Body(const Rule& rule) {
     case RuleKind::kApprovalFrom:
       return "A payment of " + Won(rule.amount) +
              " or more needs the co-signature of another account of the payer's organization "
-             "with the " + std::string(core::RoleName(rule.role)) + " role";
+             "with the " +
+             std::string(core::RoleName(rule.role)) + " role";
     case RuleKind::kTranches: {
       std::vector<std::string> parts;
       for (const auto& tranche : rule.tranches) {
         parts.push_back(std::to_string(tranche.percent) + " % " +
-                        (tranche.milestone.empty() ? "from the start"
-                                                   : "once an inspector attests '" +
-                                                         tranche.milestone + "'"));
+                        (tranche.milestone.empty()
+                             ? "from the start"
+                             : "once an inspector attests '" + tranche.milestone + "'"));
       }
       return "A holder may spend its grant in tranches: " + List(parts);
     }
@@ -81,10 +82,10 @@ std::string DescribeRule(const Rule& rule) { return Body(rule) + " (rule " + rul
 std::vector<std::string> ExplainProgram(const core::ProgramDefinition& program) {
   std::vector<std::string> lines;
   lines.push_back(program.name + " (" + program.id + ")");
-  std::string terms = std::string(program.kind == core::ProgramKind::kExpense
-                                      ? "An expense program"
-                                      : "A subsidy program") +
-                      " in " + program.token.str() + ", owned by " + program.owner.str();
+  std::string terms =
+      std::string(program.kind == core::ProgramKind::kExpense ? "An expense program"
+                                                              : "A subsidy program") +
+      " in " + program.token.str() + ", owned by " + program.owner.str();
   if (!program.managers.empty()) {
     std::vector<std::string> managers;
     for (const auto& manager : program.managers) managers.push_back(manager.str());

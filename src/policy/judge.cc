@@ -68,21 +68,22 @@ class RuleJudge {
                         [&](const core::AccountId& m) { return m.str() == facts_.merchant; })) {
           return std::nullopt;
         }
-        return Refusal{ReasonCode::kMerchantNotAllowed,
-                       std::string(facts_.merchant) + " is not an eligible merchant of this program"};
+        return Refusal{
+            ReasonCode::kMerchantNotAllowed,
+            std::string(facts_.merchant) + " is not an eligible merchant of this program"};
       case RuleKind::kHours:
         if (local_.minute_of_day >= rule.from_minute && local_.minute_of_day < rule.to_minute) {
           return std::nullopt;
         }
-        return Refusal{ReasonCode::kOutsideHours,
-                       core::FormatClock(local_.minute_of_day) +
-                           " is outside the permitted hours " + core::FormatClock(rule.from_minute) +
-                           "-" + core::FormatClock(rule.to_minute)};
+        return Refusal{ReasonCode::kOutsideHours, core::FormatClock(local_.minute_of_day) +
+                                                      " is outside the permitted hours " +
+                                                      core::FormatClock(rule.from_minute) + "-" +
+                                                      core::FormatClock(rule.to_minute)};
       case RuleKind::kBusinessDays:
         if (local_.weekday == 0 || local_.weekday == 6) {
-          return Refusal{ReasonCode::kNonBusinessDay,
-                         std::string(kWeekdayNames[local_.weekday]) + " " +
-                             core::FormatDate(local_.date) + " is not a business day"};
+          return Refusal{ReasonCode::kNonBusinessDay, std::string(kWeekdayNames[local_.weekday]) +
+                                                          " " + core::FormatDate(local_.date) +
+                                                          " is not a business day"};
         }
         if (facts_.is_holiday) {
           return Refusal{ReasonCode::kNonBusinessDay,
@@ -102,8 +103,10 @@ class RuleJudge {
       case RuleKind::kMaxPerMonth:
         if (!Exceeds(facts_.month_spent, amount, rule.amount)) return std::nullopt;
         return Refusal{ReasonCode::kMonthlyLimitExceeded,
-                       "with " + Won(facts_.month_spent) + " already spent this month it exceeds "
-                           "the monthly limit of " + Won(rule.amount)};
+                       "with " + Won(facts_.month_spent) +
+                           " already spent this month it exceeds "
+                           "the monthly limit of " +
+                           Won(rule.amount)};
       case RuleKind::kAttendeesRequiredFrom:
         if (amount < rule.amount || (facts_.attendees >= 1 && facts_.has_evidence)) {
           return std::nullopt;
@@ -114,7 +117,8 @@ class RuleJudge {
       case RuleKind::kMaxPerAttendee: {
         if (!rule.categories.empty() && !Contains(rule.categories, category)) return std::nullopt;
         const std::int64_t heads = std::max<std::uint32_t>(facts_.attendees, 1);
-        if (static_cast<__int128>(amount.won()) <= static_cast<__int128>(rule.amount.won()) * heads) {
+        if (static_cast<__int128>(amount.won()) <=
+            static_cast<__int128>(rule.amount.won()) * heads) {
           return std::nullopt;
         }
         return Refusal{ReasonCode::kPerAttendeeLimitExceeded,
@@ -189,8 +193,9 @@ Verdict Judge(const core::ProgramDefinition& program, const PaymentFacts& facts)
   }
   if (facts.time < program.valid_from || facts.time > program.valid_until) {
     return Refuse(facts, ReasonCode::kProgramNotActive,
-                  "program " + program.id + " runs from " + core::FormatKoreaTime(program.valid_from) +
-                      " to " + core::FormatKoreaTime(program.valid_until));
+                  "program " + program.id + " runs from " +
+                      core::FormatKoreaTime(program.valid_from) + " to " +
+                      core::FormatKoreaTime(program.valid_until));
   }
   Verdict verdict;
   const RuleJudge judge(facts);

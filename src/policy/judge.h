@@ -44,7 +44,7 @@ struct PaymentFacts {
   core::Amount paid;     // the holder's net paid total in this program, before this payment
   core::Amount granted;  // the holder's granted total net of reclaims
   std::vector<std::string> unlocked_milestones;  // attested for this holder
-  core::Amount balance;  // the holder's program balance
+  core::Amount balance;                          // the holder's program balance
 };
 
 struct Verdict {

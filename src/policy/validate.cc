@@ -65,14 +65,13 @@ void ValidateTranches(const Rule& rule, const std::string& path, std::vector<Jso
     }
     total += tranche.percent;
     if (!tranche.milestone.empty() && !milestones.insert(tranche.milestone).second) {
-      faults.push_back(Invalid(at + ".milestone", "milestone '" + tranche.milestone +
-                                                      "' appears in two tranches"));
+      faults.push_back(Invalid(at + ".milestone",
+                               "milestone '" + tranche.milestone + "' appears in two tranches"));
     }
   }
   if (total != 100) {
     faults.push_back(Invalid(Field(path, "tranches"),
-                             "the tranches add up to " + std::to_string(total) +
-                                 " %, not 100 %"));
+                             "the tranches add up to " + std::to_string(total) + " %, not 100 %"));
   }
 }
 
@@ -107,9 +106,9 @@ void ValidateRule(const Rule& rule, const std::string& path, std::vector<JsonFau
       if (rule.from_minute >= core::kMinutesPerDay) {
         faults.push_back(Invalid(Field(path, "from"), "24:00 is the end of the day, not a start"));
       } else if (rule.from_minute >= rule.to_minute) {
-        faults.push_back(Invalid(Field(path, "from"),
-                                 core::FormatClock(rule.from_minute) + " is not before to " +
-                                     core::FormatClock(rule.to_minute)));
+        faults.push_back(Invalid(Field(path, "from"), core::FormatClock(rule.from_minute) +
+                                                          " is not before to " +
+                                                          core::FormatClock(rule.to_minute)));
       }
       break;
     case RuleKind::kTranches:
@@ -218,8 +217,7 @@ std::vector<JsonFault> ValidateDefinition(const core::ProgramDefinition& program
   return faults;
 }
 
-std::vector<JsonFault> ValidateRuleReferences(const std::vector<Rule>& rules,
-                                              std::string_view path,
+std::vector<JsonFault> ValidateRuleReferences(const std::vector<Rule>& rules, std::string_view path,
                                               const Directory& directory) {
   std::vector<JsonFault> faults;
   for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -238,8 +236,8 @@ std::vector<JsonFault> ValidateReferences(const core::ProgramDefinition& program
                                           const Directory& directory) {
   std::vector<JsonFault> faults;
   if (directory.HasProgram(program.id)) {
-    faults.push_back(JsonFault{"id", "program " + program.id + " already exists",
-                               ReasonCode::kAlreadyExists});
+    faults.push_back(
+        JsonFault{"id", "program " + program.id + " already exists", ReasonCode::kAlreadyExists});
   }
   if (!directory.HasToken(program.token.str())) {
     faults.push_back(JsonFault{"token", "token " + program.token.str() + " is not defined",

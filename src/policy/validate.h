@@ -6,11 +6,10 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <boost/json.hpp>
 #include <optional>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "core/json.h"
 #include "core/program.h"
