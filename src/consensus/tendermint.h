@@ -1,0 +1,171 @@
+// Tendermint consensus as a pure state machine (docs/consensus.md).
+//
+// One instance decides one value per height among validators of equal weight, indexed
+// 0..n-1. It follows Algorithm 1 of "The latest gossip on BFT consensus" (Buchman, Kwon,
+// Milosevic, 2018): rounds of propose, prevote and precommit; a validator locks on a value once
+// more than two thirds prevoted it, and only prevotes another after a later round's proof;
+// more than two thirds of precommits decide. Comments in the .cc name the algorithm's lines.
+//
+// Inputs are messages whose signatures the driver has already verified, and timeouts the driver
+// scheduled when asked to; outputs are actions the driver carries out. A value is named by its
+// hash; whether a proposed value is valid (a block that executes on the current state) is the
+// driver's to say when it passes the proposal in. Everything is deterministic.
+//
+// Not thread-safe: one driver thread owns an instance.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <variant>
+#include <vector>
+
+#include "crypto/hash.h"
+
+namespace nuri::consensus {
+
+using ValidatorIndex = std::uint32_t;
+inline constexpr std::int32_t kNoRound = -1;
+
+enum class VoteType : std::uint8_t { kPrevote = 1, kPrecommit = 2 };
+enum class Step : std::uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
+enum class TimeoutKind : std::uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
+
+struct Proposal {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  crypto::Hash value;
+  std::int32_t valid_round = kNoRound;  // the round whose prevotes justify re-proposing value
+  ValidatorIndex proposer = 0;
+  bool operator==(const Proposal&) const = default;
+};
+
+struct Vote {
+  VoteType type = VoteType::kPrevote;
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  std::optional<crypto::Hash> value;  // nullopt: nil
+  ValidatorIndex voter = 0;
+  bool operator==(const Vote&) const = default;
+};
+
+// Actions for the driver.
+struct BroadcastProposal {
+  Proposal proposal;
+};
+struct BroadcastVote {
+  Vote vote;
+};
+struct ScheduleTimeout {
+  TimeoutKind kind;
+  std::uint64_t height;
+  std::uint32_t round;
+  std::int64_t delay_millis;
+};
+// This validator proposes at (height, round) and has no valid value from an earlier round:
+// the driver answers with OnValue once it has built a block.
+struct RequestValue {
+  std::uint64_t height;
+  std::uint32_t round;
+};
+// The height is decided: `commit` holds more than two thirds of precommits for the value, the
+// certificate any node can check against the validator set.
+struct Decide {
+  std::uint64_t height;
+  std::uint32_t round;
+  crypto::Hash value;
+  std::vector<Vote> commit;
+};
+// A validator signed two different votes of one type, height and round: evidence for auditors.
+struct ReportEquivocation {
+  Vote first;
+  Vote second;
+};
+using Action = std::variant<BroadcastProposal, BroadcastVote, ScheduleTimeout, RequestValue, Decide,
+                            ReportEquivocation>;
+
+struct TendermintConfig {
+  std::uint32_t validators = 1;        // n
+  std::optional<ValidatorIndex> self;  // nullopt: an observer that follows without voting
+  std::int64_t timeout_propose_millis = 3000;
+  std::int64_t timeout_vote_millis = 1000;  // prevote and precommit
+  std::int64_t timeout_delta_millis = 500;  // added per round, so that rounds grow until sync
+};
+
+class Tendermint {
+ public:
+  explicit Tendermint(TendermintConfig config);
+  Tendermint(const Tendermint&) = delete;
+  Tendermint& operator=(const Tendermint&) = delete;
+
+  // Starts `height` at round 0; the height before it must be decided (or it is the first).
+  std::vector<Action> StartHeight(std::uint64_t height);
+  // The value this validator proposes, answering RequestValue.
+  std::vector<Action> OnValue(std::uint64_t height, std::uint32_t round, const crypto::Hash& value);
+  // A proposal, with the driver's verdict on its value.
+  std::vector<Action> OnProposal(const Proposal& proposal, bool value_is_valid);
+  std::vector<Action> OnVote(const Vote& vote);
+  std::vector<Action> OnTimeout(TimeoutKind kind, std::uint64_t height, std::uint32_t round);
+
+  // Who proposes at (height, round): round-robin, so that a crashed proposer costs one round.
+  ValidatorIndex Proposer(std::uint64_t height, std::uint32_t round) const;
+  std::uint64_t height() const { return height_; }
+  std::uint32_t round() const { return round_; }
+  Step step() const { return step_; }
+  // More than two thirds of n, and more than one third.
+  std::uint32_t quorum() const { return 2 * config_.validators / 3 + 1; }
+  std::uint32_t one_third_plus() const { return (config_.validators - 1) / 3 + 1; }
+
+ private:
+  struct ProposalSeen {
+    Proposal proposal;
+    bool valid = false;
+  };
+  struct RoundState {
+    // Proposals of distinct values from the round's proposer, first seen first: an honest one
+    // sends one; a faulty one may send several, and any may be the one the others decide.
+    std::vector<ProposalSeen> proposals;
+    // Each validator's votes: one from an honest validator, two from an equivocating one (both
+    // are kept and counted: two quorums for different values would still need more than f
+    // validators to vote twice, so agreement holds, and a validator that saw only one of a
+    // faulty voter's votes can still count the one the others decided with).
+    std::map<ValidatorIndex, std::vector<Vote>> prevotes;
+    std::map<ValidatorIndex, std::vector<Vote>> precommits;
+    // Rules that fire once per round.
+    bool prevote_timeout_set = false;
+    bool precommit_timeout_set = false;
+    bool locked_or_valid_updated = false;
+  };
+
+  RoundState& At(std::uint32_t round) { return rounds_[round]; }
+  void StartRound(std::uint32_t round, std::vector<Action>& out);
+  void Propose(const crypto::Hash& value, std::int32_t valid_round, std::vector<Action>& out);
+  void CastVote(VoteType type, std::optional<crypto::Hash> value, std::vector<Action>& out);
+  // Applies every rule whose condition now holds, until none does.
+  void Evaluate(std::vector<Action>& out);
+  bool EvaluateOnce(std::vector<Action>& out);
+  using VoteSet = std::map<ValidatorIndex, std::vector<Vote>>;
+  static std::uint32_t Count(const VoteSet& votes, const std::optional<crypto::Hash>& value);
+  bool IsValidator() const { return config_.self.has_value(); }
+  std::int64_t Timeout(TimeoutKind kind, std::uint32_t round) const;
+
+  static const ProposalSeen* FindValue(const RoundState& state, const crypto::Hash& value);
+
+  TendermintConfig config_;
+  std::uint64_t height_ = 0;
+  std::uint32_t round_ = 0;
+  Step step_ = Step::kPropose;
+  bool started_ = false;
+  bool decided_ = false;
+  std::optional<crypto::Hash> locked_value_;
+  std::int32_t locked_round_ = kNoRound;
+  std::optional<crypto::Hash> valid_value_;
+  std::int32_t valid_round_ = kNoRound;
+  std::map<std::uint32_t, RoundState> rounds_;  // of the current height
+  // Votes of later heights, kept until their height starts (bounded by the driver's window).
+  std::vector<Vote> future_votes_;
+  std::vector<std::pair<Proposal, bool>> future_proposals_;
+};
+
+}  // namespace nuri::consensus
