@@ -238,7 +238,12 @@ void Count(Tally& tally, const Pending& pending, const std::pair<Outcome, std::s
       ++tally.committed;
       tally.rejected += outcome.first == Outcome::kRejected;
       tally.payments += pending.payment;
-      tally.payments_refused_by_rules += pending.payment && outcome.first == Outcome::kRejected;
+      if (pending.payment && outcome.first == Outcome::kRejected) {
+        // Only a program rule's codes (MERCHANT_CATEGORY_DENIED, OUTSIDE_HOURS, ...): not a
+        // holder's empty balance or an ended program.
+        const auto code = core::ReasonFromName(outcome.second);
+        tally.payments_refused_by_rules += code && static_cast<std::uint16_t>(*code) >= 200;
+      }
       tally.latencies_ms.push_back(latency);
       if (tally.record.is_open()) {
         tally.record << pending.tx.id.ToHex() << " "

@@ -114,7 +114,8 @@ std::expected<std::string, Fault> ReadRefundedStep(json::object& body, const std
   if (type == nullptr || *type != "refund" || payment == nullptr) return std::string();
   if (crypto::Hash::FromHex(*payment)) return std::string();
   if (!earlier_steps.contains(std::string(*payment))) {
-    return Bad(path + ".tx.payment", "no earlier step '" + std::string(*payment) + "'");
+    return Bad(path + ".tx.payment",
+               "no earlier transaction step '" + std::string(*payment) + "'");
   }
   std::string step(*payment);
   body["payment"] = crypto::Hash().ToHex();
@@ -205,6 +206,7 @@ ScenarioResult ReadScenario(const std::string& file) {
   if (steps == nullptr || !steps->is_array()) return Bad("steps", "expected a list of steps");
   core::TimeMillis previous_time = scenario.genesis.start_time;
   std::set<std::string> ids;
+  std::set<std::string> transaction_ids;  // what a refund may name as its payment
   for (std::size_t i = 0; i < steps->get_array().size(); ++i) {
     const std::string path = "steps[" + std::to_string(i) + "]";
     const json::object* object = steps->get_array()[i].if_object();
@@ -217,13 +219,14 @@ ScenarioResult ReadScenario(const std::string& file) {
       return Bad(path, "a step has either tx (with signer) or query");
     }
     auto step = is_query ? ReadQueryStep(*object, path)
-                         : ReadTransactionStep(*object, path, previous_time, ids);
+                         : ReadTransactionStep(*object, path, previous_time, transaction_ids);
     if (!step) return std::unexpected(step.error());
     auto expect = ReadExpect(*object, path, is_query);
     if (!expect) return std::unexpected(expect.error());
     step->id = std::string(*id);
     step->expect = std::move(*expect);
     ids.insert(step->id);
+    if (!is_query) transaction_ids.insert(step->id);
     scenario.steps.push_back(std::move(*step));
   }
   return scenario;

@@ -14,4 +14,8 @@ out=$("$nuri" scenario run "$data/invalid-amount.json" 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "an invalid file should exit 2, got $code: $out"
 echo "$out" | grep -q 'invalid-amount.json: steps\[1\].tx.amount' || fail "fault path missing: $out"
 echo "$out" | grep -q '"step"' && fail "nothing may run for an invalid file: $out"
+out=$("$nuri" scenario run "$data/refund-unknown-step.json" 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "a refund of no earlier transaction should exit 2, got $code: $out"
+echo "$out" | grep -q "steps\[1\].tx.payment: no earlier transaction step 'look'" \
+  || fail "refund fault path missing: $out"
 echo "scenario runner contract holds"
