@@ -30,10 +30,11 @@ bench: build
 fuzz:
 	@tools/setup.sh fuzz
 	cmake -S . -B build-fuzz -G Ninja -DNURI_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_transaction fuzz_program
-	mkdir -p build-fuzz/corpus/transaction build-fuzz/corpus/program
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_transaction fuzz_program fuzz_consensus
+	mkdir -p build-fuzz/corpus/transaction build-fuzz/corpus/program build-fuzz/corpus/consensus
 	build-fuzz/fuzz_transaction -max_total_time=$${FUZZ_SECONDS:-60} -max_len=20000 build-fuzz/corpus/transaction fuzz/corpus/transaction
 	build-fuzz/fuzz_program -max_total_time=$${FUZZ_SECONDS:-60} -max_len=8000 build-fuzz/corpus/program fuzz/corpus/program
+	build-fuzz/fuzz_consensus -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4000 build-fuzz/corpus/consensus fuzz/corpus/consensus
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -7,14 +7,13 @@
 // that libFuzzer keeps the input.
 //
 // Single-threaded: libFuzzer calls it from one thread.
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "core/json.h"
 #include "core/program.h"
@@ -34,7 +33,8 @@ nuri::policy::PaymentFacts FactsFrom(const nuri::crypto::Hash& seed) {
   const std::string_view bytes = seed.view();
   auto u64 = [&](std::size_t at) {
     std::uint64_t value = 0;
-    for (std::size_t i = 0; i < 8; ++i) value = value << 8 | static_cast<unsigned char>(bytes[at + i]);
+    for (std::size_t i = 0; i < 8; ++i)
+      value = value << 8 | static_cast<unsigned char>(bytes[at + i]);
     return value;
   };
   static constexpr std::string_view kCategories[] = {"5812", "5813", "5814", "5411", "1731"};
@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto value = nuri::core::ParseJsonText(text);
   if (!value) return 0;
   const nuri::policy::CheckedDefinition checked = nuri::policy::CheckDefinition(*value, nullptr);
-  if (!checked.program) return 0;
+  if (!checked.program || !checked.faults.empty()) return 0;
   const nuri::core::ProgramDefinition& program = *checked.program;
   const std::string bytes = nuri::core::EncodeProgram(program);
   auto decoded = nuri::core::DecodeProgram(bytes);

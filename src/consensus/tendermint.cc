@@ -15,6 +15,9 @@ constexpr std::uint64_t kFutureHeightsMax = 16;
 constexpr std::size_t kProposalsPerRoundMax = 4;
 // Votes kept per validator, type and round: one, and a second that proves equivocation.
 constexpr std::size_t kVotesPerValidatorMax = 2;
+// Messages of rounds further ahead than this are ignored, so that a faulty validator can't make
+// a node keep state for ever more rounds; honest validators are never that far apart.
+constexpr std::uint32_t kRoundsAheadMax = 100;
 }  // namespace
 
 Tendermint::Tendermint(TendermintConfig config) : config_(config) {
@@ -132,6 +135,7 @@ std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, bool value_
     return out;
   }
   if (proposal.height < height_ || decided_) return out;
+  if (proposal.round > round_ + kRoundsAheadMax) return out;
   RoundState& state = At(proposal.round);
   if (FindValue(state, proposal.value) != nullptr ||
       state.proposals.size() >= kProposalsPerRoundMax) {
@@ -152,6 +156,7 @@ std::vector<Action> Tendermint::OnVote(const Vote& vote) {
     return out;
   }
   if (vote.height < height_ || decided_) return out;
+  if (vote.round > round_ + kRoundsAheadMax) return out;
   RoundState& state = At(vote.round);
   auto& votes = vote.type == VoteType::kPrevote ? state.prevotes : state.precommits;
   std::vector<Vote>& cast = votes[vote.voter];

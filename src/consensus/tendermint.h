@@ -21,34 +21,19 @@
 #include <variant>
 #include <vector>
 
+#include "core/consensus_message.h"
 #include "crypto/hash.h"
 
 namespace nuri::consensus {
 
-using ValidatorIndex = std::uint32_t;
-inline constexpr std::int32_t kNoRound = -1;
+using core::kNoRound;
+using core::Proposal;
+using core::ValidatorIndex;
+using core::Vote;
+using core::VoteType;
 
-enum class VoteType : std::uint8_t { kPrevote = 1, kPrecommit = 2 };
 enum class Step : std::uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
 enum class TimeoutKind : std::uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
-
-struct Proposal {
-  std::uint64_t height = 0;
-  std::uint32_t round = 0;
-  crypto::Hash value;
-  std::int32_t valid_round = kNoRound;  // the round whose prevotes justify re-proposing value
-  ValidatorIndex proposer = 0;
-  bool operator==(const Proposal&) const = default;
-};
-
-struct Vote {
-  VoteType type = VoteType::kPrevote;
-  std::uint64_t height = 0;
-  std::uint32_t round = 0;
-  std::optional<crypto::Hash> value;  // nullopt: nil
-  ValidatorIndex voter = 0;
-  bool operator==(const Vote&) const = default;
-};
 
 // Actions for the driver.
 struct BroadcastProposal {

@@ -178,6 +178,10 @@ void ParametersFromJson(const json::object& object, const std::string& base_path
     case RuleKind::kHours:
       RejectUnknownFields(object, base_path, {"id", "rule", "from", "to", "justifiable"}, faults);
       ClockFromJson(f, "from", rule.from_minute, faults);
+      // As the binary form: a window starts within the day; only its end may be 24:00.
+      if (rule.from_minute >= kMinutesPerDay) {
+        faults.Add(f.Path("from"), "24:00 is the end of the day, not a start");
+      }
       ClockFromJson(f, "to", rule.to_minute, faults);
       justifiable();
       return;

@@ -343,6 +343,18 @@ TEST(ProgramJson, AnEmptyOptionalCategoryListIsRefused) {
   EXPECT_EQ(program.error()[0].field, "rules[5].mcc");
 }
 
+// Found by fuzz_program: "from": "24:00" read from JSON could not be encoded, since the binary
+// form holds a start within the day. The JSON reader refuses it as the decoder does.
+TEST(ProgramJson, AnHoursWindowCannotStartAtTheEndOfTheDay) {
+  boost::json::object definition = SpecDefinition();
+  definition["rules"].as_array()[1] =
+      boost::json::parse(R"({"id": "R2", "rule": "hours", "from": "24:00", "to": "23:00"})");
+  auto program = ProgramFromJson(definition, "");
+  ASSERT_FALSE(program.has_value());
+  ASSERT_EQ(program.error().size(), 1u);
+  EXPECT_EQ(program.error()[0].ToString(), "rules[1].from: 24:00 is the end of the day, not a start");
+}
+
 TEST(ProgramJson, UnknownFieldsAreRefusedAtEveryLevel) {
   // A misspelt parameter must not be silently ignored: "amout" would leave a limit of 0.
   boost::json::object definition = SpecDefinition();
