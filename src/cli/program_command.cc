@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/localnet.h"
 #include "core/json.h"
+#include "core/program.h"
 #include "ledger/ledger.h"
 #include "ledger/state_view.h"
 #include "policy/explain.h"
@@ -40,6 +41,15 @@ int PrintFaults(const std::string& file, const std::vector<core::JsonFault>& fau
   return 2;
 }
 
+// A string field of a node's answer, or what to say when it has none: the answer comes from
+// outside and may be anything.
+std::string TextOf(const json::value& object, std::string_view name, std::string_view missing) {
+  const json::object* fields = object.if_object();
+  const json::value* field = fields ? fields->if_contains(name) : nullptr;
+  if (field == nullptr || !field->is_string()) return std::string(missing);
+  return std::string(field->get_string());
+}
+
 // Checks against a node: the API answers with every fault.
 int CheckOnNode(const std::string& file, const std::string& text, const std::string& url) {
   auto client = api::HttpClient::FromUrl(url);
@@ -54,11 +64,11 @@ int CheckOnNode(const std::string& file, const std::string& text, const std::str
   }
   const json::value* faults = body->as_object().if_contains("faults");
   if (faults == nullptr || !faults->is_array()) {
-    return Complain(file + ": " + std::string(body->as_object().at("message").as_string()), 2);
+    return Complain(file + ": " + TextOf(*body, "message", "the node refused the definition"), 2);
   }
   for (const auto& fault : faults->as_array()) {
-    std::cerr << file << ": " << fault.at("field").as_string() << ": "
-              << fault.at("message").as_string() << " (" << fault.at("code").as_string() << ")\n";
+    std::cerr << file << ": " << TextOf(fault, "field", "?") << ": "
+              << TextOf(fault, "message", "?") << " (" << TextOf(fault, "code", "?") << ")\n";
   }
   return 2;
 }
@@ -120,10 +130,12 @@ int Explain(const Args& args) {
     for (const auto& line : policy::ExplainProgram(*checked.program)) std::cout << line << "\n";
     return checked.faults.empty() ? 0 : PrintFaults(what, checked.faults);
   }
+  if (!core::IsProgramId(what)) return Complain(what + " is neither a file nor a program id", 2);
   const auto url = NodeUrl(args);
-  if (!url)
+  if (!url) {
     return Complain(
         what + " is not a file; name a node (--url or --network) to read program " + what, 2);
+  }
   auto client = api::HttpClient::FromUrl(*url);
   if (!client) return Complain(client.error().ToString());
   auto response = client->Request("GET", "/v1/programs/" + what);
@@ -131,10 +143,14 @@ int Explain(const Args& args) {
   auto body = core::ParseJsonText(response->body);
   if (!body || !body->is_object()) return Complain("the node's answer is not JSON");
   if (response->status != 200) {
-    return Complain(std::string(body->as_object().at("message").as_string()));
+    return Complain(TextOf(*body, "message", "the node could not show program " + what));
   }
-  for (const auto& line : body->at("explanation").as_array()) {
-    std::cout << std::string_view(line.as_string()) << "\n";
+  const json::value* explanation = body->as_object().if_contains("explanation");
+  if (explanation == nullptr || !explanation->is_array()) {
+    return Complain("the node's answer has no explanation");
+  }
+  for (const auto& line : explanation->get_array()) {
+    if (line.is_string()) std::cout << std::string_view(line.get_string()) << "\n";
   }
   return 0;
 }

@@ -91,9 +91,14 @@ std::expected<Step, Fault> ReadQueryStep(const json::object& object, const std::
   if (type == nullptr) return Bad(path + ".query.type", "required");
   if (*type == "balance") {
     if (!StringField(step.query, "account")) return Bad(path + ".query.account", "required");
-    if (StringField(step.query, "program") == nullptr &&
-        StringField(step.query, "token") == nullptr) {
-      return Bad(path + ".query", "a balance names a token (plain) or a program");
+    const bool names_token = step.query.contains("token");
+    const bool names_program = step.query.contains("program");
+    if (names_token == names_program) {
+      return Bad(path + ".query", "a balance names either a token (plain) or a program");
+    }
+    const char* name = names_token ? "token" : "program";
+    if (!StringField(step.query, name)) {
+      return Bad(path + ".query." + name, "expected a string");
     }
   } else if (*type == "program") {
     if (!StringField(step.query, "id")) return Bad(path + ".query.id", "required");
@@ -114,8 +119,7 @@ std::expected<std::string, Fault> ReadRefundedStep(json::object& body, const std
   if (type == nullptr || *type != "refund" || payment == nullptr) return std::string();
   if (crypto::Hash::FromHex(*payment)) return std::string();
   if (!earlier_steps.contains(std::string(*payment))) {
-    return Bad(path + ".tx.payment",
-               "no earlier transaction step '" + std::string(*payment) + "'");
+    return Bad(path + ".tx.payment", "no earlier transaction step '" + std::string(*payment) + "'");
   }
   std::string step(*payment);
   body["payment"] = crypto::Hash().ToHex();

@@ -11,6 +11,8 @@ namespace {
 // validator a few heights behind still has them when it gets there (block sync covers more).
 constexpr std::size_t kFutureMessagesMax = 4096;
 constexpr std::uint64_t kFutureHeightsMax = 16;
+// No validator may fill that store alone.
+constexpr std::size_t kFutureMessagesPerValidatorMax = 64;
 // Distinct proposals kept per round: one from an honest proposer, a few from a faulty one.
 constexpr std::size_t kProposalsPerRoundMax = 4;
 // Votes kept per validator, type and round: one, and a second that proves equivocation.
@@ -128,8 +130,15 @@ std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, bool value_
     return out;
   }
   if (!started_ || proposal.height > height_) {
-    if (proposal.height <= height_ + kFutureHeightsMax &&
-        future_proposals_.size() < kFutureMessagesMax) {
+    const auto same = [&](const auto& kept) { return kept.first == proposal; };
+    const auto from_proposer = [&](const auto& kept) {
+      return kept.first.proposer == proposal.proposer;
+    };
+    if (proposal.height <= height_ + kFutureHeightsMax && proposal.round <= kRoundsAheadMax &&
+        future_proposals_.size() < kFutureMessagesMax &&
+        std::none_of(future_proposals_.begin(), future_proposals_.end(), same) &&
+        static_cast<std::size_t>(std::count_if(future_proposals_.begin(), future_proposals_.end(),
+                                               from_proposer)) < kFutureMessagesPerValidatorMax) {
       future_proposals_.emplace_back(proposal, value_is_valid);
     }
     return out;
@@ -137,11 +146,17 @@ std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, bool value_
   if (proposal.height < height_ || decided_) return out;
   if (proposal.round > round_ + kRoundsAheadMax) return out;
   RoundState& state = At(proposal.round);
-  if (FindValue(state, proposal.value) != nullptr ||
-      state.proposals.size() >= kProposalsPerRoundMax) {
-    return out;
+  const auto seen =
+      std::find_if(state.proposals.begin(), state.proposals.end(),
+                   [&](const ProposalSeen& kept) { return kept.proposal.value == proposal.value; });
+  if (seen != state.proposals.end()) {
+    // A value found invalid before its parent block was executed may be found valid now.
+    if (seen->valid || !value_is_valid) return out;
+    seen->valid = true;
+  } else {
+    if (state.proposals.size() >= kProposalsPerRoundMax) return out;
+    state.proposals.push_back(ProposalSeen{proposal, value_is_valid});
   }
-  state.proposals.push_back(ProposalSeen{proposal, value_is_valid});
   Evaluate(out);
   return out;
 }
@@ -150,7 +165,12 @@ std::vector<Action> Tendermint::OnVote(const Vote& vote) {
   std::vector<Action> out;
   if (vote.voter >= config_.validators) return out;
   if (!started_ || vote.height > height_) {
-    if (vote.height <= height_ + kFutureHeightsMax && future_votes_.size() < kFutureMessagesMax) {
+    const auto from_voter = [&](const Vote& kept) { return kept.voter == vote.voter; };
+    if (vote.height <= height_ + kFutureHeightsMax && vote.round <= kRoundsAheadMax &&
+        future_votes_.size() < kFutureMessagesMax &&
+        std::find(future_votes_.begin(), future_votes_.end(), vote) == future_votes_.end() &&
+        static_cast<std::size_t>(std::count_if(future_votes_.begin(), future_votes_.end(),
+                                               from_voter)) < kFutureMessagesPerValidatorMax) {
       future_votes_.push_back(vote);
     }
     return out;

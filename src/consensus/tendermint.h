@@ -88,7 +88,10 @@ class Tendermint {
   std::vector<Action> StartHeight(std::uint64_t height);
   // The value this validator proposes, answering RequestValue.
   std::vector<Action> OnValue(std::uint64_t height, std::uint32_t round, const crypto::Hash& value);
-  // A proposal, with the driver's verdict on its value.
+  // A proposal, with the driver's verdict on its value. A proposal of a height not yet started
+  // is kept with the verdict given then, which the driver can't know before executing the
+  // parent block: it delivers the proposal again once the height starts, and a later `true`
+  // replaces an earlier `false`.
   std::vector<Action> OnProposal(const Proposal& proposal, bool value_is_valid);
   std::vector<Action> OnVote(const Vote& vote);
   std::vector<Action> OnTimeout(TimeoutKind kind, std::uint64_t height, std::uint32_t round);

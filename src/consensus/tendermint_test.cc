@@ -119,6 +119,46 @@ TEST(Tendermint, ALockedValidatorRefusesAnotherValueWithoutNewerProof) {
   EXPECT_EQ(prevotes[0].vote.value, std::nullopt);
 }
 
+// The parent block executes after the proposal arrived: the driver says "valid" again and the
+// validator can now decide the value the others precommitted.
+TEST(Tendermint, ALaterValidVerdictReplacesAnEarlierRefusal) {
+  Tendermint node({.validators = 4, .self = 0});
+  node.StartHeight(1);
+  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, false);
+  for (ValidatorIndex voter : {1u, 2u, 3u}) {
+    EXPECT_TRUE(Only<Decide>(node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), voter)))
+                    .empty());
+  }
+  const auto decided = Only<Decide>(node.OnProposal({1, 0, Value("a"), kNoRound, 1}, true));
+  ASSERT_EQ(decided.size(), 1u);
+  EXPECT_EQ(decided[0].value, Value("a"));
+  // A later "invalid" changes nothing.
+  EXPECT_TRUE(node.OnProposal({1, 0, Value("a"), kNoRound, 1}, false).empty());
+}
+
+TEST(Tendermint, OneValidatorCannotFillTheStoreOfEarlyMessages) {
+  Tendermint node({.validators = 4, .self = 0});
+  node.StartHeight(1);
+  // Validator 3 floods height 2 with more votes than the whole store holds; the others' early
+  // votes are still kept and count.
+  for (int i = 0; i < 5000; ++i) {
+    node.OnVote(VoteOf(VoteType::kPrecommit, 2, static_cast<std::uint32_t>(i % 100),
+                       Value("x" + std::to_string(i)), 3));
+  }
+  node.OnVote(VoteOf(VoteType::kPrecommit, 2, 0, Value("b"), 1));
+  node.OnVote(VoteOf(VoteType::kPrecommit, 2, 0, Value("b"), 2));
+  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, true);
+  for (ValidatorIndex voter : {1u, 2u, 3u}) {
+    node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), voter));
+  }
+  node.StartHeight(2);  // height 1 decided; proposer of height 2 round 0 is 2
+  node.OnProposal({2, 0, Value("b"), kNoRound, 2}, true);
+  const auto decided =
+      Only<Decide>(node.OnVote(VoteOf(VoteType::kPrecommit, 2, 0, Value("b"), 3)));
+  ASSERT_EQ(decided.size(), 1u);
+  EXPECT_EQ(decided[0].value, Value("b"));
+}
+
 TEST(Tendermint, TimeoutsMoveAValidatorThroughARoundWithoutAProposal) {
   Tendermint node({.validators = 4, .self = 2});
   node.StartHeight(1);

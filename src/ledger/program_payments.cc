@@ -40,6 +40,12 @@ Receipt ProgramBodies::operator()(const core::Pay& b) {
     return Reject(ReasonCode::kNotAuthorized,
                   Signer().str() + " is not authorized: only a holder pays from a program");
   }
+  // An account that is both holder and merchant could otherwise turn program money into plain
+  // tokens of its own.
+  if (b.to == Signer()) {
+    return Reject(ReasonCode::kTransferNotAllowed,
+                  "a holder can't pay itself: program money only pays other merchants");
+  }
   Receipt receipt;
   auto loaded = Load(b.program, receipt);
   if (!loaded) return receipt;

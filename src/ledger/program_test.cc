@@ -729,6 +729,9 @@ TEST_F(ProgramLedgerTest, PaymentRefusalsComeInTheSpecifiedOrder) {
                        ReasonCode::kNotAuthorized));
   EXPECT_TRUE(Rejected(Run("kim@moef", Paying("no-such-2026", "cafe@merchants", 10000)),
                        ReasonCode::kUnknownProgram));
+  // A holder can't pay itself: program money would become its own plain tokens.
+  EXPECT_TRUE(Rejected(Run("kim@moef", Paying(id, "kim@moef", 10000)),
+                       ReasonCode::kTransferNotAllowed));
   // The signer is judged before what it names.
   EXPECT_TRUE(Rejected(Run("budget@moef", Paying("no-such-2026", "cafe@merchants", 10000)),
                        ReasonCode::kNotAuthorized));

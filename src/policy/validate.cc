@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+#include "base/limits.h"
+
 namespace nuri::policy {
 
 using core::JsonFault;
@@ -173,7 +175,8 @@ void AddFaultsOfReadableRules(const boost::json::value& value, std::vector<JsonF
   const boost::json::object* object = value.if_object();
   const boost::json::value* rules = object ? object->if_contains("rules") : nullptr;
   if (rules == nullptr || !rules->is_array()) return;
-  for (std::size_t i = 0; i < rules->get_array().size(); ++i) {
+  const std::size_t count = std::min(rules->get_array().size(), base::kRulesPerProgramMax);
+  for (std::size_t i = 0; i < count; ++i) {
     auto rule = core::RulesFromJson(boost::json::array{rules->get_array()[i]}, "rules");
     if (rule) ValidateRule(rule->front(), At("rules", i), faults);
   }

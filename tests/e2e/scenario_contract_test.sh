@@ -18,4 +18,7 @@ out=$("$nuri" scenario run "$data/refund-unknown-step.json" 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "a refund of no earlier transaction should exit 2, got $code: $out"
 echo "$out" | grep -q "steps\[1\].tx.payment: no earlier transaction step 'look'" \
   || fail "refund fault path missing: $out"
+out=$("$nuri" scenario run "$data/balance-program-not-text.json" 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "a program that is not a string should exit 2, got $code: $out"
+echo "$out" | grep -q "steps\[0\].query.program: expected a string" || fail "query fault missing: $out"
 echo "scenario runner contract holds"
