@@ -1,5 +1,6 @@
 #include "ledger/program_records.h"
 
+#include "base/check.h"
 #include "base/limits.h"
 #include "codec/codec.h"
 #include "ledger/record_codec.h"
@@ -12,7 +13,7 @@ namespace nuri::ledger {
 //   holder         := version:u8(=1) balance:i64 granted:i64 paid:i64 day:i64 day_spent:i64
 //                     month:i64 month_spent:i64
 //   payment        := version:u8(=1) program:bytes payer:bytes merchant:bytes amount:i64
-//                     refunded:i64 day:i64 month:i64
+//                     refunded:i64 day:u32 month:u32
 //   milestone      := version:u8(=1) evidence:32 time:i64
 
 using record_codec::Finish;
@@ -76,7 +77,8 @@ std::string MilestonePrefix(std::string_view program, std::string_view holder) {
   return Join(kMilestonePrefix, {program, holder, ""});
 }
 std::string PaymentKey(const crypto::Hash& payment) {
-  return Join(kPaymentPrefix, {payment.ToHex()});
+  // The raw id, not its hex: a key per payment, so every byte counts.
+  return Join(kPaymentPrefix, {payment.view()});
 }
 std::string HolidaysKey(int year) { return Join(kHolidaysPrefix, {std::to_string(year)}); }
 
@@ -140,8 +142,11 @@ std::string EncodePayment(const PaymentRecord& record) {
   w.PutBytes(record.merchant.str());
   w.PutI64(record.amount.won());
   w.PutI64(record.refunded.won());
-  w.PutI64(record.day);
-  w.PutI64(record.month);
+  // Ledger times lie in years 1970-9999: day and month numbers fit in 32 bits.
+  NURI_CHECK(record.day >= 0 && record.day <= UINT32_MAX);
+  NURI_CHECK(record.month >= 0 && record.month <= UINT32_MAX);
+  w.PutU32(static_cast<std::uint32_t>(record.day));
+  w.PutU32(static_cast<std::uint32_t>(record.month));
   return w.Take();
 }
 
@@ -154,8 +159,8 @@ base::Result<PaymentRecord> DecodePayment(std::string_view bytes) {
   record.merchant = GetAccount(r, "merchant");
   record.amount = GetAmount(r, "amount");
   record.refunded = GetAmount(r, "refunded");
-  record.day = r.GetI64("day");
-  record.month = r.GetI64("month");
+  record.day = r.GetU32("day");
+  record.month = r.GetU32("month");
   return Finish(r, std::move(record));
 }
 

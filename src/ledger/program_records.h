@@ -5,7 +5,7 @@
 //   pv/<program>/<version:u32 BE>        the definition of each version (core::EncodeProgram)
 //   ph/<program>/<holder>                HolderRecord: program balance and what the rules count
 //   pm/<program>/<holder>/<milestone>    MilestoneRecord: an inspector's attestation
-//   py/<payment id, hex>                 PaymentRecord: what a refund needs of a payment
+//   py/<payment id, 32 raw bytes>        PaymentRecord: what a refund needs of a payment
 //   hd/<year>                            the holidays of one year
 // What the rules count is kept as payments and refunds happen, never by rescanning history:
 // a holder's net spend on the current local day and month (a refund lowers the period of its
