@@ -1,6 +1,7 @@
 // Genesis: how a chain begins. The description is JSON (docs/formats/genesis.md, the genesis of
 // a scenario file plus chain_id and validators): organizations, accounts with keys and roles,
-// deposit tokens with their issuers, the start time and the validator set. It becomes the
+// deposit tokens with their issuers, the holiday calendar, programs, the start time and the
+// validator set. It becomes the
 // ordered list of bodies that build the state of height 0, and the genesis header whose hash
 // names the chain. Pure functions.
 #pragma once
