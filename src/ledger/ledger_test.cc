@@ -310,6 +310,37 @@ TEST(State, RootDependsOnContentNotHistory) {
   EXPECT_EQ(b.Root(), empty);
 }
 
+// What a block writes: each key changed since the last call once, with its final value, in key
+// order; an erased key as erased, unless it was put again.
+TEST(State, TakeChangesReportsEachKeyOnceWithItsFinalValue) {
+  State state;
+  state.Put("a", "1");
+  state.Put("b", "1");
+  state.Put("c", "1");
+  ASSERT_EQ(state.TakeChanges().size(), 3u);
+  state.Put("b", "2");
+  state.Put("b", "3");       // put twice: reported once, last value
+  state.Erase("c");          // erased
+  state.Put("d", "1");
+  state.Erase("d");          // put then erased in the same block: reported erased
+  state.Erase("a");
+  state.Put("a", "4");       // erased then put again: reported with its value
+  state.Erase("missing");    // nothing there: nothing to report
+  const std::vector<StateChange> changes = state.TakeChanges();
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_EQ(changes[0].key, "a");
+  EXPECT_EQ(changes[0].value, std::optional<std::string>("4"));
+  EXPECT_EQ(changes[1].key, "b");
+  EXPECT_EQ(changes[1].value, std::optional<std::string>("3"));
+  EXPECT_EQ(changes[2].key, "c");
+  EXPECT_EQ(changes[2].value, std::nullopt);
+  EXPECT_EQ(changes[3].key, "d");
+  EXPECT_EQ(changes[3].value, std::nullopt);
+  EXPECT_TRUE(state.TakeChanges().empty());
+  state.Put("b", "5");  // reported again after the last call
+  ASSERT_EQ(state.TakeChanges().size(), 1u);
+}
+
 TEST(State, ProofsRecomputeTheRoot) {
   State state;
   for (int i = 0; i < 2000; ++i) state.Put("b/account" + std::to_string(i), std::to_string(i));

@@ -62,7 +62,7 @@ void State::Put(std::string_view key, std::string value) {
   it->second.leaf_stale = true;
   if (!it->second.changed) {
     it->second.changed = true;
-    changed_keys_.emplace_back(key);
+    changed_entries_.push_back(&*it);
   }
   MarkDirty(it->second.bucket);
 }
@@ -76,7 +76,12 @@ void State::Erase(std::string_view key) {
   NURI_CHECK(at != members.end());
   members.erase(at);
   MarkDirty(bucket);
-  if (!it->second.changed) changed_keys_.emplace_back(key);
+  if (it->second.changed) {
+    const auto listed = std::find(changed_entries_.begin(), changed_entries_.end(), &*it);
+    NURI_CHECK(listed != changed_entries_.end());
+    changed_entries_.erase(listed);
+  }
+  erased_keys_.emplace_back(key);
   entries_.erase(it);
 }
 
@@ -130,20 +135,22 @@ crypto::Hash State::Root() {
 }
 
 std::vector<StateChange> State::TakeChanges() {
-  std::sort(changed_keys_.begin(), changed_keys_.end());
-  changed_keys_.erase(std::unique(changed_keys_.begin(), changed_keys_.end()), changed_keys_.end());
   std::vector<StateChange> changes;
-  changes.reserve(changed_keys_.size());
-  for (auto& key : changed_keys_) {
-    const auto it = entries_.find(key);
-    if (it == entries_.end()) {
-      changes.push_back({std::move(key), std::nullopt});
-    } else {
-      it->second.changed = false;
-      changes.push_back({std::move(key), it->second.value});
-    }
+  changes.reserve(changed_entries_.size() + erased_keys_.size());
+  for (auto* entry : changed_entries_) {
+    entry->second.changed = false;
+    changes.push_back({entry->first, entry->second.value});
   }
-  changed_keys_.clear();
+  // A key erased and then put again is reported once, with its value, from the list above.
+  std::sort(erased_keys_.begin(), erased_keys_.end());
+  erased_keys_.erase(std::unique(erased_keys_.begin(), erased_keys_.end()), erased_keys_.end());
+  for (auto& key : erased_keys_) {
+    if (entries_.find(key) == entries_.end()) changes.push_back({std::move(key), std::nullopt});
+  }
+  changed_entries_.clear();
+  erased_keys_.clear();
+  std::sort(changes.begin(), changes.end(),
+            [](const StateChange& a, const StateChange& b) { return a.key < b.key; });
   return changes;
 }
 

@@ -68,7 +68,7 @@ class State {
     // one block (a program's running totals) is hashed once.
     mutable crypto::Hash leaf;
     mutable bool leaf_stale = true;
-    bool changed = false;  // listed in changed_keys_ since the last TakeChanges()
+    bool changed = false;  // listed in changed_entries_ since the last TakeChanges()
     std::uint32_t bucket = 0;
   };
   using EntryMap = std::map<std::string, Entry, std::less<>>;
@@ -85,7 +85,10 @@ class State {
   std::vector<crypto::Hash> tree_;
   std::vector<std::uint32_t> dirty_buckets_;
   std::vector<bool> bucket_is_dirty_;
-  std::vector<std::string> changed_keys_;
+  // What TakeChanges() reports: entries put (pointing into entries_, whose nodes never move, so
+  // that reporting them needs no second lookup) and keys erased since the last call.
+  std::vector<EntryMap::value_type*> changed_entries_;
+  std::vector<std::string> erased_keys_;
 };
 
 }  // namespace nuri::ledger
