@@ -61,18 +61,21 @@ base::Status CheckBlock(const storage::KvStore& store, const core::Block& block,
   std::vector<crypto::Hash> receipt_leaves;
   for (std::size_t i = 0; i < block.transactions.size(); ++i) {
     auto tx = core::DecodeTransaction(block.transactions[i]);
-    if (!tx) return AtHeight(height, "transaction " + std::to_string(i) + ": " + tx.error().message());
-    if (CheckIncludable(state, tx->tx, context) != core::ReasonCode::kOk) {
-      return AtHeight(height, "transaction " + std::to_string(i) + " was not includable");
-    }
+    if (!tx)
+      return AtHeight(height, "transaction " + std::to_string(i) + ": " + tx.error().message());
     // A signature that does not verify is a forgery. Keys rotated after admission are the
     // executor's to judge (rejected in the block), which the receipt comparison below checks.
     if (!SignaturesVerify(*tx)) {
       return AtHeight(height, "transaction " + std::to_string(i) + " has a forged signature");
     }
-    const core::Receipt receipt = executor.Execute(*tx);
+    const auto executed = executor.Execute(*tx);
+    if (!executed) {
+      return AtHeight(height, "transaction " + std::to_string(i) + " was not includable");
+    }
+    const core::Receipt& receipt = *executed;
     if (receipt != (*receipts)[i]) {
-      return AtHeight(height, "transaction " + std::to_string(i) + " re-executes to a different receipt");
+      return AtHeight(height,
+                      "transaction " + std::to_string(i) + " re-executes to a different receipt");
     }
     ids.push_back(tx->id);
     receipt_leaves.push_back(crypto::MerkleLeafHash(core::EncodeReceipt(receipt)));

@@ -299,9 +299,12 @@ void Executor::BeginBlock(const BlockContext& context) {
   }
 }
 
-Receipt Executor::Execute(const core::SignedTransaction& signed_tx) {
+std::expected<Receipt, ReasonCode> Executor::Execute(const core::SignedTransaction& signed_tx) {
   const core::Transaction& tx = signed_tx.tx;
-  NURI_CHECK(CheckIncludable(state_, tx, context_) == ReasonCode::kOk);
+  if (const ReasonCode includable = CheckIncludable(state_, tx, context_);
+      includable != ReasonCode::kOk) {
+    return std::unexpected(includable);
+  }
   const std::string nonce_key = NonceKey(tx.signer.str(), tx.nonce);
   state_.Put(nonce_key, EncodeI64(tx.valid_until));
   nonce_expiry_.emplace(tx.valid_until, nonce_key);

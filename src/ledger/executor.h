@@ -41,8 +41,9 @@ class Executor {
 
   // Starts a block: forgets nonces whose transactions have expired by its time.
   void BeginBlock(const BlockContext& context);
-  // Applies one transaction; it must be includable (CheckIncludable) at the current block.
-  core::Receipt Execute(const core::SignedTransaction& tx);
+  // Applies one transaction, or returns the admission code that keeps it out of the current
+  // block (CheckIncludable), changing nothing then.
+  std::expected<core::Receipt, core::ReasonCode> Execute(const core::SignedTransaction& tx);
   // Applies a genesis body: no signer, no authorization, no nonce. A failure is a fault in the
   // genesis description, returned as the rejected receipt's message.
   core::Receipt ApplyGenesis(const core::Body& body);

@@ -210,12 +210,12 @@ base::Result<ProducedBlock> Ledger::ProduceBlock(
   storage::WriteBatch batch;
   for (const auto& candidate : candidates) {
     if (produced.transactions.size() >= base::kBlockTransactionsMax) break;
-    const core::ReasonCode includable = CheckIncludable(state_, candidate.tx, context);
-    if (includable != core::ReasonCode::kOk) {
-      produced.dropped.emplace_back(candidate.id, includable);
+    auto receipt = executor_->Execute(candidate);
+    if (!receipt) {
+      produced.dropped.emplace_back(candidate.id, receipt.error());
       continue;
     }
-    produced.receipts.push_back(executor_->Execute(candidate));
+    produced.receipts.push_back(std::move(*receipt));
     const TransactionLocation location{context.height, static_cast<std::uint32_t>(tx_ids.size())};
     batch.Put(TxIndexKey(candidate.id), EncodeLocation(location));
     for (const auto& account : InvolvedAccounts(candidate.tx, state_)) {
