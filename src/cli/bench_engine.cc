@@ -32,6 +32,7 @@
 #include "base/check.h"
 #include "base/clock.h"
 #include "base/limits.h"
+#include "core/example_program.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "crypto/hash.h"
@@ -224,21 +225,13 @@ void AddProgram(json::object& description) {
                      {"name", "Merchant " + std::to_string(i)}};
     accounts.push_back(std::move(merchant));
   }
-  auto program = core::ParseJsonText(R"({
-    "id": "bench-bpe", "name": "Benchmark business promotion expenses", "kind": "expense",
-    "token": "KRW-BNK", "owner": "treasury@load", "managers": ["budget@load"],
-    "valid_from": "2026-01-01T00:00:00+09:00", "valid_until": "2026-12-31T23:59:59+09:00",
-    "budget_code": "203-01",
-    "rules": [
-      {"id": "R1", "rule": "deny_categories", "mcc": ["5813", "7273", "7995", "7996", "5933"]},
-      {"id": "R2", "rule": "hours", "from": "06:00", "to": "23:00", "justifiable": true},
-      {"id": "R3", "rule": "business_days", "justifiable": true},
-      {"id": "R4", "rule": "max_per_payment", "amount": 3000000},
-      {"id": "R5", "rule": "attendees_required_from", "amount": 500000},
-      {"id": "R6", "rule": "max_per_attendee", "amount": 50000, "mcc": ["5812", "5814"]},
-      {"id": "R7", "rule": "approval_from", "amount": 1000000, "role": "approver"}]})");
-  NURI_CHECK(program.has_value());
-  description["programs"] = json::array{std::move(*program)};
+  // The seven rules of the specification's example, owned by the benchmark's ministry.
+  json::object program = core::SpecExampleProgram();
+  program["id"] = kProgramId;
+  program["name"] = "Benchmark business promotion expenses";
+  program["owner"] = kTreasury;
+  program["managers"] = json::array{json::string(kManager)};
+  description["programs"] = json::array{std::move(program)};
 }
 
 base::Result<ledger::Genesis> BuildGenesis(std::size_t accounts, int threads,

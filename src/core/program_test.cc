@@ -11,7 +11,7 @@
 
 #include "codec/codec.h"
 #include "core/json.h"
-#include "core/test_programs.h"
+#include "core/example_program.h"
 
 namespace nuri::core {
 namespace {

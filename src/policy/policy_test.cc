@@ -19,7 +19,7 @@
 
 #include "core/json.h"
 #include "core/program.h"
-#include "core/test_programs.h"
+#include "core/example_program.h"
 #include "core/time.h"
 #include "policy/explain.h"
 #include "policy/judge.h"

@@ -1,4 +1,4 @@
-#include "core/test_programs.h"
+#include "core/example_program.h"
 
 namespace nuri::core {
 
