@@ -7,7 +7,9 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <mutex>
+#include <vector>
 
 #include "storage/kv_store.h"
 
@@ -33,8 +35,16 @@ class RocksDbStore final : public KvStore {
   base::Status Write(const WriteBatch& batch, bool sync) override {
     std::lock_guard lock(write_mutex_);
     if (!sticky_error_.ok()) return sticky_error_;
+    // In key order, each insert into the memtable's skiplist starts from where the previous one
+    // ended instead of from the top. Operations on one key keep their order.
+    std::vector<const WriteBatch::Operation*> ordered;
+    ordered.reserve(batch.operations().size());
+    for (const auto& operation : batch.operations()) ordered.push_back(&operation);
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const auto* a, const auto* b) { return a->key < b->key; });
     rocksdb::WriteBatch native;
-    for (const auto& operation : batch.operations()) {
+    for (const auto* operation_pointer : ordered) {
+      const WriteBatch::Operation& operation = *operation_pointer;
       if (operation.value) {
         native.Put(operation.key, *operation.value);
       } else {
