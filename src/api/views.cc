@@ -70,6 +70,7 @@ json::object BlockView(const core::Block& block) {
     certificate.emplace_back(signature.validator);
   }
   view["signed_by"] = std::move(certificate);
+  view["commit_round"] = block.certificate.round;
   return view;
 }
 

@@ -27,6 +27,13 @@ const Validator* ValidatorSet::Find(std::string_view name) const {
   return nullptr;
 }
 
+std::optional<ValidatorIndex> ValidatorSet::IndexOf(std::string_view name) const {
+  for (std::size_t i = 0; i < validators.size(); ++i) {
+    if (validators[i].name == name) return static_cast<ValidatorIndex>(i);
+  }
+  return std::nullopt;
+}
+
 std::string EncodeHeader(const BlockHeader& h) {
   codec::Writer w;
   w.PutU8(kBlockVersion);
@@ -65,26 +72,31 @@ base::Result<BlockHeader> DecodeHeader(std::string_view bytes) {
 
 crypto::Hash HeaderHash(const BlockHeader& header) { return crypto::Sha256(EncodeHeader(header)); }
 
-std::string BlockSigningMessage(const crypto::Hash& block_hash) {
-  std::string message = "nuri/block/v1";
-  message.append(block_hash.view());
-  return message;
+Vote CommitVote(const BlockHeader& header, const crypto::Hash& block_hash, std::uint32_t round,
+                ValidatorIndex voter) {
+  return Vote{.type = VoteType::kPrecommit,
+              .height = header.height,
+              .round = round,
+              .value = block_hash,
+              .voter = voter};
 }
 
-base::Status VerifyCertificate(const CommitCertificate& certificate,
-                               const crypto::Hash& block_hash, const ValidatorSet& validators) {
-  const std::string message = BlockSigningMessage(block_hash);
+base::Status VerifyCertificate(const CommitCertificate& certificate, const BlockHeader& header,
+                               const ValidatorSet& validators) {
+  const crypto::Hash hash = HeaderHash(header);
   std::set<std::string> signers;
   for (const auto& signature : certificate.signatures) {
-    const Validator* validator = validators.Find(signature.validator);
-    if (validator == nullptr) {
+    const std::optional<ValidatorIndex> index = validators.IndexOf(signature.validator);
+    if (!index) {
       return base::Status::Corruption("certificate: '" + signature.validator +
                                       "' is not a validator");
     }
     if (!signers.insert(signature.validator).second) {
       return base::Status::Corruption("certificate: '" + signature.validator + "' signed twice");
     }
-    if (!crypto::Verify(validator->key, message, signature.signature)) {
+    const Vote precommit = CommitVote(header, hash, certificate.round, *index);
+    if (!crypto::Verify(validators.validators[*index].key,
+                        VoteSigningMessage(header.chain_id, precommit), signature.signature)) {
       return base::Status::Corruption("certificate: bad signature of '" + signature.validator +
                                       "'");
     }
@@ -102,6 +114,7 @@ std::string EncodeBlock(const Block& block) {
   w.PutBytes(EncodeHeader(block.header));
   w.PutU32(static_cast<std::uint32_t>(block.transactions.size()));
   for (const auto& tx : block.transactions) w.PutBytes(tx);
+  w.PutU32(block.certificate.round);
   w.PutU32(static_cast<std::uint32_t>(block.certificate.signatures.size()));
   for (const auto& signature : block.certificate.signatures) {
     w.PutBytes(signature.validator);
@@ -128,6 +141,8 @@ base::Result<Block> DecodeBlock(std::string_view bytes) {
     block.transactions.push_back(r.GetBytes(base::kTransactionSizeBytesMax, "transaction"));
   }
   if (r.ok() && count != block.header.tx_count) r.Fail("transaction count differs from header");
+  block.certificate.round = r.GetU32("round");
+  if (r.ok() && block.certificate.round > kRoundMax) r.Fail("round exceeds the limit");
   const std::uint32_t signatures = r.GetCount(kValidatorsMax, 4 + 64, "certificate");
   for (std::uint32_t i = 0; i < signatures && r.ok(); ++i) {
     CommitSignature signature;

@@ -3,16 +3,20 @@
 //
 // The header commits to the block's transactions (Merkle root of their ids), its receipts
 // (Merkle root of encoded receipts), the state after it (state root) and the validator set that
-// certifies it. A block hash is the SHA-256 of the encoded header. A certificate holds signatures
-// of more than two thirds of the validators over "nuri/block/v1" || hash. Value types.
+// certifies it. A block hash is the SHA-256 of the encoded header. A certificate holds the
+// precommits of more than two thirds of the validators for the block's hash in one consensus
+// round (docs/consensus.md): each signature covers the precommit vote, so that the certificate is
+// the very evidence the validators decided with. Value types.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
+#include "core/consensus_message.h"
 #include "core/time.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -33,6 +37,8 @@ struct ValidatorSet {
   // Signatures needed for a certificate: more than two thirds.
   std::size_t QuorumSize() const { return validators.size() * 2 / 3 + 1; }
   const Validator* Find(std::string_view name) const;
+  // The validator's index in consensus messages, or nullopt when `name` is not in the set.
+  std::optional<ValidatorIndex> IndexOf(std::string_view name) const;
 };
 
 struct BlockHeader {
@@ -61,15 +67,21 @@ struct CommitSignature {
   bool operator==(const CommitSignature&) const = default;
 };
 
+// Precommits of one round for one block; each signature is over VoteSigningMessage of the
+// precommit {height, round, block hash, the validator's index}.
 struct CommitCertificate {
+  std::uint32_t round = 0;
   std::vector<CommitSignature> signatures;
   bool operator==(const CommitCertificate&) const = default;
 };
 
-std::string BlockSigningMessage(const crypto::Hash& block_hash);
-// Ok when more than two thirds of `validators`, each once, signed `block_hash`.
-base::Status VerifyCertificate(const CommitCertificate& certificate,
-                               const crypto::Hash& block_hash, const ValidatorSet& validators);
+// The precommit a validator signs to commit `header` (whose hash is `block_hash`) in `round`.
+Vote CommitVote(const BlockHeader& header, const crypto::Hash& block_hash, std::uint32_t round,
+                ValidatorIndex voter);
+// Ok when more than two thirds of `validators`, each once, precommitted `header`'s hash in the
+// certificate's round.
+base::Status VerifyCertificate(const CommitCertificate& certificate, const BlockHeader& header,
+                               const ValidatorSet& validators);
 
 struct Block {
   BlockHeader header;
@@ -77,7 +89,7 @@ struct Block {
   CommitCertificate certificate;
 };
 
-// Grammar: header:bytes count:u32 transaction:bytes* certificate_count:u32
+// Grammar: header:bytes count:u32 transaction:bytes* round:u32 certificate_count:u32
 //          (validator:bytes signature:64)*
 std::string EncodeBlock(const Block& block);
 base::Result<Block> DecodeBlock(std::string_view bytes);

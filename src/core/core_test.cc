@@ -307,15 +307,26 @@ TEST(Block, HeaderAndBlockRoundTripAndCertificatesNeedTwoThirds) {
   block.transactions = {Encode(SampleTransfer())};
   block.header.tx_count = 1;
   const crypto::Hash hash = HeaderHash(block.header);
-  for (int i = 0; i < 2; ++i) {
-    block.certificate.signatures.push_back(
-        {"node-" + std::to_string(i), keys[i].Sign(BlockSigningMessage(hash))});
-  }
-  EXPECT_FALSE(VerifyCertificate(block.certificate, hash, set).ok());
-  block.certificate.signatures.push_back({"node-1", keys[1].Sign(BlockSigningMessage(hash))});
-  EXPECT_FALSE(VerifyCertificate(block.certificate, hash, set).ok());
-  block.certificate.signatures.back() = {"node-2", keys[2].Sign(BlockSigningMessage(hash))};
-  EXPECT_TRUE(VerifyCertificate(block.certificate, hash, set).ok());
+  block.certificate.round = 2;
+  auto precommit = [&](int i, std::uint32_t round) {
+    return CommitSignature{"node-" + std::to_string(i),
+                           keys[i].Sign(VoteSigningMessage(
+                               "nuri-test", CommitVote(block.header, hash, round,
+                                                       static_cast<ValidatorIndex>(i))))};
+  };
+  for (int i = 0; i < 2; ++i) block.certificate.signatures.push_back(precommit(i, 2));
+  EXPECT_FALSE(VerifyCertificate(block.certificate, block.header, set).ok());
+  block.certificate.signatures.push_back(precommit(1, 2));
+  EXPECT_FALSE(VerifyCertificate(block.certificate, block.header, set).ok());
+  // A precommit of another round does not count for this one.
+  block.certificate.signatures.back() = precommit(2, 1);
+  EXPECT_FALSE(VerifyCertificate(block.certificate, block.header, set).ok());
+  block.certificate.signatures.back() = precommit(2, 2);
+  EXPECT_TRUE(VerifyCertificate(block.certificate, block.header, set).ok());
+  // Nor for another height.
+  BlockHeader other = block.header;
+  other.height = 4;
+  EXPECT_FALSE(VerifyCertificate(block.certificate, other, set).ok());
   const auto decoded = DecodeBlock(EncodeBlock(block));
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->header, block.header);

@@ -45,8 +45,7 @@ base::Status CheckBlock(const storage::KvStore& store, const core::Block& block,
   if (header.validator_set_hash != validators.Hash()) {
     return AtHeight(height, "unknown validator set");
   }
-  const crypto::Hash hash = core::HeaderHash(header);
-  if (auto status = core::VerifyCertificate(block.certificate, hash, validators); !status.ok()) {
+  if (auto status = core::VerifyCertificate(block.certificate, header, validators); !status.ok()) {
     return AtHeight(height, status.message());
   }
   auto stored_receipts = store.Get("rcp/" + codec::EncodeKeyU64(height));

@@ -239,8 +239,11 @@ base::Result<ProducedBlock> Ledger::ProduceBlock(
   header.validator_set_hash = validators_.Hash();
   header.tx_count = static_cast<std::uint32_t>(tx_ids.size());
   produced.hash = core::HeaderHash(header);
+  const auto voter = validators_.IndexOf(signer.name);
+  NURI_CHECK(voter.has_value());
   produced.block.certificate.signatures.push_back(
-      {signer.name, signer.key.Sign(core::BlockSigningMessage(produced.hash))});
+      {signer.name, signer.key.Sign(core::VoteSigningMessage(
+                        header.chain_id, core::CommitVote(header, produced.hash, 0, *voter)))});
 
   batch.Put(BlockKey(header.height), core::EncodeBlock(produced.block));
   batch.Put(ReceiptsKey(header.height), core::EncodeReceipts(produced.receipts));
