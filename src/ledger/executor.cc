@@ -290,13 +290,43 @@ Executor::Executor(State& state) : state_(state) {
   });
 }
 
+void Executor::AddNonceExpiry(NonceExpiry expiry) {
+  if (state_.undoing()) expiry_added_.push_back(expiry);
+  nonce_expiry_.insert(std::move(expiry));
+}
+
+void Executor::RemoveNonceExpiry(std::set<NonceExpiry>::iterator it) {
+  if (state_.undoing()) expiry_removed_.push_back(*it);
+  nonce_expiry_.erase(it);
+}
+
 void Executor::BeginBlock(const BlockContext& context) {
   NURI_CHECK(context.time >= context_.time);
   context_ = context;
   while (!nonce_expiry_.empty() && nonce_expiry_.begin()->first < context.time) {
     state_.Erase(nonce_expiry_.begin()->second);
-    nonce_expiry_.erase(nonce_expiry_.begin());
+    RemoveNonceExpiry(nonce_expiry_.begin());
   }
+}
+
+void Executor::BeginUndo() {
+  state_.BeginUndo();
+  context_before_undo_ = context_;
+}
+
+void Executor::Rollback() {
+  state_.Rollback();
+  context_ = context_before_undo_;
+  for (auto it = expiry_added_.rbegin(); it != expiry_added_.rend(); ++it) nonce_expiry_.erase(*it);
+  for (auto& expiry : expiry_removed_) nonce_expiry_.insert(std::move(expiry));
+  expiry_added_.clear();
+  expiry_removed_.clear();
+}
+
+void Executor::ForgetUndo() {
+  state_.ForgetUndo();
+  expiry_added_.clear();
+  expiry_removed_.clear();
 }
 
 std::expected<Receipt, ReasonCode> Executor::Execute(const core::SignedTransaction& signed_tx) {
@@ -307,7 +337,7 @@ std::expected<Receipt, ReasonCode> Executor::Execute(const core::SignedTransacti
   }
   const std::string nonce_key = NonceKey(tx.signer.str(), tx.nonce);
   state_.Put(nonce_key, EncodeI64(tx.valid_until));
-  nonce_expiry_.emplace(tx.valid_until, nonce_key);
+  AddNonceExpiry({tx.valid_until, nonce_key});
 
   StateView view(state_, &definitions_);
   const auto signer = view.Account(tx.signer.str());

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/receipt.h"
 #include "core/transaction.h"
@@ -48,12 +49,26 @@ class Executor {
   // genesis description, returned as the rejected receipt's message.
   core::Receipt ApplyGenesis(const core::Body& body);
 
+  // Speculation over whole blocks (State::BeginUndo): a block executed after BeginUndo is taken
+  // back by Rollback, state and executor alike, or kept by ForgetUndo.
+  void BeginUndo();
+  void Rollback();
+  void ForgetUndo();
+
  private:
+  using NonceExpiry = std::pair<core::TimeMillis, std::string>;
+  void AddNonceExpiry(NonceExpiry expiry);
+  void RemoveNonceExpiry(std::set<NonceExpiry>::iterator it);
+
   State& state_;
   BlockContext context_;
   // (valid_until, nonce key) of every remembered nonce, for pruning in time order.
-  std::set<std::pair<core::TimeMillis, std::string>> nonce_expiry_;
+  std::set<NonceExpiry> nonce_expiry_;
   DefinitionCache definitions_;
+  // While speculating: the context before, and what nonce_expiry_ gained and lost since.
+  BlockContext context_before_undo_;
+  std::vector<NonceExpiry> expiry_added_;
+  std::vector<NonceExpiry> expiry_removed_;
 };
 
 }  // namespace nuri::ledger

@@ -197,30 +197,35 @@ core::TimeMillis Ledger::NextBlockTime(core::TimeMillis now) const {
   return std::max(now, head_.time);
 }
 
-base::Result<ProducedBlock> Ledger::ProduceBlock(
-    core::TimeMillis time, std::span<const core::SignedTransaction> candidates,
-    const ValidatorSigner& signer) {
-  if (!sticky_error_.ok()) return base::Error(sticky_error_);
+base::Result<Ledger::Executed> Ledger::Execute(
+    core::TimeMillis time, std::string_view proposer,
+    std::span<const core::SignedTransaction> candidates, bool all_must_be_included) {
   NURI_CHECK(time >= head_.time);
   const BlockContext context{head_.chain_id, head_.height + 1, time};
   executor_->BeginBlock(context);
 
-  ProducedBlock produced;
+  Executed executed;
+  ProducedBlock& produced = executed.produced;
   std::vector<crypto::Hash> tx_ids;
-  storage::WriteBatch batch;
-  for (const auto& candidate : candidates) {
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const core::SignedTransaction& candidate = candidates[i];
     if (produced.transactions.size() >= base::kBlockTransactionsMax) break;
     auto receipt = executor_->Execute(candidate);
     if (!receipt) {
+      if (all_must_be_included) {
+        return base::Error(base::Status::InvalidArgument(
+            "transaction " + std::to_string(i) + " may not be in this block: " +
+            std::string(core::ReasonName(receipt.error()))));
+      }
       produced.dropped.emplace_back(candidate.id, receipt.error());
       continue;
     }
     produced.receipts.push_back(std::move(*receipt));
     const TransactionLocation location{context.height, static_cast<std::uint32_t>(tx_ids.size())};
-    batch.Put(TxIndexKey(candidate.id), EncodeLocation(location));
+    executed.batch.Put(TxIndexKey(candidate.id), EncodeLocation(location));
     for (const auto& account : InvolvedAccounts(candidate.tx, state_)) {
-      batch.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location),
-                std::string(candidate.id.view()));
+      executed.batch.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location),
+                         std::string(candidate.id.view()));
     }
     tx_ids.push_back(candidate.id);
     produced.transactions.push_back(candidate);
@@ -232,22 +237,24 @@ base::Result<ProducedBlock> Ledger::ProduceBlock(
   header.height = context.height;
   header.prev_hash = head_hash_;
   header.time = time;
-  header.proposer = signer.name;
+  header.proposer = std::string(proposer);
   header.tx_root = core::TransactionsRoot(tx_ids);
   header.receipts_root = ReceiptsRoot(produced.receipts);
   header.state_root = state_.Root();
   header.validator_set_hash = validators_.Hash();
   header.tx_count = static_cast<std::uint32_t>(tx_ids.size());
   produced.hash = core::HeaderHash(header);
-  const auto voter = validators_.IndexOf(signer.name);
-  NURI_CHECK(voter.has_value());
-  produced.block.certificate.signatures.push_back(
-      {signer.name, signer.key.Sign(core::VoteSigningMessage(
-                        header.chain_id, core::CommitVote(header, produced.hash, 0, *voter)))});
+  PutStateChanges(executed.batch, state_.TakeChanges());
+  return executed;
+}
 
+base::Result<ProducedBlock> Ledger::Commit(Executed executed, core::CommitCertificate certificate) {
+  ProducedBlock& produced = executed.produced;
+  produced.block.certificate = std::move(certificate);
+  const core::BlockHeader& header = produced.block.header;
+  storage::WriteBatch& batch = executed.batch;
   batch.Put(BlockKey(header.height), core::EncodeBlock(produced.block));
   batch.Put(ReceiptsKey(header.height), core::EncodeReceipts(produced.receipts));
-  PutStateChanges(batch, state_.TakeChanges());
   batch.Put(kHeadKey, codec::EncodeKeyU64(header.height));
   if (base::Status status = store_.Write(batch, true); !status.ok()) {
     sticky_error_ = status;
@@ -255,7 +262,100 @@ base::Result<ProducedBlock> Ledger::ProduceBlock(
   }
   head_ = header;
   head_hash_ = produced.hash;
-  return produced;
+  return std::move(produced);
+}
+
+base::Result<ProducedBlock> Ledger::ProduceBlock(
+    core::TimeMillis time, std::span<const core::SignedTransaction> candidates,
+    const ValidatorSigner& signer) {
+  if (!sticky_error_.ok()) return base::Error(sticky_error_);
+  AbandonExecuted();
+  const auto voter = validators_.IndexOf(signer.name);
+  NURI_CHECK(voter.has_value());
+  auto executed = Execute(time, signer.name, candidates, false);
+  NURI_CHECK(executed.has_value());  // leaving out what is not includable, it cannot fail
+  const core::BlockHeader& header = executed->produced.block.header;
+  core::CommitCertificate certificate;
+  certificate.signatures.push_back(
+      {signer.name,
+       signer.key.Sign(core::VoteSigningMessage(
+           header.chain_id, core::CommitVote(header, executed->produced.hash, 0, *voter)))});
+  return Commit(*std::move(executed), std::move(certificate));
+}
+
+base::Result<const ProducedBlock*> Ledger::BuildBlock(
+    core::TimeMillis time, std::span<const core::SignedTransaction> candidates,
+    std::string_view proposer) {
+  if (!sticky_error_.ok()) return base::Error(sticky_error_);
+  AbandonExecuted();
+  executor_->BeginUndo();
+  auto executed = Execute(time, proposer, candidates, false);
+  NURI_CHECK(executed.has_value());
+  executed_ = *std::move(executed);
+  return &executed_->produced;
+}
+
+base::Result<const ProducedBlock*> Ledger::ExecuteBlock(
+    const core::BlockHeader& header, std::vector<core::SignedTransaction> transactions) {
+  if (!sticky_error_.ok()) return base::Error(sticky_error_);
+  const crypto::Hash hash = core::HeaderHash(header);
+  if (executed_ && executed_->produced.hash == hash) return &executed_->produced;
+  AbandonExecuted();
+  auto refuse = [](std::string why) {
+    return base::Error(base::Status::InvalidArgument("block refused: " + std::move(why)));
+  };
+  if (header.chain_id != head_.chain_id) return refuse("another chain");
+  if (header.height != head_.height + 1) {
+    return refuse("height " + std::to_string(header.height) + " does not follow " +
+                  std::to_string(head_.height));
+  }
+  if (header.prev_hash != head_hash_) return refuse("it does not extend the head");
+  if (header.time < head_.time) return refuse("its time is before its parent's");
+  if (header.validator_set_hash != validators_.Hash()) return refuse("another validator set");
+  if (!validators_.IndexOf(header.proposer)) return refuse("its proposer is not a validator");
+  if (header.tx_count != transactions.size()) return refuse("tx_count differs");
+  if (transactions.size() > base::kBlockTransactionsMax) return refuse("too many transactions");
+  executor_->BeginUndo();
+  auto executed = Execute(header.time, header.proposer, transactions, true);
+  std::string difference;
+  if (!executed) {
+    difference = executed.error().message();
+  } else if (executed->produced.hash != hash) {
+    const core::BlockHeader& ours = executed->produced.block.header;
+    difference = ours.tx_root != header.tx_root             ? "tx_root differs"
+                 : ours.receipts_root != header.receipts_root ? "receipts_root differs"
+                 : ours.state_root != header.state_root       ? "state_root differs"
+                                                              : "header differs";
+  }
+  if (!difference.empty()) {
+    executor_->Rollback();
+    return refuse(difference);
+  }
+  executed_ = *std::move(executed);
+  return &executed_->produced;
+}
+
+base::Result<ProducedBlock> Ledger::CommitExecuted(const crypto::Hash& hash,
+                                                   core::CommitCertificate certificate) {
+  if (!sticky_error_.ok()) return base::Error(sticky_error_);
+  if (!executed_ || executed_->produced.hash != hash) {
+    return base::Error(base::Status::InvalidArgument("the block to commit is not the one executed"));
+  }
+  if (base::Status status =
+          core::VerifyCertificate(certificate, executed_->produced.block.header, validators_);
+      !status.ok()) {
+    return base::Error(status);
+  }
+  Executed executed = *std::move(executed_);
+  executed_.reset();
+  executor_->ForgetUndo();
+  return Commit(std::move(executed), std::move(certificate));
+}
+
+void Ledger::AbandonExecuted() {
+  if (!executed_) return;
+  executed_.reset();
+  executor_->Rollback();
 }
 
 base::Result<core::Block> Ledger::ReadBlock(std::uint64_t height) const {

@@ -7,6 +7,11 @@
 // leaves the in-memory state ahead of the disk, so the ledger then refuses all further blocks
 // (the node must restart and reload from disk).
 //
+// Under consensus a block is executed before it is decided: BuildBlock (a proposer's block from
+// candidates) and ExecuteBlock (a proposed or synced block, judged) leave it executed in memory;
+// CommitExecuted writes it with its certificate once decided, and AbandonExecuted takes it
+// back. At most one block waits executed: executing another takes the first back.
+//
 // Storage keys (docs/formats/storage.md):
 //   meta/head            height of the last committed block, u64 BE
 //   blk/<height BE>      block; rcp/<height BE> its receipts
@@ -19,6 +24,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -75,6 +81,25 @@ class Ledger {
                                            std::span<const core::SignedTransaction> candidates,
                                            const ValidatorSigner& signer);
 
+  // The next block from candidates (those not includable are left out, listed in `dropped`),
+  // proposed by `proposer` at `time` (not before the head's), executed and waiting. The
+  // result stays valid until the next call that executes, commits or abandons.
+  base::Result<const ProducedBlock*> BuildBlock(
+      core::TimeMillis time, std::span<const core::SignedTransaction> candidates,
+      std::string_view proposer);
+  // Executes a block someone else built, whose transactions are decoded and their signatures
+  // verified: every field of its header must be what executing it on the head gives, and every
+  // transaction includable; otherwise the error says what differs and nothing waits.
+  base::Result<const ProducedBlock*> ExecuteBlock(
+      const core::BlockHeader& header, std::vector<core::SignedTransaction> transactions);
+  // The block waiting executed, or nullptr.
+  const ProducedBlock* executed() const { return executed_ ? &executed_->produced : nullptr; }
+  // Commits the waiting block, whose hash must be `hash`, with its certificate (verified here
+  // against the validator set).
+  base::Result<ProducedBlock> CommitExecuted(const crypto::Hash& hash,
+                                             core::CommitCertificate certificate);
+  void AbandonExecuted();
+
   base::Result<core::Block> ReadBlock(std::uint64_t height) const;
   base::Result<std::vector<core::Receipt>> ReadReceipts(std::uint64_t height) const;
   base::Result<TransactionLocation> FindTransaction(const crypto::Hash& id) const;
@@ -88,8 +113,20 @@ class Ledger {
   base::Status InitializeFromGenesis(const Genesis& genesis);
   base::Status LoadFromStore(const Genesis& genesis);
 
+  struct Executed {
+    ProducedBlock produced;
+    storage::WriteBatch batch;  // indexes and state changes; the block is added at commit
+  };
+  // Executes candidates on the head's state in a block at `time`, leaving out those not
+  // includable (or refusing the block when `all_must_be_included`).
+  base::Result<Executed> Execute(core::TimeMillis time, std::string_view proposer,
+                                 std::span<const core::SignedTransaction> candidates,
+                                 bool all_must_be_included);
+  base::Result<ProducedBlock> Commit(Executed executed, core::CommitCertificate certificate);
+
   storage::KvStore& store_;
   core::ValidatorSet validators_;
+  std::optional<Executed> executed_;
   State state_;
   std::unique_ptr<Executor> executor_;
   core::BlockHeader head_;

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <map>
+
 #include "core/json.h"
 #include "crypto/key_file.h"
 #include "ledger/chain_check.h"
@@ -353,6 +355,57 @@ TEST(State, ProofsRecomputeTheRoot) {
   EXPECT_NE(State::RootFromProof(proof), root);
 }
 
+// Whatever a block changed, taking it back restores every key and the root; keeping it keeps it.
+RC_GTEST_PROP(StateProperty, RollbackRestoresEveryKeyAndTheRoot, ()) {
+  State state;
+  std::map<std::string, std::string> before;
+  const auto key_gen = rc::gen::map(rc::gen::inRange(0, 40),
+                                    [](int i) { return "k/" + std::to_string(i); });
+  for (int i = *rc::gen::inRange(0, 30); i > 0; --i) {
+    const std::string key = *key_gen;
+    const std::string value = std::to_string(*rc::gen::inRange(0, 1000));
+    state.Put(key, value);
+    before[key] = value;
+  }
+  state.TakeChanges();
+  const crypto::Hash root = state.Root();
+  state.BeginUndo();
+  for (int i = *rc::gen::inRange(0, 60); i > 0; --i) {
+    const std::string key = *key_gen;
+    if (*rc::gen::arbitrary<bool>()) {
+      state.Put(key, std::to_string(*rc::gen::inRange(0, 1000)));
+    } else {
+      state.Erase(key);
+    }
+    if (*rc::gen::inRange(0, 10) == 0) state.Root();
+  }
+  if (*rc::gen::arbitrary<bool>()) state.TakeChanges();
+  crypto::Hash expected_root = root;
+  if (*rc::gen::inRange(0, 4) == 0) {
+    // Kept: a second speculation starts from what was kept.
+    state.ForgetUndo();
+    state.TakeChanges();
+    expected_root = state.Root();
+    before.clear();
+    state.Scan("", [&](const std::string& key, const std::string& value) {
+      before[key] = value;
+      return true;
+    });
+    state.BeginUndo();
+    state.Put("k/extra", "1");
+    state.Erase(*key_gen);
+  }
+  state.Rollback();
+  RC_ASSERT(state.TakeChanges().empty());
+  std::map<std::string, std::string> after;
+  state.Scan("", [&](const std::string& key, const std::string& value) {
+    after[key] = value;
+    return true;
+  });
+  RC_ASSERT(after == before);
+  RC_ASSERT(state.Root() == expected_root);
+}
+
 // Random sequences of mints, transfers and burns by random accounts keep money conserved and
 // never leave a negative balance; the invariants are checked after every block.
 RC_GTEST_PROP(LedgerProperty, RandomTransactionsKeepTheInvariants, ()) {
@@ -401,6 +454,124 @@ RC_GTEST_PROP(LedgerProperty, RandomTransactionsKeepTheInvariants, ()) {
     RC_ASSERT(CheckInvariants(ledger->state()).ok());
   }
   RC_ASSERT(CheckChain(store).has_value());
+}
+
+// A validator executes blocks it then does not commit: proposals that lose, tampered ones it
+// refuses. Taking them back must leave it exactly where a ledger that never saw them is, block
+// after block, nonce pruning included (hours pass between some blocks).
+RC_GTEST_PROP(LedgerProperty, BlocksTakenBackLeaveNoTrace, ()) {
+  crypto::Initialize();
+  static const Genesis genesis = TestGenesis();
+  storage::MemoryStore plain_store;
+  storage::MemoryStore speculating_store;
+  auto plain = Ledger::Open(plain_store, genesis).value();
+  auto speculating = Ledger::Open(speculating_store, genesis).value();
+  const crypto::SecretKey validator_key = crypto::DeriveTestKey("v1");
+  const std::vector<std::string> people = {"treasury@moef", "kim@moef", "lee@moef", "issuer@bnk"};
+  core::TimeMillis time = genesis.start_time;
+  std::uint64_t nonce = 0;
+  auto random_transactions = [&](core::TimeMillis at) {
+    std::vector<core::SignedTransaction> txs;
+    for (int i = *rc::gen::inRange(0, 6); i > 0; --i) {
+      core::Transaction tx;
+      tx.chain_id = "nuri-test";
+      tx.nonce = ++nonce;
+      tx.valid_until = at + core::kMillisPerHour;
+      const std::string to = *rc::gen::elementOf(people);
+      if (*rc::gen::arbitrary<bool>()) {
+        tx.signer = Id("issuer@bnk");
+        tx.body = core::Mint{Token("KRW-BNK"), Id(to), core::Amount::Won(*rc::gen::inRange(1, 500))};
+      } else {
+        tx.signer = Id(*rc::gen::elementOf(people));
+        tx.body = core::Transfer{Token("KRW-BNK"), Id(to),
+                                 core::Amount::Won(*rc::gen::inRange(1, 500)), "", ""};
+      }
+      core::AddSignature(tx, tx.signer, crypto::DeriveTestKey(tx.signer.str()));
+      txs.push_back(core::Seal(std::move(tx)));
+    }
+    return txs;
+  };
+  for (int b = *rc::gen::inRange(1, 10); b > 0; --b) {
+    time += *rc::gen::elementOf(std::vector<core::TimeMillis>{0, 1000, 2 * core::kMillisPerHour});
+    const auto txs = random_transactions(time);
+    const ProducedBlock* built = plain->BuildBlock(time, txs, "v1").value();
+    const core::BlockHeader header = built->block.header;
+    const crypto::Hash hash = built->hash;
+    const std::vector<core::SignedTransaction> included = built->transactions;
+    core::CommitCertificate certificate;
+    certificate.signatures.push_back(
+        {"v1", validator_key.Sign(core::VoteSigningMessage(
+                   "nuri-test", core::CommitVote(header, hash, 0, 0)))});
+
+    // The other ledger first executes a rival block (later, with other transactions), or a
+    // tampered copy of this one, and takes it back.
+    if (*rc::gen::arbitrary<bool>()) {
+      const core::TimeMillis later = time + *rc::gen::inRange<core::TimeMillis>(0, 3 * core::kMillisPerHour);
+      RC_ASSERT(speculating->BuildBlock(later, random_transactions(later), "v1").has_value());
+    } else {
+      core::BlockHeader tampered = header;
+      tampered.state_root.bytes[0] ^= 1;
+      RC_ASSERT(!speculating->ExecuteBlock(tampered, included).has_value());
+    }
+    const auto executed = speculating->ExecuteBlock(header, included);
+    RC_ASSERT(executed.has_value());
+    RC_ASSERT((*executed)->hash == hash);
+    RC_ASSERT(speculating->CommitExecuted(hash, certificate).has_value());
+    RC_ASSERT(plain->CommitExecuted(hash, certificate).has_value());
+    RC_ASSERT(speculating->head() == plain->head());
+    RC_ASSERT(CheckInvariants(speculating->state()).ok());
+  }
+  RC_ASSERT(CheckChain(speculating_store).has_value());
+}
+
+TEST_F(LedgerTest, ACommitNeedsTheExecutedBlockAndAValidCertificate) {
+  const auto tx = Sign("issuer@bnk", MintTo("kim@moef", 5));
+  const ProducedBlock* built = ledger_->BuildBlock(time_ + 1000, std::span(&tx, 1), "v1").value();
+  const crypto::Hash hash = built->hash;
+  const core::BlockHeader header = built->block.header;
+  // Signed by a key that is not the validator's.
+  core::CommitCertificate forged;
+  forged.signatures.push_back({"v1", crypto::DeriveTestKey("mallory").Sign(core::VoteSigningMessage(
+                                         "nuri-test", core::CommitVote(header, hash, 0, 0)))});
+  EXPECT_FALSE(ledger_->CommitExecuted(hash, forged).has_value());
+  EXPECT_FALSE(ledger_->CommitExecuted(crypto::Sha256("other"), forged).has_value());
+  core::CommitCertificate good;
+  good.signatures.push_back({"v1", signer_.key.Sign(core::VoteSigningMessage(
+                                       "nuri-test", core::CommitVote(header, hash, 0, 0)))});
+  const auto committed = ledger_->CommitExecuted(hash, good);
+  ASSERT_TRUE(committed.has_value()) << committed.error().ToString();
+  EXPECT_EQ(ledger_->head().height, 1u);
+  EXPECT_EQ(ledger_->executed(), nullptr);
+  EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 5);
+}
+
+TEST_F(LedgerTest, AProposedBlockIsRefusedForWhatDiffers) {
+  const auto tx = Sign("issuer@bnk", MintTo("kim@moef", 5));
+  const ProducedBlock* built = ledger_->BuildBlock(time_ + 1000, std::span(&tx, 1), "v1").value();
+  const core::BlockHeader header = built->block.header;
+  const std::vector<core::SignedTransaction> txs = built->transactions;
+  ledger_->AbandonExecuted();
+  auto refusal = [&](core::BlockHeader changed, std::vector<core::SignedTransaction> with) {
+    auto result = ledger_->ExecuteBlock(changed, std::move(with));
+    EXPECT_EQ(ledger_->executed(), nullptr);
+    return result ? std::string("accepted") : result.error().message();
+  };
+  core::BlockHeader h = header;
+  h.receipts_root.bytes[3] ^= 1;
+  EXPECT_EQ(refusal(h, txs), "block refused: receipts_root differs");
+  h = header;
+  h.height = 5;
+  EXPECT_EQ(refusal(h, txs), "block refused: height 5 does not follow 0");
+  h = header;
+  h.proposer = "mallory";
+  EXPECT_EQ(refusal(h, txs), "block refused: its proposer is not a validator");
+  h = header;
+  h.tx_count = 2;
+  EXPECT_EQ(refusal(h, {tx, tx}),
+            "block refused: transaction 1 may not be in this block: DUPLICATE");
+  EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 0);
+  ASSERT_TRUE(ledger_->ExecuteBlock(header, txs).has_value());
+  EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 5);
 }
 
 }  // namespace

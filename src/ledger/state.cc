@@ -45,7 +45,7 @@ void State::MarkDirty(std::uint32_t bucket) {
   }
 }
 
-void State::Put(std::string_view key, std::string value) {
+State::EntryMap::iterator State::Upsert(std::string_view key, std::string value) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     const std::uint32_t bucket = BucketOf(key);
@@ -60,29 +60,89 @@ void State::Put(std::string_view key, std::string value) {
     it->second.value = std::move(value);
   }
   it->second.leaf_stale = true;
-  if (!it->second.changed) {
-    it->second.changed = true;
-    changed_entries_.push_back(&*it);
-  }
   MarkDirty(it->second.bucket);
+  return it;
 }
 
-void State::Erase(std::string_view key) {
-  const auto it = entries_.find(key);
-  if (it == entries_.end()) return;
+void State::Remove(EntryMap::iterator it) {
   const std::uint32_t bucket = it->second.bucket;
   auto& members = buckets_[bucket];
   const auto at = std::find(members.begin(), members.end(), &*it);
   NURI_CHECK(at != members.end());
   members.erase(at);
   MarkDirty(bucket);
+  entries_.erase(it);
+}
+
+void State::Journal(std::string_view key, const std::string* value) {
+  undo_.emplace_back(std::string(key),
+                     value == nullptr ? std::nullopt : std::optional<std::string>(*value));
+}
+
+void State::Put(std::string_view key, std::string value) {
+  if (undoing_) {
+    const auto existing = entries_.find(key);
+    if (existing == entries_.end()) {
+      Journal(key, nullptr);
+    } else if (!existing->second.journaled) {
+      Journal(key, &existing->second.value);
+    }
+  }
+  const auto it = Upsert(key, std::move(value));
+  if (undoing_) it->second.journaled = true;
+  if (!it->second.changed) {
+    it->second.changed = true;
+    changed_entries_.push_back(&*it);
+  }
+}
+
+void State::Erase(std::string_view key) {
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  // A key erased and put again is journaled twice; Rollback applies the journal last first, so
+  // the earliest value is the one restored.
+  if (undoing_ && !it->second.journaled) Journal(key, &it->second.value);
   if (it->second.changed) {
     const auto listed = std::find(changed_entries_.begin(), changed_entries_.end(), &*it);
     NURI_CHECK(listed != changed_entries_.end());
     changed_entries_.erase(listed);
   }
   erased_keys_.emplace_back(key);
-  entries_.erase(it);
+  Remove(it);
+}
+
+void State::BeginUndo() {
+  NURI_CHECK(!undoing_);
+  NURI_CHECK(changed_entries_.empty() && erased_keys_.empty());
+  undoing_ = true;
+}
+
+void State::ClearJournalMarks() {
+  for (const auto& [key, value] : undo_) {
+    if (const auto it = entries_.find(key); it != entries_.end()) it->second.journaled = false;
+  }
+  undo_.clear();
+  undoing_ = false;
+}
+
+void State::Rollback() {
+  NURI_CHECK(undoing_);
+  for (auto* entry : changed_entries_) entry->second.changed = false;
+  changed_entries_.clear();
+  erased_keys_.clear();
+  for (auto record = undo_.rbegin(); record != undo_.rend(); ++record) {
+    if (record->second) {
+      Upsert(record->first, *record->second);
+    } else if (const auto it = entries_.find(record->first); it != entries_.end()) {
+      Remove(it);
+    }
+  }
+  ClearJournalMarks();
+}
+
+void State::ForgetUndo() {
+  NURI_CHECK(undoing_);
+  ClearJournalMarks();
 }
 
 void State::Scan(std::string_view prefix,

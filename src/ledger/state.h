@@ -47,6 +47,15 @@ class State {
       const std::function<bool(const std::string& key, const std::string& value)>& visit) const;
   std::size_t size() const { return entries_.size(); }
 
+  // Speculation: between BeginUndo() and Rollback() or ForgetUndo(), the state remembers what
+  // each key it changes held before, so that a block executed but then not decided is taken
+  // back whole. BeginUndo needs every earlier change taken (TakeChanges); Rollback also forgets
+  // the changes made since.
+  void BeginUndo();
+  void Rollback();
+  void ForgetUndo();
+  bool undoing() const { return undoing_; }
+
   // The commitment over the current entries.
   crypto::Hash Root();
   // Keys changed since the last call, each once, with their final value.
@@ -69,9 +78,16 @@ class State {
     mutable crypto::Hash leaf;
     mutable bool leaf_stale = true;
     bool changed = false;  // listed in changed_entries_ since the last TakeChanges()
+    bool journaled = false;  // its earlier value is in undo_ (while undoing_)
     std::uint32_t bucket = 0;
   };
   using EntryMap = std::map<std::string, Entry, std::less<>>;
+
+  // Sets or inserts, and removes, keeping buckets and dirty marks: no change tracking.
+  EntryMap::iterator Upsert(std::string_view key, std::string value);
+  void Remove(EntryMap::iterator it);
+  void Journal(std::string_view key, const std::string* value);
+  void ClearJournalMarks();
 
   static std::uint32_t BucketOf(std::string_view key);
   static crypto::Hash LeafHash(std::string_view key, std::string_view value);
@@ -89,6 +105,9 @@ class State {
   // that reporting them needs no second lookup) and keys erased since the last call.
   std::vector<EntryMap::value_type*> changed_entries_;
   std::vector<std::string> erased_keys_;
+  // What keys held before the speculation began, first change first (nullopt: absent).
+  bool undoing_ = false;
+  std::vector<std::pair<std::string, std::optional<std::string>>> undo_;
 };
 
 }  // namespace nuri::ledger
