@@ -20,6 +20,7 @@ int NodeCommand(const Words& words);
 int LocalnetCommand(const Words& words);
 int LoadCommand(const Words& words);
 int BenchCommand(const Words& words);
+int SimCommand(const Words& words);
 int ProgramCommand(const Words& words);
 
 // Reads a genesis file written by `nuri genesis` or `nuri localnet up`.

@@ -28,6 +28,8 @@ usage: nuri COMMAND ...
   localnet up|status|stop-node|start-node|down --dir DIR ...
   load --network DIR --seconds S [--rate R] [--json]
   bench engine [--json]
+  sim --seed S [--validators N] [--observers M] [--byzantine B] [--json] [--forever]
+                                           simulate a whole network with faults, from a seed
 )";
 
 }  // namespace
@@ -58,6 +60,7 @@ int RunNuri(int argc, char** argv) {
   if (command == "localnet") return LocalnetCommand(rest);
   if (command == "load") return LoadCommand(rest);
   if (command == "bench") return BenchCommand(rest);
+  if (command == "sim") return SimCommand(rest);
   if (command == "program") return ProgramCommand(rest);
   std::cerr << kUsage;
   return 2;

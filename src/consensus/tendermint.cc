@@ -154,7 +154,13 @@ std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, bool value_
     if (seen->valid || !value_is_valid) return out;
     seen->valid = true;
   } else {
-    if (state.proposals.size() >= kProposalsPerRoundMax) return out;
+    // Past the cap, a proposal is taken only for a value that more than f validators voted
+    // for in the round, as with votes.
+    if (state.proposals.size() >= kProposalsPerRoundMax &&
+        Count(state.prevotes, proposal.value) < one_third_plus() &&
+        Count(state.precommits, proposal.value) < one_third_plus()) {
+      return out;
+    }
     state.proposals.push_back(ProposalSeen{proposal, value_is_valid});
   }
   Evaluate(out);
@@ -183,7 +189,13 @@ std::vector<Action> Tendermint::OnVote(const Vote& vote) {
   if (std::find(cast.begin(), cast.end(), vote) != cast.end()) return out;
   if (!cast.empty()) {
     out.push_back(ReportEquivocation{cast.front(), vote});
-    if (cast.size() >= kVotesPerValidatorMax) return out;
+    // Past the cap, a faulty voter's further votes are taken only for a value that more than f
+    // others voted for: the one a quorum may form on, which every honest validator must be able
+    // to count. Honest votes bound how many such values there are.
+    if (cast.size() >= kVotesPerValidatorMax &&
+        !(vote.value && Count(votes, vote.value) >= one_third_plus())) {
+      return out;
+    }
   }
   cast.push_back(vote);
   Evaluate(out);

@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "crypto/key_file.h"
+#include "crypto/merkle.h"
 #include "ledger/chain_check.h"
 #include "ledger/invariants.h"
 #include "ledger/ledger.h"
@@ -292,6 +293,23 @@ TEST_F(LedgerTest, AFailedWriteStopsTheLedger) {
   const auto tx = Sign("issuer@bnk", MintTo("kim@moef", 5));
   EXPECT_FALSE(ledger->ProduceBlock(time_ + 1000, std::span(&tx, 1), signer_).has_value());
   EXPECT_FALSE(ledger->ProduceBlock(time_ + 2000, {}, signer_).has_value());
+}
+
+// The root over no entries is the binary Merkle tree over 65,536 empty (zero) bucket hashes.
+TEST(State, EmptyRootIsTheTreeOfEmptyBuckets) {
+  std::vector<crypto::Hash> level(kStateBucketCount);
+  while (level.size() > 1) {
+    std::vector<crypto::Hash> parents;
+    for (std::size_t i = 0; i < level.size(); i += 2) {
+      parents.push_back(crypto::MerkleNodeHash(level[i], level[i + 1]));
+    }
+    level = std::move(parents);
+  }
+  State state;
+  EXPECT_EQ(state.Root(), level.front());
+  state.Put("x", "1");
+  state.Erase("x");
+  EXPECT_EQ(state.Root(), level.front());
 }
 
 TEST(State, RootDependsOnContentNotHistory) {

@@ -12,8 +12,12 @@ State::State()
     : buckets_(kStateBucketCount),
       tree_(2 * kStateBucketCount),
       bucket_is_dirty_(kStateBucketCount, false) {
-  for (std::size_t node = kStateBucketCount - 1; node >= 1; --node) {
-    tree_[node] = crypto::MerkleNodeHash(tree_[2 * node], tree_[2 * node + 1]);
+  // Over empty buckets every node of a level has the same hash: one hash per level.
+  crypto::Hash empty_below;  // the empty bucket
+  for (std::size_t first = kStateBucketCount / 2; first >= 1; first /= 2) {
+    empty_below = crypto::MerkleNodeHash(empty_below, empty_below);
+    std::fill(tree_.begin() + static_cast<std::ptrdiff_t>(first),
+              tree_.begin() + static_cast<std::ptrdiff_t>(2 * first), empty_below);
   }
 }
 

@@ -26,6 +26,7 @@
 #include "ledger/ledger.h"
 #include "mempool/mempool.h"
 #include "mempool/verifier_pool.h"
+#include "node/admission.h"
 #include "storage/kv_store.h"
 
 namespace nuri::node {
@@ -38,12 +39,6 @@ struct NodeOptions {
   int block_gather_millis = 5;
   // Invariants are checked by a full scan every this many blocks (and at startup).
   std::uint64_t invariant_check_interval_blocks = 100;
-};
-
-struct Admission {
-  core::ReasonCode code = core::ReasonCode::kOk;
-  std::string message;
-  crypto::Hash id;
 };
 
 enum class TxState { kUnknown, kPending, kCommitted, kRefused };

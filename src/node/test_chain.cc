@@ -5,7 +5,13 @@
 
 namespace nuri::node {
 
-ledger::Genesis TestChainGenesis(std::string_view chain_id) {
+ledger::Genesis TestChainGenesis(std::string_view chain_id, std::size_t validators) {
+  boost::json::array validator_list;
+  for (std::size_t i = 1; i <= validators; ++i) {
+    const std::string name = "v" + std::to_string(i);
+    validator_list.push_back(boost::json::object{
+        {"name", name}, {"key", crypto::DeriveTestKey(name).public_key().ToText()}});
+  }
   boost::json::object description{
       {"chain_id", chain_id},
       {"start", "2026-03-02T09:00:00+09:00"},
@@ -45,9 +51,7 @@ ledger::Genesis TestChainGenesis(std::string_view chain_id) {
                                                              {"rule", "hours"},
                                                              {"from", "06:00"},
                                                              {"to", "23:00"}}}}}}},
-      {"validators",
-       boost::json::array{boost::json::object{
-           {"name", "v1"}, {"key", crypto::DeriveTestKey("v1").public_key().ToText()}}}}};
+      {"validators", std::move(validator_list)}};
   auto genesis = ledger::ParseGenesis(description, "genesis",
                                       ledger::GenesisOptions{.derive_missing_keys = true});
   NURI_CHECK(genesis.has_value());

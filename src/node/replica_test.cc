@@ -1,0 +1,191 @@
+#include "node/replica.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/key_file.h"
+#include "ledger/signatures.h"
+#include "node/test_chain.h"
+#include "storage/memory_store.h"
+
+namespace nuri::node {
+namespace {
+
+constexpr std::string_view kChainId = "nuri-replica-test";
+
+// Records what a replica sends; time stands still unless a test moves it.
+class RecordingIo final : public ReplicaIo {
+ public:
+  explicit RecordingIo(core::TimeMillis now) : now_(now) {}
+  core::TimeMillis NowMillis() override { return now_; }
+  void Broadcast(const std::string& message) override { sent_.push_back(message); }
+  void Send(PeerId, const std::string& message) override { sent_.push_back(message); }
+  void SetTimer(std::int64_t, TimerId) override {}
+  std::vector<bool> VerifySignatures(
+      std::span<const core::SignedTransaction> transactions) override {
+    std::vector<bool> verified;
+    for (const auto& tx : transactions) verified.push_back(ledger::SignaturesVerify(tx));
+    return verified;
+  }
+  void Committed(const ledger::ProducedBlock& block) override { committed_.push_back(block.hash); }
+
+  // The votes this replica signed itself, by validator index.
+  std::vector<core::Vote> VotesBy(core::ValidatorIndex voter) const {
+    std::vector<core::Vote> votes;
+    for (const auto& bytes : sent_) {
+      const auto message = net::DecodeMessage(bytes);
+      if (!message) continue;
+      if (const auto* vote = std::get_if<net::VoteMessage>(&*message);
+          vote && vote->vote.voter == voter) {
+        votes.push_back(vote->vote);
+      }
+    }
+    return votes;
+  }
+  const std::vector<crypto::Hash>& committed() const { return committed_; }
+
+ private:
+  core::TimeMillis now_;
+  std::vector<std::string> sent_;
+  std::vector<crypto::Hash> committed_;
+};
+
+class ReplicaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    crypto::Initialize();
+    genesis_ = TestChainGenesis(kChainId, 4);
+  }
+
+  ReplicaOptions Options(std::string_view name) {
+    ReplicaOptions options;
+    options.name = std::string(name);
+    options.validator_key = crypto::DeriveTestKey(name);
+    return options;
+  }
+
+  core::SignedTransaction Mint(std::uint64_t nonce) {
+    core::Transaction tx;
+    tx.chain_id = std::string(kChainId);
+    tx.signer = core::AccountId::Parse("issuer@bnk").value();
+    tx.nonce = nonce;
+    tx.valid_until = genesis_.start_time + core::kMillisPerHour;
+    tx.body = core::Mint{core::TokenId::Parse("KRW-BNK").value(),
+                         core::AccountId::Parse("kim@moef").value(), core::Amount::Won(500)};
+    core::AddSignature(tx, tx.signer, crypto::DeriveTestKey("issuer@bnk"));
+    return core::Seal(std::move(tx));
+  }
+
+  // A proposal by v2 (the proposer of height 1, round 0) of a block with `txs` at `time`, built
+  // on a ledger of its own.
+  std::string ProposalBytes(const std::vector<core::SignedTransaction>& txs, core::TimeMillis time) {
+    storage::MemoryStore store;
+    auto ledger = ledger::Ledger::Open(store, genesis_).value();
+    const ledger::ProducedBlock* built = ledger->BuildBlock(time, txs, "v2").value();
+    core::Proposal proposal{1, 0, built->hash, core::kNoRound, 1};
+    net::ProposalMessage message{proposal,
+                                 crypto::DeriveTestKey("v2").Sign(
+                                     core::ProposalSigningMessage(kChainId, proposal)),
+                                 built->block};
+    return net::EncodeMessage(message);
+  }
+
+  ledger::Genesis genesis_;
+};
+
+// A validator that crashed after prevoting one block, and lost the consensus messages it kept,
+// must not prevote another block for the same round when it comes back.
+TEST_F(ReplicaTest, ARestartedValidatorNeverSignsASecondVoteForARound) {
+  storage::MemoryStore store;
+  RecordingIo io(genesis_.start_time + 1000);
+  auto replica = Replica::Open(store, genesis_, Options("v3"), io).value();
+  replica->Start();
+  const auto tx = Mint(1);
+  ASSERT_EQ(replica->Submit({tx}).front().code, core::ReasonCode::kOk);
+  ASSERT_TRUE(replica->OnMessage(1, ProposalBytes({tx}, genesis_.start_time + 900)).ok());
+  const auto first = io.VotesBy(2);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first.front().type, core::VoteType::kPrevote);
+  ASSERT_TRUE(first.front().value.has_value());
+  replica.reset();
+
+  // The store after the crash, without the kept consensus messages.
+  storage::MemoryStore restarted_store;
+  storage::WriteBatch copy;
+  ASSERT_TRUE(store.Scan("", [&](std::string_view key, std::string_view value) {
+                     if (!key.starts_with("cw/")) copy.Put(key, value);
+                     return true;
+                   }).ok());
+  ASSERT_TRUE(restarted_store.Write(copy, true).ok());
+  RecordingIo after(genesis_.start_time + 1000);
+  auto restarted = Replica::Open(restarted_store, genesis_, Options("v3"), after).value();
+  restarted->Start();
+  ASSERT_EQ(restarted->Submit({tx}).front().code, core::ReasonCode::kOk);
+  // Another block for the same round: a later time makes another hash.
+  ASSERT_TRUE(restarted->OnMessage(1, ProposalBytes({tx}, genesis_.start_time + 950)).ok());
+  for (const core::Vote& vote : after.VotesBy(2)) {
+    EXPECT_FALSE(vote.round == 0 && vote.type == core::VoteType::kPrevote && vote.value &&
+                 *vote.value != *first.front().value)
+        << "a second prevote for round 0";
+  }
+}
+
+TEST_F(ReplicaTest, PeersSendingWhatNoCorrectNodeSendsAreTold) {
+  storage::MemoryStore store;
+  RecordingIo io(genesis_.start_time + 1000);
+  auto replica = Replica::Open(store, genesis_, Options("v3"), io).value();
+  replica->Start();
+  EXPECT_FALSE(replica->OnMessage(0, "garbage").ok());
+  EXPECT_FALSE(replica->OnMessage(0, std::string(300, '\x01')).ok());
+  // A vote signed by another key than its voter's.
+  const core::Vote vote{core::VoteType::kPrevote, 1, 0, std::nullopt, 0};
+  const std::string forged = net::EncodeMessage(net::VoteMessage{
+      vote, crypto::DeriveTestKey("mallory").Sign(core::VoteSigningMessage(kChainId, vote))});
+  EXPECT_FALSE(replica->OnMessage(0, forged).ok());
+  // A proposal whose block is not the one it names.
+  auto decoded = net::DecodeMessage(ProposalBytes({Mint(1)}, genesis_.start_time + 900)).value();
+  std::get<net::ProposalMessage>(decoded).block.header.time += 1;
+  EXPECT_FALSE(replica->OnMessage(1, net::EncodeMessage(decoded)).ok());
+  // Messages of heights already committed, or far ahead, are no fault.
+  const core::Vote ahead{core::VoteType::kPrevote, 500, 0, std::nullopt, 0};
+  EXPECT_TRUE(replica
+                  ->OnMessage(0, net::EncodeMessage(net::VoteMessage{
+                                     ahead, crypto::DeriveTestKey("v1").Sign(
+                                                core::VoteSigningMessage(kChainId, ahead))}))
+                  .ok());
+  EXPECT_TRUE(replica->halted().ok());
+  EXPECT_EQ(replica->ledger().head().height, 0u);
+}
+
+TEST_F(ReplicaTest, AValidatorMustHoldTheKeyOfTheSet) {
+  storage::MemoryStore store;
+  RecordingIo io(genesis_.start_time);
+  ReplicaOptions options = Options("v3");
+  options.validator_key = crypto::DeriveTestKey("v4");
+  EXPECT_FALSE(Replica::Open(store, genesis_, options, io).has_value());
+  ReplicaOptions observer;
+  observer.name = "o1";
+  const auto opened = Replica::Open(store, genesis_, observer, io);
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_FALSE((*opened)->is_validator());
+}
+
+// A lone validator decides each height by itself, and an idle one makes no blocks.
+TEST_F(ReplicaTest, ALoneValidatorCommitsWhatIsSubmittedAndIdlesOtherwise) {
+  genesis_ = TestChainGenesis(kChainId, 1);
+  storage::MemoryStore store;
+  RecordingIo io(genesis_.start_time + 1000);
+  auto replica = Replica::Open(store, genesis_, Options("v1"), io).value();
+  replica->Start();
+  EXPECT_EQ(replica->ledger().head().height, 0u);
+  ASSERT_EQ(replica->Submit({Mint(1), Mint(2)}).front().code, core::ReasonCode::kOk);
+  EXPECT_EQ(replica->ledger().head().height, 1u);
+  ASSERT_EQ(io.committed().size(), 1u);
+  const auto block = replica->ledger().ReadBlock(1).value();
+  EXPECT_EQ(block.transactions.size(), 2u);
+  EXPECT_TRUE(core::VerifyCertificate(block.certificate, block.header, replica->ledger().validators())
+                  .ok());
+  EXPECT_EQ(replica->mempool_size(), 0u);
+}
+
+}  // namespace
+}  // namespace nuri::node
