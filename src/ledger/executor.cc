@@ -323,10 +323,31 @@ void Executor::Rollback() {
   expiry_removed_.clear();
 }
 
-void Executor::ForgetUndo() {
-  state_.ForgetUndo();
-  expiry_added_.clear();
-  expiry_removed_.clear();
+void Executor::ApplyBlock(const BlockContext& context, const std::vector<StateChange>& changes) {
+  NURI_CHECK(!state_.undoing());
+  NURI_CHECK(context.time >= context_.time);
+  context_ = context;
+  for (const StateChange& change : changes) {
+    // Nonces are the executor's to prune: its index follows their entries.
+    if (ParseNonceKey(change.key)) {
+      if (const std::string* before = state_.Find(change.key)) {
+        const auto valid_until = DecodeI64(*before);
+        NURI_CHECK(valid_until.has_value());
+        nonce_expiry_.erase({*valid_until, change.key});
+      }
+      if (change.value) {
+        const auto valid_until = DecodeI64(*change.value);
+        NURI_CHECK(valid_until.has_value());
+        nonce_expiry_.insert({*valid_until, change.key});
+      }
+    }
+    if (change.value) {
+      state_.Put(change.key, *change.value);
+    } else {
+      state_.Erase(change.key);
+    }
+  }
+  state_.TakeChanges();  // the block's write batch holds them already
 }
 
 std::expected<Receipt, ReasonCode> Executor::Execute(const core::SignedTransaction& signed_tx) {

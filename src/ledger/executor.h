@@ -50,10 +50,12 @@ class Executor {
   core::Receipt ApplyGenesis(const core::Body& body);
 
   // Speculation over whole blocks (State::BeginUndo): a block executed after BeginUndo is taken
-  // back by Rollback, state and executor alike, or kept by ForgetUndo.
+  // back by Rollback, state and executor alike.
   void BeginUndo();
   void Rollback();
-  void ForgetUndo();
+  // Applies the state changes a block made when it was executed and taken back, once it is
+  // decided: the state and the executor end exactly where executing it would have left them.
+  void ApplyBlock(const BlockContext& context, const std::vector<StateChange>& changes);
 
  private:
   using NonceExpiry = std::pair<core::TimeMillis, std::string>;

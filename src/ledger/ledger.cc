@@ -244,7 +244,8 @@ base::Result<Ledger::Executed> Ledger::Execute(
   header.validator_set_hash = validators_.Hash();
   header.tx_count = static_cast<std::uint32_t>(tx_ids.size());
   produced.hash = core::HeaderHash(header);
-  PutStateChanges(executed.batch, state_.TakeChanges());
+  executed.context = context;
+  executed.changes = state_.TakeChanges();
   return executed;
 }
 
@@ -253,6 +254,7 @@ base::Result<ProducedBlock> Ledger::Commit(Executed executed, core::CommitCertif
   produced.block.certificate = std::move(certificate);
   const core::BlockHeader& header = produced.block.header;
   storage::WriteBatch& batch = executed.batch;
+  PutStateChanges(batch, std::move(executed.changes));
   batch.Put(BlockKey(header.height), core::EncodeBlock(produced.block));
   batch.Put(ReceiptsKey(header.height), core::EncodeReceipts(produced.receipts));
   batch.Put(kHeadKey, codec::EncodeKeyU64(header.height));
@@ -290,6 +292,7 @@ base::Result<const ProducedBlock*> Ledger::BuildBlock(
   AbandonExecuted();
   executor_->BeginUndo();
   auto executed = Execute(time, proposer, candidates, false);
+  executor_->Rollback();
   NURI_CHECK(executed.has_value());
   executed_ = *std::move(executed);
   return &executed_->produced;
@@ -327,10 +330,8 @@ base::Result<const ProducedBlock*> Ledger::ExecuteBlock(
                  : ours.state_root != header.state_root       ? "state_root differs"
                                                               : "header differs";
   }
-  if (!difference.empty()) {
-    executor_->Rollback();
-    return refuse(difference);
-  }
+  executor_->Rollback();
+  if (!difference.empty()) return refuse(difference);
   executed_ = *std::move(executed);
   return &executed_->produced;
 }
@@ -348,15 +349,13 @@ base::Result<ProducedBlock> Ledger::CommitExecuted(const crypto::Hash& hash,
   }
   Executed executed = *std::move(executed_);
   executed_.reset();
-  executor_->ForgetUndo();
+  executor_->ApplyBlock(executed.context, executed.changes);
+  // Applying what the block changed must give the root it was executed to.
+  NURI_CHECK(state_.Root() == executed.produced.block.header.state_root);
   return Commit(std::move(executed), std::move(certificate));
 }
 
-void Ledger::AbandonExecuted() {
-  if (!executed_) return;
-  executed_.reset();
-  executor_->Rollback();
-}
+void Ledger::AbandonExecuted() { executed_.reset(); }
 
 base::Result<core::Block> Ledger::ReadBlock(std::uint64_t height) const {
   auto bytes = store_.Get(BlockKey(height));

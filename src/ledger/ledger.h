@@ -8,9 +8,11 @@
 // (the node must restart and reload from disk).
 //
 // Under consensus a block is executed before it is decided: BuildBlock (a proposer's block from
-// candidates) and ExecuteBlock (a proposed or synced block, judged) leave it executed in memory;
-// CommitExecuted writes it with its certificate once decided, and AbandonExecuted takes it
-// back. At most one block waits executed: executing another takes the first back.
+// candidates) and ExecuteBlock (a proposed or synced block, judged) execute it and take it back
+// at once, keeping what it changed; CommitExecuted applies those changes and writes the block
+// with its certificate once decided, and AbandonExecuted forgets it. So the state anyone reads
+// is always the committed one. At most one executed block waits: executing another forgets the
+// first.
 //
 // Storage keys (docs/formats/storage.md):
 //   meta/head            height of the last committed block, u64 BE
@@ -115,7 +117,9 @@ class Ledger {
 
   struct Executed {
     ProducedBlock produced;
-    storage::WriteBatch batch;  // indexes and state changes; the block is added at commit
+    storage::WriteBatch batch;  // indexes; the state changes and the block are added at commit
+    BlockContext context;
+    std::vector<StateChange> changes;
   };
   // Executes candidates on the head's state in a block at `time`, leaving out those not
   // includable (or refusing the block when `all_must_be_included`).

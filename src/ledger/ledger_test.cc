@@ -589,6 +589,13 @@ TEST_F(LedgerTest, AProposedBlockIsRefusedForWhatDiffers) {
             "block refused: transaction 1 may not be in this block: DUPLICATE");
   EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 0);
   ASSERT_TRUE(ledger_->ExecuteBlock(header, txs).has_value());
+  // Executed is not decided: whoever reads the state sees only what is committed.
+  EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 0);
+  core::CommitCertificate certificate;
+  certificate.signatures.push_back(
+      {"v1", signer_.key.Sign(core::VoteSigningMessage(
+                 "nuri-test", core::CommitVote(header, core::HeaderHash(header), 0, 0)))});
+  ASSERT_TRUE(ledger_->CommitExecuted(core::HeaderHash(header), certificate).has_value());
   EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 5);
 }
 
