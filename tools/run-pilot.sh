@@ -10,9 +10,9 @@ nuri="$build/nuri"
 if [ -f "$dir/network.json" ]; then
   echo "== restarting the local network in $dir"
 else
-  echo "== starting a local network in $dir: one validator, ministries, banks, officials, merchants"
+  echo "== starting a local network in $dir: 4 validators (Bank of Korea, KB, Shinhan, BNK) and the audit board's observer, with ministries, banks, officials, merchants"
 fi
-"$nuri" localnet up --dir "$dir" --validators 1 --observers 0
+"$nuri" localnet up --dir "$dir" --validators 4 --observers 1
 trap '"$nuri" localnet down --dir "$dir"; echo "== network stopped; its data stays in $dir"' EXIT
 "$nuri" localnet status --dir "$dir"
 api=$("$nuri" localnet status --dir "$dir" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["nodes"][0]["api"])')

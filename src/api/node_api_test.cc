@@ -27,7 +27,7 @@ class NodeApiTest : public ::testing::Test {
     node_ = std::move(node::Node::Open(std::make_shared<storage::MemoryStore>(), genesis,
                                        {"v1", crypto::DeriveTestKey("v1")}, clock_, {})
                           .value());
-    node_->StartProducing();
+    ASSERT_TRUE(node_->StartProducing().ok());
     api_ = std::make_unique<NodeApi>(*node_, clock_);
     server_ = std::make_unique<HttpServer>(
         HttpServerOptions{.body_size_bytes_max = 64 * 1024},

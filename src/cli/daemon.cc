@@ -4,8 +4,13 @@
 // Configuration (JSON, docs/operations.md):
 //   {"name": "v1", "data_dir": "...", "genesis": "genesis.json",
 //    "validator_key": "validator.key", "key_password_file": "password",
-//    "api_address": "127.0.0.1", "api_port": 7101, "verifier_threads": 2}
-// Relative paths are relative to the configuration file.
+//    "api_address": "127.0.0.1", "api_port": 7101, "verifier_threads": 2,
+//    "network": "network.json", "p2p_address": "127.0.0.1", "p2p_port": 7201,
+//    "tls_certificate": "tls.pem", "tls_key": "tls.key"}
+// With "network", the node is a validator (with "validator_key") or an observer (without) of
+// the network that file describes, and runs consensus with its peers; without it, it is a
+// single validator making its own blocks. Relative paths are relative to the configuration
+// file.
 #include <signal.h>
 
 #include <filesystem>
@@ -19,7 +24,9 @@
 #include "cli/commands.h"
 #include "cli/main.h"
 #include "core/json.h"
+#include "base/hex.h"
 #include "crypto/key_file.h"
+#include "net/tls_identity.h"
 #include "node/node.h"
 #include "node/system_clock.h"
 
@@ -33,11 +40,17 @@ struct DaemonConfig {
   std::string name;
   std::string data_dir;
   std::string genesis_path;
-  std::string validator_key_path;
+  std::string validator_key_path;  // empty: an observer
   std::string password_path;
   std::string api_address = "127.0.0.1";
   std::uint16_t api_port = 0;
   int verifier_threads = 2;
+  // In a network:
+  std::string network_path;
+  std::string p2p_address = "127.0.0.1";
+  std::uint16_t p2p_port = 0;
+  std::string tls_certificate_path;
+  std::string tls_key_path;
 };
 
 base::Result<DaemonConfig> LoadConfig(const std::string& path) {
@@ -62,18 +75,35 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
   DaemonConfig config;
   for (auto [target, name, relative] :
        {std::tuple{&config.name, "name", false}, {&config.data_dir, "data_dir", true},
-        {&config.genesis_path, "genesis", true}, {&config.validator_key_path, "validator_key", true},
-        {&config.password_path, "key_password_file", true}}) {
+        {&config.genesis_path, "genesis", true}, {&config.password_path, "key_password_file", true}}) {
     auto field = string_field(name, relative);
     if (!field) return base::Error(field.error());
     *target = *field;
   }
-  if (auto address = string_field("api_address", false)) config.api_address = *address;
-  if (const json::value* port = object.if_contains("api_port")) {
-    if (!port->is_int64() || port->get_int64() < 0 || port->get_int64() > 65535) {
-      return base::Error(base::Status::InvalidArgument(path + ": api_port must be 0-65535"));
+  if (auto network = string_field("network", true)) {
+    config.network_path = *network;
+    for (auto [target, name] : {std::pair{&config.tls_certificate_path, "tls_certificate"},
+                                {&config.tls_key_path, "tls_key"}}) {
+      auto field = string_field(name, true);
+      if (!field) return base::Error(field.error());
+      *target = *field;
     }
-    config.api_port = static_cast<std::uint16_t>(port->get_int64());
+    if (auto address = string_field("p2p_address", false)) config.p2p_address = *address;
+  }
+  if (auto key = string_field("validator_key", true)) {
+    config.validator_key_path = *key;
+  } else if (config.network_path.empty()) {
+    return base::Error(key.error());  // alone, a node is a validator
+  }
+  if (auto address = string_field("api_address", false)) config.api_address = *address;
+  for (auto [target, name] : {std::pair{&config.api_port, "api_port"}, {&config.p2p_port, "p2p_port"}}) {
+    if (const json::value* port = object.if_contains(name)) {
+      if (!port->is_int64() || port->get_int64() < 0 || port->get_int64() > 65535) {
+        return base::Error(base::Status::InvalidArgument(path + ": " + std::string(name) +
+                                                         " must be 0-65535"));
+      }
+      *target = static_cast<std::uint16_t>(port->get_int64());
+    }
   }
   if (const json::value* threads = object.if_contains("verifier_threads")) {
     if (!threads->is_int64() || threads->get_int64() < 1 || threads->get_int64() > 64) {
@@ -82,6 +112,55 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     config.verifier_threads = static_cast<int>(threads->get_int64());
   }
   return config;
+}
+
+// The network a node belongs to (network.json, docs/operations.md): its members with their TLS
+// key fingerprints and addresses, and the organizations' CAs.
+base::Result<net::TransportOptions> LoadNetwork(const DaemonConfig& config,
+                                                const std::string& password) {
+  auto text = ReadFile(config.network_path);
+  if (!text) return base::Error(text.error());
+  auto value = core::ParseJsonText(*text);
+  if (!value || !value->is_object()) {
+    return base::Error(base::Status::InvalidArgument(config.network_path + ": not a JSON object"));
+  }
+  const std::filesystem::path base = std::filesystem::path(config.network_path).parent_path();
+  net::TransportOptions options;
+  options.name = config.name;
+  options.listen_host = config.p2p_address;
+  options.listen_port = config.p2p_port;
+  try {
+    for (const auto& item : value->at("nodes").as_array()) {
+      const std::string name(item.at("name").as_string());
+      const std::string p2p(item.at("p2p").as_string());
+      const auto fingerprint =
+          base::FromHex(std::string_view(item.at("tls_key_fingerprint").as_string()));
+      const auto colon = p2p.rfind(':');
+      if (!fingerprint || fingerprint->size() != 32 || colon == std::string::npos) {
+        return base::Error(base::Status::InvalidArgument(config.network_path + ": node " + name +
+                                                         " has a bad p2p address or fingerprint"));
+      }
+      options.members.push_back({name, *crypto::Hash::FromBytes(*fingerprint)});
+      if (name != config.name) {
+        options.peers.push_back({name, p2p.substr(0, colon),
+                                 static_cast<std::uint16_t>(std::stoi(p2p.substr(colon + 1)))});
+      }
+    }
+    for (const auto& file : value->at("certificate_authorities").as_array()) {
+      auto pem = ReadFile((base / std::string(file.as_string())).string());
+      if (!pem) return base::Error(pem.error());
+      options.certificate_authorities.push_back(*pem);
+    }
+  } catch (const std::exception& error) {
+    return base::Error(base::Status::InvalidArgument(config.network_path + ": " + error.what()));
+  }
+  auto certificate = ReadFile(config.tls_certificate_path);
+  auto sealed_key = ReadFile(config.tls_key_path);
+  if (!certificate || !sealed_key) return base::Error(base::Status::NotFound("the TLS certificate or key is missing"));
+  auto key = net::OpenKey(*sealed_key, password);
+  if (!key) return base::Error(base::Status::InvalidArgument("TLS key: " + key.error().message()));
+  options.credentials = {*certificate, *key};
+  return options;
 }
 
 std::string TrimLine(std::string text) {
@@ -118,10 +197,15 @@ int RunNurid(int argc, char** argv) {
   auto genesis = LoadGenesisFile(config->genesis_path);
   if (!genesis) return Fail(genesis.error().ToString());
   auto password = ReadFile(config->password_path);
-  auto key_text = ReadFile(config->validator_key_path);
-  if (!password || !key_text) return Fail("cannot read the validator key or its password file");
-  auto key = crypto::OpenKeyFile(*key_text, TrimLine(*password));
-  if (!key) return Fail("validator key: " + key.error().ToString());
+  if (!password) return Fail("cannot read the key password file");
+  std::optional<crypto::SecretKey> validator_key;
+  if (!config->validator_key_path.empty()) {
+    auto key_text = ReadFile(config->validator_key_path);
+    if (!key_text) return Fail("cannot read the validator key");
+    auto key = crypto::OpenKeyFile(*key_text, TrimLine(*password));
+    if (!key) return Fail("validator key: " + key.error().ToString());
+    validator_key = key->secret;
+  }
 
   // Signals are taken by a waiting thread rather than a handler, so shutdown runs normal code.
   sigset_t signals;
@@ -134,9 +218,18 @@ int RunNurid(int argc, char** argv) {
   auto store = storage::OpenRocksDb(config->data_dir + "/db");
   if (!store) return Fail(store.error().ToString());
   node::SystemClock clock;
-  auto node = node::Node::Open(std::shared_ptr<storage::KvStore>(std::move(*store)), *genesis,
-                               ledger::ValidatorSigner{config->name, key->secret}, clock,
-                               node::NodeOptions{.verifier_threads = config->verifier_threads});
+  const node::NodeOptions options{.verifier_threads = config->verifier_threads};
+  base::Result<std::unique_ptr<node::Node>> node;
+  if (config->network_path.empty()) {
+    node = node::Node::Open(std::shared_ptr<storage::KvStore>(std::move(*store)), *genesis,
+                            ledger::ValidatorSigner{config->name, *validator_key}, clock, options);
+  } else {
+    auto transport = LoadNetwork(*config, TrimLine(*password));
+    if (!transport) return Fail(transport.error().ToString());
+    node = node::Node::OpenInNetwork(std::shared_ptr<storage::KvStore>(std::move(*store)),
+                                     *genesis, config->name, validator_key, clock, options,
+                                     node::NetworkOptions{*std::move(transport), {}});
+  }
   if (!node) return Fail(node.error().ToString());
   api::NodeApi node_api(**node, clock);
   api::HttpServer server(
@@ -145,7 +238,7 @@ int RunNurid(int argc, char** argv) {
         node_api.Handle(std::move(request), std::move(respond));
       });
   if (auto status = server.Start(); !status.ok()) return Fail(status.ToString());
-  (*node)->StartProducing();
+  if (auto status = (*node)->StartProducing(); !status.ok()) return Fail(status.ToString());
   const std::uint64_t height = (*node)->Read([](const ledger::Ledger& l) { return l.head().height; });
   base::LogInfo("nurid", "node " + config->name + " serving http://" + config->api_address + ":" +
                              std::to_string(server.port()) + " at height " +

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "cli/pilot_programs.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
+#include "net/tls_identity.h"
 
 extern char** environ;
 
@@ -67,6 +69,8 @@ constexpr Merchant kMerchants[] = {
     {"moonlight-bar", "5813", "101-81-00007", "Moonlight Bar"},
     {"chargepoint", "1731", "605-81-00003", "ChargePoint Installers"},
     {"sparky-electric", "1731", "605-81-00004", "Sparky Electric"}};
+// The institutions whose validators a localnet runs, in turn; observers are the audit board's.
+constexpr const char* kValidatorOrgs[] = {"bok", "kb", "shinhan", "bnk", "moef", "me", "mois"};
 constexpr const char* kOfficialNames[] = {"kim", "lee", "park", "choi", "jung",
                                           "kang", "cho", "yoon", "jang", "lim"};
 
@@ -233,17 +237,16 @@ base::Status StopNode(const LocalnetNode& node, bool kill) {
 }
 
 int Up(const Args& args, const std::string& directory) {
-  const auto validators = args.IntegerOr("validators", 1);
-  const auto observers = args.IntegerOr("observers", 0);
+  const auto validators = args.IntegerOr("validators", 4);
+  const auto observers = args.IntegerOr("observers", 1);
   const auto base_port = args.IntegerOr("base-port", 7100);
   const auto officials = args.IntegerOr("accounts", 200);
   if (!validators || !observers || !base_port || !officials || *officials < 1 ||
       *officials > 100000 || *base_port < 1024 || *base_port > 65000) {
     return Complain("--validators, --observers, --base-port and --accounts take integers", 2);
   }
-  if (*validators != 1 || *observers != 0) {
-    return Complain("this ledger runs a single validator (--validators 1 --observers 0); "
-                    "networks of validators come with BFT consensus", 2);
+  if (*validators < 1 || *validators > 32 || *observers < 0 || *observers > 8) {
+    return Complain("--validators takes 1 to 32 and --observers 0 to 8", 2);
   }
   if (fs::exists(directory + "/network.json")) {
     // An existing network is started again as it was.
@@ -271,39 +274,94 @@ int Up(const Args& args, const std::string& directory) {
   json::object genesis = DefaultGenesis(directory, static_cast<int>(*officials));
   json::array validator_set;
   json::array network;
-  for (int i = 0; i < *validators; ++i) {
-    const std::string name = "v" + std::to_string(i + 1);
+  // Each node belongs to an institution, whose CA certifies it (docs/network.md).
+  std::map<std::string, net::TlsCredentials> authorities;
+  json::array authority_files;
+  fs::create_directories(directory + "/tls");
+  auto authority = [&](const std::string& org) -> base::Result<net::TlsCredentials> {
+    if (const auto it = authorities.find(org); it != authorities.end()) return it->second;
+    auto ca = net::MakeCertificateAuthority(org);
+    if (!ca) return base::Error(ca.error());
+    auto sealed = net::SealKey(ca->key_pem, password);
+    if (!sealed) return base::Error(sealed.error());
+    const std::string file = "tls/" + org + "-ca.pem";
+    if (auto status = WriteFileAtomically(directory + "/" + file, ca->certificate_pem);
+        !status.ok()) {
+      return base::Error(status);
+    }
+    if (auto status = WriteFileAtomically(directory + "/tls/" + org + "-ca.key", *sealed, 0600);
+        !status.ok()) {
+      return base::Error(status);
+    }
+    authority_files.push_back(json::string(file));
+    authorities[org] = *ca;
+    return *ca;
+  };
+  const int count = static_cast<int>(*validators + *observers);
+  for (int i = 0; i < count; ++i) {
+    const bool validator = i < *validators;
+    const std::string name =
+        validator ? "v" + std::to_string(i + 1) : "o" + std::to_string(i - *validators + 1);
+    const std::string org = validator ? kValidatorOrgs[i % std::size(kValidatorOrgs)] : "bai";
     const std::string node_directory = directory + "/nodes/" + name;
     fs::create_directories(node_directory);
-    const crypto::SecretKey key = crypto::SecretKey::Generate();
-    auto sealed = crypto::SealKeyFile({name, key, false}, password);
-    if (!sealed) return Complain(sealed.error().ToString());
-    if (auto status = WriteFileAtomically(node_directory + "/validator.key", *sealed, 0600);
+    const int api_port = static_cast<int>(*base_port) + i + 1;
+    const int p2p_port = static_cast<int>(*base_port) + 100 + i + 1;
+    json::object config{{"name", name},
+                        {"data_dir", "."},
+                        {"genesis", "../../genesis.json"},
+                        {"network", "../../network.json"},
+                        {"key_password_file", "../../password"},
+                        {"api_address", "127.0.0.1"},
+                        {"api_port", api_port},
+                        {"p2p_address", "127.0.0.1"},
+                        {"p2p_port", p2p_port},
+                        {"tls_certificate", "tls.pem"},
+                        {"tls_key", "tls.key"},
+                        {"verifier_threads", 2}};
+    if (validator) {
+      const crypto::SecretKey key = crypto::SecretKey::Generate();
+      auto sealed = crypto::SealKeyFile({name, key, false}, password);
+      if (!sealed) return Complain(sealed.error().ToString());
+      if (auto status = WriteFileAtomically(node_directory + "/validator.key", *sealed, 0600);
+          !status.ok()) {
+        return Complain(status.ToString());
+      }
+      validator_set.push_back(json::object{{"name", name}, {"key", key.public_key().ToText()}});
+      config["validator_key"] = "validator.key";
+    }
+    auto ca = authority(org);
+    if (!ca) return Complain(ca.error().ToString());
+    auto tls = net::IssueNodeCertificate(*ca, name, org);
+    if (!tls) return Complain(tls.error().ToString());
+    auto sealed_tls = net::SealKey(tls->key_pem, password);
+    auto fingerprint = net::PublicKeyFingerprint(tls->certificate_pem);
+    if (!sealed_tls || !fingerprint) return Complain("cannot make the TLS identity of " + name);
+    if (auto status = WriteFileAtomically(node_directory + "/tls.pem", tls->certificate_pem);
         !status.ok()) {
       return Complain(status.ToString());
     }
-    const int port = static_cast<int>(*base_port) + i + 1;
-    validator_set.push_back(json::object{{"name", name}, {"key", key.public_key().ToText()}});
-    const json::object config{{"name", name},
-                              {"data_dir", "."},
-                              {"genesis", "../../genesis.json"},
-                              {"validator_key", "validator.key"},
-                              {"key_password_file", "../../password"},
-                              {"api_address", "127.0.0.1"},
-                              {"api_port", port},
-                              {"verifier_threads", 2}};
+    if (auto status = WriteFileAtomically(node_directory + "/tls.key", *sealed_tls, 0600);
+        !status.ok()) {
+      return Complain(status.ToString());
+    }
     if (auto status = WriteJson(node_directory + "/config.json", config); !status.ok()) {
       return Complain(status.ToString());
     }
     network.push_back(json::object{{"name", name},
-                                   {"role", "validator"},
-                                   {"api", "http://127.0.0.1:" + std::to_string(port)}});
+                                   {"role", validator ? "validator" : "observer"},
+                                   {"org", org},
+                                   {"api", "http://127.0.0.1:" + std::to_string(api_port)},
+                                   {"p2p", "127.0.0.1:" + std::to_string(p2p_port)},
+                                   {"tls_key_fingerprint", fingerprint->ToHex()}});
   }
   genesis["validators"] = std::move(validator_set);
   if (auto status = WriteJson(directory + "/genesis.json", genesis); !status.ok()) {
     return Complain(status.ToString());
   }
-  if (auto status = WriteJson(directory + "/network.json", json::object{{"nodes", network}});
+  if (auto status = WriteJson(directory + "/network.json",
+                              json::object{{"nodes", network},
+                                           {"certificate_authorities", authority_files}});
       !status.ok()) {
     return Complain(status.ToString());
   }

@@ -73,9 +73,11 @@ using Action = std::variant<BroadcastProposal, BroadcastVote, ScheduleTimeout, R
 struct TendermintConfig {
   std::uint32_t validators = 1;        // n
   std::optional<ValidatorIndex> self;  // nullopt: an observer that follows without voting
-  std::int64_t timeout_propose_millis = 3000;
-  std::int64_t timeout_vote_millis = 1000;  // prevote and precommit
-  std::int64_t timeout_delta_millis = 500;  // added per round, so that rounds grow until sync
+  // Institutions' validators sit on well-connected networks: a crashed proposer costs about a
+  // second, and rounds grow until they outlast whatever delays there are.
+  std::int64_t timeout_propose_millis = 1000;
+  std::int64_t timeout_vote_millis = 500;   // prevote and precommit
+  std::int64_t timeout_delta_millis = 250;  // added per round, so that rounds grow until sync
 };
 
 class Tendermint {

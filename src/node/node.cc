@@ -16,15 +16,6 @@ constexpr int kProducerIdleWakeMillis = 100;
 
 }  // namespace
 
-Node::Node(std::shared_ptr<storage::KvStore> store, ledger::ValidatorSigner signer,
-           const base::Clock& clock, NodeOptions options)
-    : store_(std::move(store)),
-      signer_(std::move(signer)),
-      clock_(clock),
-      options_(options),
-      verifiers_(std::max(0, options.verifier_threads - 1)),
-      mempool_(options.mempool_capacity) {}
-
 base::Result<std::unique_ptr<Node>> Node::Open(std::shared_ptr<storage::KvStore> store,
                                                const ledger::Genesis& genesis,
                                                ledger::ValidatorSigner signer,
@@ -38,14 +29,13 @@ base::Result<std::unique_ptr<Node>> Node::Open(std::shared_ptr<storage::KvStore>
   auto ledger = ledger::Ledger::Open(*node->store_, genesis);
   if (!ledger) return base::Error(ledger.error());
   node->ledger_ = std::move(*ledger);
+  node->reader_ = node->ledger_.get();
   if (auto status = ledger::CheckInvariants(node->ledger_->state()); !status.ok()) {
     return base::Error(base::Status::Corruption("stored state breaks an invariant: " +
                                                 status.message()));
   }
   return node;
 }
-
-Node::~Node() { Stop(); }
 
 Admission Node::Submit(std::string_view bytes) {
   return SubmitBatch({std::string(bytes)}).front();
@@ -70,6 +60,19 @@ std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) 
   const std::vector<bool> verified = verifiers_.Run(to_verify.size(), [&](std::size_t k) {
     return ledger::SignaturesVerify(decoded[to_verify[k]]);
   });
+  if (replica_) {
+    std::vector<core::SignedTransaction> good;
+    std::vector<std::size_t> index;
+    for (std::size_t k = 0; k < to_verify.size(); ++k) {
+      if (!verified[k]) {
+        results[to_verify[k]] = Refuse(core::ReasonCode::kBadSignature, results[to_verify[k]].id);
+        continue;
+      }
+      good.push_back(std::move(decoded[to_verify[k]]));
+      index.push_back(to_verify[k]);
+    }
+    return SubmitToReplica(std::move(results), std::move(good), std::move(index));
+  }
   std::vector<std::size_t> admissible;
   {
     std::shared_lock lock(ledger_mutex_);
@@ -103,6 +106,7 @@ std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) 
 }
 
 base::Result<ledger::ProducedBlock> Node::ProduceBlock(core::TimeMillis time) {
+  NURI_CHECK(!replica_);
   std::lock_guard produce_lock(produce_mutex_);
   const auto candidates = mempool_.Peek(options_.block_transactions_max);
   const std::int64_t started = clock_.MonotonicMicros();
@@ -206,9 +210,9 @@ TxStatus Node::GetTransaction(const crypto::Hash& id) const {
   status.id = id;
   {
     std::shared_lock lock(ledger_mutex_);
-    auto location = ledger_->FindTransaction(id);
+    auto location = reader_->FindTransaction(id);
     if (location) {
-      auto receipts = ledger_->ReadReceipts(location->height);
+      auto receipts = reader_->ReadReceipts(location->height);
       if (receipts && location->index < receipts->size()) {
         status.state = TxState::kCommitted;
         status.height = location->height;
@@ -217,7 +221,7 @@ TxStatus Node::GetTransaction(const crypto::Hash& id) const {
       }
     }
   }
-  if (mempool_.Contains(id)) {
+  if (pool().Contains(id)) {
     status.state = TxState::kPending;
     return status;
   }
@@ -229,18 +233,37 @@ TxStatus Node::GetTransaction(const crypto::Hash& id) const {
   return status;
 }
 
-void Node::StartProducing() {
-  NURI_CHECK(!producer_.joinable());
-  producer_ = std::thread([this] { ProducerLoop(); });
+base::Status Node::StartProducing() {
+  NURI_CHECK(!producer_.joinable() && !driver_.joinable());
+  if (replica_) {
+    auto transport = net::Transport::Start(
+        network_->transport,
+        [this](const std::string& peer, std::string message) {
+          OnPeerMessage(peer, std::move(message));
+        },
+        [](const std::string& peer, bool connected) {
+          base::LogInfo("node", (connected ? "connected to " : "disconnected from ") + peer);
+        });
+    if (!transport) return transport.error();
+    transport_ = *std::move(transport);
+    driver_ = std::thread([this] { DriverLoop(); });
+    Post([this] { replica_->Start(); });
+  } else {
+    producer_ = std::thread([this] { ProducerLoop(); });
+  }
+  return base::Status::Ok();
 }
 
 void Node::Stop() {
+  // The transport first: its thread posts to the driver.
+  transport_.reset();
   {
     std::lock_guard lock(wake_mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
   if (producer_.joinable()) producer_.join();
+  if (driver_.joinable()) driver_.join();
 }
 
 void Node::ProducerLoop() {

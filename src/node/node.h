@@ -1,4 +1,12 @@
-// Node: one validator's ledger with admission, mempool and block production.
+// Node: one node's ledger with admission, mempool and blocks, in one of two modes.
+//
+// Alone (Open): a single validator makes a block whenever transactions wait (StartProducing), or
+// when told (ProduceBlock, for the scenario runner and the engine benchmark).
+//
+// In a network (OpenInNetwork): a validator or an observer runs a consensus Replica
+// (replica.h) on a driver thread of its own, connected to its peers by the TLS transport
+// (src/net/transport.h). Peers' messages, timers and client transactions become tasks of that
+// thread; readers share the ledger lock with it and only ever see committed state.
 //
 // Submit() admits a transaction: decode, signatures verified once on the verifier pool (without
 // the ledger lock, so admission goes on while a block executes), then the checks against the
@@ -12,6 +20,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <optional>
+#include <set>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,9 +38,17 @@
 #include "mempool/mempool.h"
 #include "mempool/verifier_pool.h"
 #include "node/admission.h"
+#include "node/replica.h"
+#include "net/transport.h"
 #include "storage/kv_store.h"
 
 namespace nuri::node {
+
+// How a node in a network reaches its peers and takes part in consensus.
+struct NetworkOptions {
+  net::TransportOptions transport;
+  consensus::TendermintConfig timeouts;
+};
 
 struct NodeOptions {
   int verifier_threads = 2;
@@ -66,6 +85,12 @@ class Node {
                                                   const ledger::Genesis& genesis,
                                                   ledger::ValidatorSigner signer,
                                                   const base::Clock& clock, NodeOptions options);
+  // A validator (with its consensus key) or an observer (without) of a network; it connects to
+  // its peers once StartProducing is called.
+  static base::Result<std::unique_ptr<Node>> OpenInNetwork(
+      std::shared_ptr<storage::KvStore> store, const ledger::Genesis& genesis, std::string name,
+      std::optional<crypto::SecretKey> validator_key, const base::Clock& clock,
+      NodeOptions options, NetworkOptions network);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -74,9 +99,10 @@ class Node {
   // Admits many at once, verifying their signatures in parallel.
   std::vector<Admission> SubmitBatch(const std::vector<std::string>& bytes);
 
-  // Makes one block now from what waits, at block time max(time, last block time).
+  // Makes one block now from what waits, at block time max(time, last block time). Alone only.
   base::Result<ledger::ProducedBlock> ProduceBlock(core::TimeMillis time);
-  void StartProducing();
+  // Alone: starts making blocks. In a network: connects to peers and starts the replica.
+  base::Status StartProducing();
   void Stop();
 
   TxStatus GetTransaction(const crypto::Hash& id) const;
@@ -90,12 +116,14 @@ class Node {
   template <typename Function>
   auto Read(Function&& read) const {
     std::shared_lock lock(ledger_mutex_);
-    return read(static_cast<const ledger::Ledger&>(*ledger_));
+    return read(*reader_);
   }
 
   const NodeMetrics& metrics() const { return metrics_; }
-  std::size_t mempool_size() const { return mempool_.size(); }
+  std::size_t mempool_size() const { return pool().size(); }
   const std::string& name() const { return signer_.name; }
+  // Peers connected now (in a network).
+  std::vector<std::string> peers() const;
 
  private:
   Node(std::shared_ptr<storage::KvStore> store, ledger::ValidatorSigner signer,
@@ -103,13 +131,26 @@ class Node {
   void ProducerLoop();
   void Notify(const ledger::ProducedBlock& block);
   void ExpireWaiters();
+  const mempool::Mempool& pool() const { return replica_ ? replica_->mempool() : mempool_; }
+
+  // In a network (node_network.cc).
+  class NetworkIo;
+  std::vector<Admission> SubmitToReplica(std::vector<Admission> results,
+                                         std::vector<core::SignedTransaction> verified,
+                                         std::vector<std::size_t> index);
+  // Runs task on the driver thread with the ledger lock held, then tells waiters of the blocks
+  // it committed.
+  void Post(std::function<void()> task);
+  void DriverLoop();
+  void OnPeerMessage(const std::string& peer, std::string message);
 
   std::shared_ptr<storage::KvStore> store_;
   ledger::ValidatorSigner signer_;
   const base::Clock& clock_;
   NodeOptions options_;
   mutable std::shared_mutex ledger_mutex_;
-  std::unique_ptr<ledger::Ledger> ledger_;  // guarded by ledger_mutex_
+  std::unique_ptr<ledger::Ledger> ledger_;  // alone; guarded by ledger_mutex_
+  const ledger::Ledger* reader_ = nullptr;   // the ledger readers see, alone or the replica's
   mempool::VerifierPool verifiers_;
   mempool::Mempool mempool_;
   NodeMetrics metrics_;
@@ -127,6 +168,18 @@ class Node {
   };
   std::multimap<crypto::Hash, Waiter> waiters_;           // guarded by waiters_mutex_
   std::map<crypto::Hash, core::ReasonCode> recently_refused_;  // guarded by waiters_mutex_
+
+  // In a network.
+  std::unique_ptr<NetworkIo> io_;
+  std::unique_ptr<Replica> replica_;  // driven by driver_ with ledger_mutex_ held
+  std::optional<NetworkOptions> network_;
+  std::unique_ptr<net::Transport> transport_;
+  std::vector<std::string> peer_names_;  // PeerId -> member name
+  std::thread driver_;
+  std::deque<std::function<void()>> tasks_;  // guarded by wake_mutex_
+  std::multimap<std::int64_t, TimerId> timers_;  // monotonic ms -> timer; driver thread only
+  std::vector<ledger::ProducedBlock> committed_;  // driver thread only, until told
+  std::set<crypto::Hash> preverified_;           // driver thread only
 };
 
 }  // namespace nuri::node

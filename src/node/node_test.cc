@@ -85,7 +85,7 @@ TEST_F(NodeTest, TransactionsThatExpireWhileWaitingAreRefusedNotExecuted) {
 }
 
 TEST_F(NodeTest, WaitersHearOfCommitsFromTheProducerThread) {
-  node_->StartProducing();
+  ASSERT_TRUE(node_->StartProducing().ok());
   const Admission admission = node_->Submit(Mint(1));
   ASSERT_EQ(admission.code, core::ReasonCode::kOk);
   std::promise<TxStatus> heard;

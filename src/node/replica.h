@@ -94,6 +94,7 @@ class Replica {
 
   const ledger::Ledger& ledger() const { return *ledger_; }
   std::size_t mempool_size() const { return mempool_.size(); }
+  const mempool::Mempool& mempool() const { return mempool_; }
   bool is_validator() const { return self_.has_value(); }
   // Where consensus stands, in words, for logs and diagnostics.
   std::string Describe() const;
