@@ -26,6 +26,7 @@ run: build
 
 bench: build
 	$(BUILD)/nuri bench engine --json
+	$(BUILD)/nuri bench cluster --validators 4 --seconds 20 --json
 
 fuzz:
 	@tools/setup.sh fuzz

@@ -1,4 +1,4 @@
-// nuri bench engine: prints the engine benchmark's JSON line (bench_engine.h).
+// nuri bench engine|cluster: prints the benchmark's JSON line (bench_engine.h, bench_cluster.cc).
 #include <iostream>
 
 #include "cli/args.h"
@@ -10,11 +10,16 @@ namespace nuri::cli {
 int BenchCommand(const Words& words) {
   auto args = Args::Parse(words, {"json", "no-payments"},
                           {"threads", "transactions", "accounts", "block-transactions",
-                           "large-accounts", "dir"});
+                           "large-accounts", "dir", "validators", "seconds", "workers", "batch"});
+  if (args && args->positional().size() == 1 && args->positional()[0] == "cluster") {
+    return BenchClusterCommand(*args);
+  }
   if (!args || args->positional().size() != 1 || args->positional()[0] != "engine") {
     return Complain(
         "usage: nuri bench engine [--json] [--threads N] [--transactions N] [--accounts N] "
-        "[--block-transactions N] [--large-accounts N (0 skips)] [--no-payments] [--dir DIR]",
+        "[--block-transactions N] [--large-accounts N (0 skips)] [--no-payments] [--dir DIR]\n"
+        "       nuri bench cluster [--validators N] [--seconds S] [--workers W] [--batch B] "
+        "[--json]",
         2);
   }
   EngineBenchOptions options;

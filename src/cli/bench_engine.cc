@@ -162,39 +162,6 @@ core::TokenId Token() {
   return *std::move(token);
 }
 
-// Ed25519 verifications per second of distinct keys and messages on `threads` threads, on the
-// same kind of pool the node verifies admissions with.
-base::Result<double> MeasureVerifyRate(int threads) {
-  struct Sample {
-    crypto::PublicKey key;
-    std::string message;
-    std::string signature;
-  };
-  std::vector<Sample> samples(kVerifySamples);
-  ParallelFor(samples.size(), threads, [&](std::size_t i) {
-    const crypto::SecretKey key = crypto::DeriveTestKey("bench-verify-" + std::to_string(i));
-    samples[i].message = core::SigningMessage(crypto::Sha256("sample " + std::to_string(i)));
-    samples[i].signature = key.Sign(samples[i].message);
-    samples[i].key = key.public_key();
-  });
-  mempool::VerifierPool pool(threads - 1);
-  const node::SystemClock timer;
-  const std::int64_t started = timer.MonotonicMicros();
-  std::size_t verified = 0;
-  std::int64_t elapsed = 0;
-  do {
-    const std::vector<bool> valid = pool.Run(samples.size(), [&](std::size_t i) {
-      return crypto::Verify(samples[i].key, samples[i].message, samples[i].signature);
-    });
-    if (std::find(valid.begin(), valid.end(), false) != valid.end()) {
-      return base::Error(base::Status::Internal("a good signature failed to verify"));
-    }
-    verified += samples.size();
-    elapsed = timer.MonotonicMicros() - started;
-  } while (elapsed < kVerifyMeasureMicros);
-  return static_cast<double>(verified) * 1e6 / static_cast<double>(elapsed);
-}
-
 json::object AccountEntry(std::string_view id, std::string_view role, std::string key_text) {
   return json::object{{"id", id},
                       {"roles", json::array{json::string(role)}},
@@ -609,6 +576,37 @@ base::Status CheckOptions(const EngineBenchOptions& options) {
 }
 
 }  // namespace
+
+base::Result<double> MeasureVerifyRate(int threads) {
+  struct Sample {
+    crypto::PublicKey key;
+    std::string message;
+    std::string signature;
+  };
+  std::vector<Sample> samples(kVerifySamples);
+  ParallelFor(samples.size(), threads, [&](std::size_t i) {
+    const crypto::SecretKey key = crypto::DeriveTestKey("bench-verify-" + std::to_string(i));
+    samples[i].message = core::SigningMessage(crypto::Sha256("sample " + std::to_string(i)));
+    samples[i].signature = key.Sign(samples[i].message);
+    samples[i].key = key.public_key();
+  });
+  mempool::VerifierPool pool(threads - 1);
+  const node::SystemClock timer;
+  const std::int64_t started = timer.MonotonicMicros();
+  std::size_t verified = 0;
+  std::int64_t elapsed = 0;
+  do {
+    const std::vector<bool> valid = pool.Run(samples.size(), [&](std::size_t i) {
+      return crypto::Verify(samples[i].key, samples[i].message, samples[i].signature);
+    });
+    if (std::find(valid.begin(), valid.end(), false) != valid.end()) {
+      return base::Error(base::Status::Internal("a good signature failed to verify"));
+    }
+    verified += samples.size();
+    elapsed = timer.MonotonicMicros() - started;
+  } while (elapsed < kVerifyMeasureMicros);
+  return static_cast<double>(verified) * 1e6 / static_cast<double>(elapsed);
+}
 
 base::Result<json::object> RunEngineBench(const EngineBenchOptions& options) {
   if (base::Status valid = CheckOptions(options); !valid.ok()) return base::Error(std::move(valid));

@@ -54,4 +54,9 @@ struct EngineBenchOptions {
 // rejected (a benchmark of failures is worthless); IoError when the store fails.
 base::Result<boost::json::object> RunEngineBench(const EngineBenchOptions& options);
 
+// Ed25519 verifications per second of distinct keys and messages on `threads` threads (the
+// caller's among them), on the same kind of pool a node verifies admissions with: the ceiling
+// every benchmark is measured against.
+base::Result<double> MeasureVerifyRate(int threads);
+
 }  // namespace nuri::cli

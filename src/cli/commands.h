@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "cli/args.h"
 #include "ledger/genesis.h"
 
 namespace nuri::cli {
@@ -21,6 +22,7 @@ int LocalnetCommand(const Words& words);
 int LoadCommand(const Words& words);
 int BenchCommand(const Words& words);
 int SimCommand(const Words& words);
+int BenchClusterCommand(const Args& args);
 int ProgramCommand(const Words& words);
 
 // Reads a genesis file written by `nuri genesis` or `nuri localnet up`.

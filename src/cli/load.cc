@@ -34,8 +34,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kBatchSize = 50;
-constexpr int kWorkers = 4;
+// Client threads, each with a batch in flight at a time, and the batch size: together they
+// bound how many transactions wait for receipts at once (--workers, --batch).
+constexpr std::size_t kBatchSizeDefault = 50;
+constexpr int kWorkersDefault = 4;
 constexpr int kReceiptWaitMillis = 15000;
 constexpr int kGraceSeconds = 30;
 constexpr std::int64_t kFundingWon = 100'000'000;
@@ -321,7 +323,7 @@ base::Status SettleAll(const Network& network,
   const auto deadline = Clock::now() + std::chrono::seconds(120);
   for (const auto& [signer, body] : bodies) {
     batch.push_back({Sign(network, signer, body, random), Clock::now()});
-    if (batch.size() == kBatchSize) Settle(connection, batch, tally, deadline);
+    if (batch.size() == kBatchSizeDefault) Settle(connection, batch, tally, deadline);
   }
   if (!batch.empty()) Settle(connection, batch, tally, deadline);
   if (tally.committed != bodies.size() || tally.rejected != 0) {
@@ -408,15 +410,21 @@ double Percentile(std::vector<double>& values, double fraction) {
 
 int LoadCommand(const Words& words) {
   auto args = Args::Parse(words, {"json", "progress", "no-funding"},
-                          {"network", "seconds", "rate", "record", "verify"});
+                          {"network", "seconds", "rate", "record", "verify", "workers", "batch"});
   const auto seconds = args ? args->IntegerOr("seconds", 10) : base::Result<long long>(0);
   const auto rate = args ? args->IntegerOr("rate", 0) : base::Result<long long>(0);
-  if (!args || !args->Option("network") || !seconds || !rate || *seconds < 1 || *rate < 0) {
+  const auto worker_count = args ? args->IntegerOr("workers", kWorkersDefault) : base::Result<long long>(0);
+  const auto batch_size = args ? args->IntegerOr("batch", kBatchSizeDefault) : base::Result<long long>(0);
+  if (!args || !args->Option("network") || !seconds || !rate || !worker_count || !batch_size ||
+      *seconds < 1 || *rate < 0 || *worker_count < 1 || *worker_count > 256 || *batch_size < 1 ||
+      *batch_size > 1000) {
     return Complain(
-        "usage: nuri load --network DIR --seconds S [--rate TX_PER_S] [--json] [--progress] "
-        "[--record FILE] | --network DIR --verify FILE",
+        "usage: nuri load --network DIR --seconds S [--rate TX_PER_S] [--workers 1-256] "
+        "[--batch 1-1000] [--json] [--progress] [--record FILE] | --network DIR --verify FILE",
         2);
   }
+  const int workers_count = static_cast<int>(*worker_count);
+  const std::size_t batch_limit = static_cast<std::size_t>(*batch_size);
   auto network = ReadNetwork(*args->Option("network"));
   if (!network) return Complain(network.error().ToString());
   if (auto file = args->Option("verify")) return Verify(*network, *file);
@@ -430,7 +438,7 @@ int LoadCommand(const Words& words) {
   const auto deadline = stop_sending + std::chrono::seconds(kGraceSeconds);
   std::atomic<bool> done{false};
   std::vector<std::thread> workers;
-  for (int w = 0; w < kWorkers; ++w) {
+  for (int w = 0; w < workers_count; ++w) {
     workers.emplace_back([&, w] {
       std::mt19937_64 random(std::random_device{}() + w);
       Connection connection(*network, w);
@@ -449,13 +457,14 @@ int LoadCommand(const Words& words) {
           ++tally.submitted;
         }
         if (*rate > 0) {
-          // Each worker carries a quarter of the rate: pace by when the next one is due.
-          const auto due = start + std::chrono::microseconds(sent * 1'000'000 * kWorkers / *rate);
+          // Each worker carries its share of the rate: pace by when the next one is due.
+          const auto due =
+              start + std::chrono::microseconds(sent * 1'000'000 * workers_count / *rate);
           // Ahead of schedule: settle what waits rather than sleep on it.
           if (due > Clock::now()) Settle(connection, batch, tally, deadline);
           std::this_thread::sleep_until(due);
         }
-        if (batch.size() >= kBatchSize) Settle(connection, batch, tally, deadline);
+        if (batch.size() >= batch_limit) Settle(connection, batch, tally, deadline);
       }
       if (!batch.empty()) Settle(connection, batch, tally, deadline);
     });
