@@ -314,6 +314,9 @@ HttpResponse NodeApi::GetStatus() {
                         {"state_root", ledger.head().state_root.ToHex()}};
   });
   status["mempool"] = node_.mempool_size();
+  json::array peers;
+  for (const auto& peer : node_.peers()) peers.emplace_back(peer);
+  status["peers"] = std::move(peers);
   return Json(200, status);
 }
 

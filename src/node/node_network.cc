@@ -13,6 +13,9 @@ namespace nuri::node {
 namespace {
 // The driver wakes at least this often to expire waiters, with or without work.
 constexpr std::int64_t kDriverIdleWakeMillis = 100;
+// Peers' messages waiting for the driver, at most: beyond it they are dropped (consensus
+// messages are sent again while a height makes no progress, and transactions are resubmitted).
+constexpr std::size_t kPeerMessagesWaitingMax = 100000;
 }  // namespace
 
 // What the replica asks of the world, answered by this node: its clock, its transport, its
@@ -101,6 +104,10 @@ std::vector<std::string> Node::peers() const {
 }
 
 void Node::OnPeerMessage(const std::string& peer, std::string message) {
+  {
+    std::lock_guard lock(wake_mutex_);
+    if (tasks_.size() >= kPeerMessagesWaitingMax) return;
+  }
   Post([this, peer, message = std::move(message)] {
     const auto index = std::find(peer_names_.begin(), peer_names_.end(), peer);
     if (index == peer_names_.end()) return;
@@ -114,16 +121,27 @@ std::vector<Admission> Node::SubmitToReplica(std::vector<Admission> results,
                                              std::vector<core::SignedTransaction> verified,
                                              std::vector<std::size_t> index) {
   if (verified.empty()) return results;
-  std::promise<std::vector<Admission>> answer;
-  auto admitted = answer.get_future();
-  Post([this, &answer, transactions = std::move(verified)]() mutable {
+  // Owned by the task: a task dropped unrun (the node stopping) breaks the promise, and the
+  // submitter hears so instead of waiting for ever.
+  auto answer = std::make_shared<std::promise<std::vector<Admission>>>();
+  auto admitted = answer->get_future();
+  std::vector<crypto::Hash> ids;
+  for (const auto& tx : verified) ids.push_back(tx.id);
+  Post([this, answer, transactions = std::move(verified)]() mutable {
     for (const auto& tx : transactions) preverified_.insert(tx.id);
-    std::vector<crypto::Hash> ids;
-    for (const auto& tx : transactions) ids.push_back(tx.id);
-    answer.set_value(replica_->Submit(std::move(transactions)));
-    for (const auto& id : ids) preverified_.erase(id);
+    std::vector<crypto::Hash> task_ids;
+    for (const auto& tx : transactions) task_ids.push_back(tx.id);
+    answer->set_value(replica_->Submit(std::move(transactions)));
+    for (const auto& id : task_ids) preverified_.erase(id);
   });
-  const std::vector<Admission> admissions = admitted.get();
+  std::vector<Admission> admissions;
+  try {
+    admissions = admitted.get();
+  } catch (const std::future_error&) {
+    for (const auto& id : ids) {
+      admissions.push_back(Refuse(core::ReasonCode::kMempoolFull, id, "the node is stopping"));
+    }
+  }
   std::uint64_t accepted = 0;
   for (std::size_t k = 0; k < admissions.size(); ++k) {
     results[index[k]] = admissions[k];
@@ -137,7 +155,7 @@ std::vector<Admission> Node::SubmitToReplica(std::vector<Admission> results,
 void Node::Post(std::function<void()> task) {
   {
     std::lock_guard lock(wake_mutex_);
-    if (stopping_) return;
+    if (stopping_) return;  // dropped, and with it what it owns
     tasks_.push_back(std::move(task));
   }
   wake_.notify_one();
@@ -155,7 +173,10 @@ void Node::DriverLoop() {
       const std::int64_t wait = std::clamp<std::int64_t>(next_timer - now, 0, kDriverIdleWakeMillis);
       wake_.wait_for(lock, std::chrono::milliseconds(wait),
                      [&] { return stopping_ || !tasks_.empty(); });
-      if (stopping_) return;
+      if (stopping_) {
+        tasks_.clear();  // unrun: their submitters hear that the node stopped
+        return;
+      }
       tasks.swap(tasks_);
     }
     {

@@ -77,7 +77,9 @@ base::Result<std::unique_ptr<Replica>> Replica::Open(storage::KvStore& store,
     if (r.GetU8("version") != kLastSignedVersion && r.ok()) r.Fail("unknown version");
     record.height = r.GetU64("height");
     record.round = r.GetU32("round");
-    record.step = static_cast<SignStep>(r.GetU8("step"));
+    const std::uint8_t step = r.GetU8("step");
+    if (r.ok() && (step < 1 || step > 3)) r.Fail("unknown step");
+    record.step = static_cast<SignStep>(step);
     record.message = r.GetBytes(1024, "message");
     record.signature = r.GetFixed(crypto::kEd25519SignatureSizeBytes, "signature");
     record.value = crypto::Hash::FromBytes(r.GetFixed(32, "value")).value_or(crypto::Hash{});
@@ -598,7 +600,7 @@ void Replica::OnBlocksRequest(PeerId from, const net::BlocksRequest& request) {
     if (height == 0) continue;
     auto block = ledger_->ReadBlock(height);
     if (!block) return Halt(block.error());
-    bytes += block->transactions.size() * 256;
+    bytes += 1024;  // the header and certificate, about
     for (const auto& tx : block->transactions) bytes += tx.size();
     answer.blocks.push_back(*std::move(block));
   }

@@ -32,6 +32,12 @@ wait_for_progress() {  # node index, from height, seconds
 
 "$nuri" localnet up --dir "$dir" --validators 4 --observers 1 --accounts 60 --base-port "$port" \
   || fail "localnet up"
+peers_of_v1() {
+  curl -fsS --max-time 3 "http://127.0.0.1:$((port + 1))/v1/status" |
+    python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["peers"])))'
+}
+for _ in $(seq 1 50); do [ "$(peers_of_v1)" = "o1 v2 v3 v4" ] && break; sleep 0.2; done
+[ "$(peers_of_v1)" = "o1 v2 v3 v4" ] || fail "v1 is connected to '$(peers_of_v1)'"
 "$nuri" load --network "$dir" --seconds 45 --rate 300 --record "$dir/committed.txt" --json \
   > "$dir/load.json" 2> "$dir/load.err" &
 load_pid=$!
