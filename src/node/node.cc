@@ -12,6 +12,7 @@ namespace nuri::node {
 
 namespace {
 constexpr std::size_t kRecentlyRefusedMax = 100000;
+constexpr std::size_t kRecentBlocksOfReceipts = 32;
 constexpr int kProducerIdleWakeMillis = 100;
 
 }  // namespace
@@ -137,7 +138,32 @@ base::Result<ledger::ProducedBlock> Node::ProduceBlock(core::TimeMillis time) {
   return produced;
 }
 
+std::shared_ptr<const std::vector<core::Receipt>> Node::Receipts(std::uint64_t height) const {
+  {
+    std::lock_guard lock(receipts_mutex_);
+    if (const auto it = recent_receipts_.find(height); it != recent_receipts_.end()) {
+      return it->second;
+    }
+  }
+  auto receipts = reader_->ReadReceipts(height);
+  if (!receipts) return nullptr;
+  return RememberReceipts(height, *std::move(receipts));
+}
+
+std::shared_ptr<const std::vector<core::Receipt>> Node::RememberReceipts(
+    std::uint64_t height, std::vector<core::Receipt> receipts) const {
+  auto shared = std::make_shared<const std::vector<core::Receipt>>(std::move(receipts));
+  std::lock_guard lock(receipts_mutex_);
+  recent_receipts_[height] = shared;
+  // The oldest go first: questions are about what just committed.
+  while (recent_receipts_.size() > kRecentBlocksOfReceipts) {
+    recent_receipts_.erase(recent_receipts_.begin());
+  }
+  return shared;
+}
+
 void Node::Notify(const ledger::ProducedBlock& block) {
+  RememberReceipts(block.block.header.height, block.receipts);
   std::vector<std::pair<std::function<void(const TxStatus&)>, TxStatus>> calls;
   {
     std::lock_guard lock(waiters_mutex_);
@@ -212,7 +238,7 @@ TxStatus Node::GetTransaction(const crypto::Hash& id) const {
     std::shared_lock lock(ledger_mutex_);
     auto location = reader_->FindTransaction(id);
     if (location) {
-      auto receipts = reader_->ReadReceipts(location->height);
+      const auto receipts = Receipts(location->height);
       if (receipts && location->index < receipts->size()) {
         status.state = TxState::kCommitted;
         status.height = location->height;

@@ -132,6 +132,11 @@ class Node {
   void Notify(const ledger::ProducedBlock& block);
   void ExpireWaiters();
   const mempool::Mempool& pool() const { return replica_ ? replica_->mempool() : mempool_; }
+  // The receipts of a block: recent blocks' from memory (clients ask about what just committed,
+  // and decoding a block's receipts for each question would cost more than the block itself).
+  std::shared_ptr<const std::vector<core::Receipt>> Receipts(std::uint64_t height) const;
+  std::shared_ptr<const std::vector<core::Receipt>> RememberReceipts(
+      std::uint64_t height, std::vector<core::Receipt> receipts) const;
 
   // In a network (node_network.cc).
   class NetworkIo;
@@ -166,6 +171,10 @@ class Node {
     std::int64_t deadline_micros;
     std::function<void(const TxStatus&)> done;
   };
+  mutable std::mutex receipts_mutex_;
+  // The latest blocks' receipts, by height; guarded by receipts_mutex_.
+  mutable std::map<std::uint64_t, std::shared_ptr<const std::vector<core::Receipt>>>
+      recent_receipts_;
   std::multimap<crypto::Hash, Waiter> waiters_;           // guarded by waiters_mutex_
   std::map<crypto::Hash, core::ReasonCode> recently_refused_;  // guarded by waiters_mutex_
 
