@@ -45,6 +45,13 @@ class Node::NetworkIo final : public ReplicaIo {
     });
   }
   void Committed(const ledger::ProducedBlock& block) override {
+    const std::uint64_t interval = node_.options_.invariant_check_interval_blocks;
+    if (interval > 0 && block.block.header.height % interval == 0) {
+      // A broken invariant means the executor is wrong: stop before anything else is built on it.
+      const base::Status invariants = ledger::CheckInvariants(node_.reader_->state());
+      if (!invariants.ok()) base::LogError("node", invariants.message());
+      NURI_CHECK(invariants.ok());
+    }
     node_.metrics_.blocks += 1;
     for (const auto& receipt : block.receipts) {
       (receipt.status == core::ReceiptStatus::kOk ? node_.metrics_.committed_ok
