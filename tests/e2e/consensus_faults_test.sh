@@ -75,11 +75,12 @@ grep -q "TLS handshake" "$dir/nodes/v1/node.log" || fail "the garbage sender was
 # Two of four stopped: no quorum, no block; then back.
 "$nuri" localnet stop-node v3 --dir "$dir" || fail "stop v3"
 "$nuri" localnet stop-node v4 --dir "$dir" || fail "stop v4"
+# A node may still fetch a block decided before the stop; the highest height may not move.
+highest() { local a b; a=$(height 1); b=$(height 2); echo $((a > b ? a : b)); }
 sleep 1
-stalled=$(height 1)
+stalled=$(highest)
 sleep 4
-[ "$(height 1)" -eq "$stalled" ] || fail "blocks were committed without a quorum"
-[ "$(height 2)" -eq "$stalled" ] || fail "v2 moved without a quorum"
+[ "$(highest)" -eq "$stalled" ] || fail "blocks were committed without a quorum"
 "$nuri" localnet start-node v3 --dir "$dir" || fail "restart v3"
 "$nuri" localnet start-node v4 --dir "$dir" || fail "restart v4"
 wait_for_progress 1 "$stalled" 30 || fail "no progress once the quorum was back"
