@@ -144,11 +144,6 @@ void State::Rollback() {
   ClearJournalMarks();
 }
 
-void State::ForgetUndo() {
-  NURI_CHECK(undoing_);
-  ClearJournalMarks();
-}
-
 void State::Scan(std::string_view prefix,
                  const std::function<bool(const std::string&, const std::string&)>& visit) const {
   for (auto it = entries_.lower_bound(prefix);

@@ -47,13 +47,12 @@ class State {
       const std::function<bool(const std::string& key, const std::string& value)>& visit) const;
   std::size_t size() const { return entries_.size(); }
 
-  // Speculation: between BeginUndo() and Rollback() or ForgetUndo(), the state remembers what
-  // each key it changes held before, so that a block executed but then not decided is taken
-  // back whole. BeginUndo needs every earlier change taken (TakeChanges); Rollback also forgets
-  // the changes made since.
+  // Speculation: between BeginUndo() and Rollback(), the state remembers what each key it
+  // changes held before, so that a block executed to judge it is taken back whole. BeginUndo
+  // needs every earlier change taken (TakeChanges); Rollback also forgets the changes made
+  // since.
   void BeginUndo();
   void Rollback();
-  void ForgetUndo();
   bool undoing() const { return undoing_; }
 
   // The commitment over the current entries.
