@@ -63,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case 1:
         if (auto proposal = nuri::core::DecodeProposal(bytes)) {
-          actions = machine.OnProposal(*proposal, (kind & 0x80) == 0);
+          actions =
+              machine.OnProposal(*proposal, static_cast<nuri::consensus::Verdict>((kind >> 6) % 3));
         }
         break;
       case 2: {

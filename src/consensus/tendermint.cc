@@ -54,8 +54,8 @@ std::vector<Action> Tendermint::StartHeight(std::uint64_t height) {
   auto votes = std::move(future_votes_);
   future_proposals_.clear();
   future_votes_.clear();
-  for (const auto& [proposal, valid] : proposals) {
-    auto more = OnProposal(proposal, valid);
+  for (const auto& [proposal, verdict] : proposals) {
+    auto more = OnProposal(proposal, verdict);
     out.insert(out.end(), more.begin(), more.end());
   }
   for (const auto& vote : votes) {
@@ -89,7 +89,7 @@ void Tendermint::Propose(const crypto::Hash& value, std::int32_t valid_round,
   RoundState& state = At(round_);
   if (FindValue(state, value) == nullptr) {
     // Its own value, or one that more than 2/3 prevoted: valid.
-    state.proposals.insert(state.proposals.begin(), ProposalSeen{proposal, true});
+    state.proposals.insert(state.proposals.begin(), ProposalSeen{proposal, Verdict::kValid});
   }
 }
 
@@ -104,10 +104,8 @@ const Tendermint::ProposalSeen* Tendermint::FindValue(const RoundState& state,
 void Tendermint::CastVote(VoteType type, std::optional<crypto::Hash> value,
                           std::vector<Action>& out) {
   if (!IsValidator()) return;
-  const Vote vote{type, height_, round_, value, *config_.self};
-  out.push_back(BroadcastVote{vote});
-  auto& votes = type == VoteType::kPrevote ? At(round_).prevotes : At(round_).precommits;
-  votes[*config_.self].push_back(vote);
+  // Counted once the driver delivers it back signed.
+  out.push_back(BroadcastVote{Vote{type, height_, round_, value, *config_.self}});
 }
 
 std::vector<Action> Tendermint::OnValue(std::uint64_t height, std::uint32_t round,
@@ -122,7 +120,7 @@ std::vector<Action> Tendermint::OnValue(std::uint64_t height, std::uint32_t roun
   return out;
 }
 
-std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, bool value_is_valid) {
+std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, Verdict verdict) {
   std::vector<Action> out;
   if (proposal.proposer != Proposer(proposal.height, proposal.round)) return out;
   if (proposal.valid_round < kNoRound ||
@@ -139,7 +137,7 @@ std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, bool value_
         std::none_of(future_proposals_.begin(), future_proposals_.end(), same) &&
         static_cast<std::size_t>(std::count_if(future_proposals_.begin(), future_proposals_.end(),
                                                from_proposer)) < kFutureMessagesPerValidatorMax) {
-      future_proposals_.emplace_back(proposal, value_is_valid);
+      future_proposals_.emplace_back(proposal, verdict);
     }
     return out;
   }
@@ -151,8 +149,8 @@ std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, bool value_
                    [&](const ProposalSeen& kept) { return kept.proposal.value == proposal.value; });
   if (seen != state.proposals.end()) {
     // A value found invalid before its parent block was executed may be found valid now.
-    if (seen->valid || !value_is_valid) return out;
-    seen->valid = true;
+    if (verdict <= seen->verdict) return out;
+    seen->verdict = verdict;
   } else {
     // Past the cap, a proposal is taken only for a value that more than f validators voted
     // for in the round, as with votes.
@@ -161,7 +159,7 @@ std::vector<Action> Tendermint::OnProposal(const Proposal& proposal, bool value_
         Count(state.precommits, proposal.value) < one_third_plus()) {
       return out;
     }
-    state.proposals.push_back(ProposalSeen{proposal, value_is_valid});
+    state.proposals.push_back(ProposalSeen{proposal, verdict});
   }
   Evaluate(out);
   return out;
@@ -246,13 +244,15 @@ bool Tendermint::EvaluateOnce(std::vector<Action>& out) {
     const crypto::Hash& v = first.proposal.value;
     const std::int32_t vr = first.proposal.valid_round;
     if (vr == kNoRound) {  // lines 22-27
-      const bool acceptable = first.valid && (locked_round_ == kNoRound || locked_value_ == v);
+      const bool acceptable =
+          first.verdict == Verdict::kValid && (locked_round_ == kNoRound || locked_value_ == v);
       CastVote(VoteType::kPrevote, acceptable ? std::optional(v) : std::nullopt, out);
       step_ = Step::kPrevote;
       return true;
     }
     if (Count(At(static_cast<std::uint32_t>(vr)).prevotes, v) >= quorum()) {  // lines 28-33
-      const bool acceptable = first.valid && (locked_round_ <= vr || locked_value_ == v);
+      const bool acceptable =
+          first.verdict == Verdict::kValid && (locked_round_ <= vr || locked_value_ == v);
       CastVote(VoteType::kPrevote, acceptable ? std::optional(v) : std::nullopt, out);
       step_ = Step::kPrevote;
       return true;
@@ -268,7 +268,7 @@ bool Tendermint::EvaluateOnce(std::vector<Action>& out) {
   if (step_ != Step::kPropose && !current.locked_or_valid_updated) {  // lines 36-43
     for (const ProposalSeen& seen : current.proposals) {
       const crypto::Hash& v = seen.proposal.value;
-      if (!seen.valid || Count(current.prevotes, v) < quorum()) continue;
+      if (!seen.valid() || Count(current.prevotes, v) < quorum()) continue;
       current.locked_or_valid_updated = true;
       if (step_ == Step::kPrevote) {
         locked_value_ = v;
@@ -295,7 +295,7 @@ bool Tendermint::EvaluateOnce(std::vector<Action>& out) {
   for (auto& [round, state] : rounds_) {  // lines 49-54, in any round
     for (const ProposalSeen& seen : state.proposals) {
       const crypto::Hash& v = seen.proposal.value;
-      if (!seen.valid || Count(state.precommits, v) < quorum()) continue;
+      if (!seen.valid() || Count(state.precommits, v) < quorum()) continue;
       Decide decision{height_, round, v, {}};
       for (const auto& [voter, votes] : state.precommits) {
         for (const Vote& vote : votes) {

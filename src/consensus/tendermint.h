@@ -11,6 +11,11 @@
 // hash; whether a proposed value is valid (a block that executes on the current state) is the
 // driver's to say when it passes the proposal in. Everything is deterministic.
 //
+// The instance counts only the votes delivered to it, its own included: the driver delivers
+// each vote of its own back once it has signed it. A vote the driver declines to sign (a
+// restarted validator never signs anything that conflicts with what it signed before the crash)
+// is therefore never counted, and no decision rests on a signature that does not exist.
+//
 // Not thread-safe: one driver thread owns an instance.
 #pragma once
 
@@ -70,6 +75,14 @@ struct ReportEquivocation {
 using Action = std::variant<BroadcastProposal, BroadcastVote, ScheduleTimeout, RequestValue, Decide,
                             ReportEquivocation>;
 
+// The driver's verdict on a proposed value: Tendermint's valid(v), with timeliness apart. A
+// valid value whose block time is too far from this validator's clock gets no prevote from it
+// (lines 22 and 28), but counts toward locks and decisions like any valid value (lines 36 and
+// 49): otherwise a validator whose clock drifted, or that restarted later than the proposal's
+// time, could not lock on or decide what a quorum did. Ordered: a later, better verdict replaces
+// an earlier one.
+enum class Verdict : std::uint8_t { kInvalid = 0, kUntimely = 1, kValid = 2 };
+
 struct TendermintConfig {
   std::uint32_t validators = 1;        // n
   std::optional<ValidatorIndex> self;  // nullopt: an observer that follows without voting
@@ -92,9 +105,10 @@ class Tendermint {
   std::vector<Action> OnValue(std::uint64_t height, std::uint32_t round, const crypto::Hash& value);
   // A proposal, with the driver's verdict on its value. A proposal of a height not yet started
   // is kept with the verdict given then, which the driver can't know before executing the
-  // parent block: it delivers the proposal again once the height starts, and a later `true`
-  // replaces an earlier `false`.
-  std::vector<Action> OnProposal(const Proposal& proposal, bool value_is_valid);
+  // parent block: it delivers the proposal again once the height starts, and a better verdict
+  // replaces a worse one.
+  std::vector<Action> OnProposal(const Proposal& proposal, Verdict verdict);
+  // Anyone's vote, this validator's own included (see above).
   std::vector<Action> OnVote(const Vote& vote);
   std::vector<Action> OnTimeout(TimeoutKind kind, std::uint64_t height, std::uint32_t round);
 
@@ -110,7 +124,8 @@ class Tendermint {
  private:
   struct ProposalSeen {
     Proposal proposal;
-    bool valid = false;
+    Verdict verdict = Verdict::kInvalid;
+    bool valid() const { return verdict != Verdict::kInvalid; }
   };
   struct RoundState {
     // Proposals of distinct values from the round's proposer, first seen first: an honest one
@@ -155,7 +170,7 @@ class Tendermint {
   std::map<std::uint32_t, RoundState> rounds_;  // of the current height
   // Votes of later heights, kept until their height starts (bounded by the driver's window).
   std::vector<Vote> future_votes_;
-  std::vector<std::pair<Proposal, bool>> future_proposals_;
+  std::vector<std::pair<Proposal, Verdict>> future_proposals_;
 };
 
 }  // namespace nuri::consensus

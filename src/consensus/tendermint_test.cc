@@ -50,7 +50,7 @@ TEST(Tendermint, TheProposerAsksForAValueAndOthersWaitWithATimeout) {
   EXPECT_EQ(waits[0].kind, TimeoutKind::kPropose);
   // Line 22: a valid proposal from the round's proposer gets a prevote for its value.
   const auto prevotes =
-      Only<BroadcastVote>(other.OnProposal({1, 0, Value("b1"), kNoRound, 1}, true));
+      Only<BroadcastVote>(other.OnProposal({1, 0, Value("b1"), kNoRound, 1}, Verdict::kValid));
   ASSERT_EQ(prevotes.size(), 1u);
   EXPECT_EQ(prevotes[0].vote.value, Value("b1"));
 }
@@ -58,9 +58,10 @@ TEST(Tendermint, TheProposerAsksForAValueAndOthersWaitWithATimeout) {
 TEST(Tendermint, AnInvalidProposalOrOneFromAnotherValidatorGetsNoPrevoteForIt) {
   Tendermint node({.validators = 4, .self = 2});
   node.StartHeight(1);
-  EXPECT_TRUE(node.OnProposal({1, 0, Value("b1"), kNoRound, 3}, true).empty());  // not proposer
+  EXPECT_TRUE(
+      node.OnProposal({1, 0, Value("b1"), kNoRound, 3}, Verdict::kValid).empty());  // not proposer
   const auto prevotes =
-      Only<BroadcastVote>(node.OnProposal({1, 0, Value("b1"), kNoRound, 1}, false));
+      Only<BroadcastVote>(node.OnProposal({1, 0, Value("b1"), kNoRound, 1}, Verdict::kInvalid));
   ASSERT_EQ(prevotes.size(), 1u);
   EXPECT_EQ(prevotes[0].vote.value, std::nullopt);
 }
@@ -87,7 +88,7 @@ TEST(Tendermint, ADuplicateVoteIsIgnoredAndADifferentOneReportedAsEquivocation) 
 TEST(Tendermint, AnEquivocatorsVoteForTheDecidedValueCountsEvenIfHeardSecond) {
   Tendermint node({.validators = 4, .self = 0});
   node.StartHeight(1);
-  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, true);
+  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, Verdict::kValid);
   node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("twin"), 3));
   node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), 1));
   node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), 2));
@@ -102,7 +103,10 @@ TEST(Tendermint, AnEquivocatorsVoteForTheDecidedValueCountsEvenIfHeardSecond) {
 TEST(Tendermint, ALockedValidatorRefusesAnotherValueWithoutNewerProof) {
   Tendermint node({.validators = 4, .self = 0});
   node.StartHeight(1);  // proposer of round 0 is 1
-  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, true);
+  const auto own =
+      Only<BroadcastVote>(node.OnProposal({1, 0, Value("a"), kNoRound, 1}, Verdict::kValid));
+  ASSERT_EQ(own.size(), 1u);
+  node.OnVote(own[0].vote);
   node.OnVote(VoteOf(VoteType::kPrevote, 1, 0, Value("a"), 1));
   const auto precommits =
       Only<BroadcastVote>(node.OnVote(VoteOf(VoteType::kPrevote, 1, 0, Value("a"), 2)));
@@ -114,7 +118,8 @@ TEST(Tendermint, ALockedValidatorRefusesAnotherValueWithoutNewerProof) {
   node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, std::nullopt, 2));
   node.OnTimeout(TimeoutKind::kPrecommit, 1, 0);
   ASSERT_EQ(node.round(), 1u);
-  const auto prevotes = Only<BroadcastVote>(node.OnProposal({1, 1, Value("b"), kNoRound, 2}, true));
+  const auto prevotes =
+      Only<BroadcastVote>(node.OnProposal({1, 1, Value("b"), kNoRound, 2}, Verdict::kValid));
   ASSERT_EQ(prevotes.size(), 1u);
   EXPECT_EQ(prevotes[0].vote.value, std::nullopt);
 }
@@ -124,16 +129,17 @@ TEST(Tendermint, ALockedValidatorRefusesAnotherValueWithoutNewerProof) {
 TEST(Tendermint, ALaterValidVerdictReplacesAnEarlierRefusal) {
   Tendermint node({.validators = 4, .self = 0});
   node.StartHeight(1);
-  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, false);
+  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, Verdict::kInvalid);
   for (ValidatorIndex voter : {1u, 2u, 3u}) {
-    EXPECT_TRUE(Only<Decide>(node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), voter)))
-                    .empty());
+    EXPECT_TRUE(
+        Only<Decide>(node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), voter))).empty());
   }
-  const auto decided = Only<Decide>(node.OnProposal({1, 0, Value("a"), kNoRound, 1}, true));
+  const auto decided =
+      Only<Decide>(node.OnProposal({1, 0, Value("a"), kNoRound, 1}, Verdict::kValid));
   ASSERT_EQ(decided.size(), 1u);
   EXPECT_EQ(decided[0].value, Value("a"));
   // A later "invalid" changes nothing.
-  EXPECT_TRUE(node.OnProposal({1, 0, Value("a"), kNoRound, 1}, false).empty());
+  EXPECT_TRUE(node.OnProposal({1, 0, Value("a"), kNoRound, 1}, Verdict::kInvalid).empty());
 }
 
 TEST(Tendermint, OneValidatorCannotFillTheStoreOfEarlyMessages) {
@@ -147,14 +153,13 @@ TEST(Tendermint, OneValidatorCannotFillTheStoreOfEarlyMessages) {
   }
   node.OnVote(VoteOf(VoteType::kPrecommit, 2, 0, Value("b"), 1));
   node.OnVote(VoteOf(VoteType::kPrecommit, 2, 0, Value("b"), 2));
-  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, true);
+  node.OnProposal({1, 0, Value("a"), kNoRound, 1}, Verdict::kValid);
   for (ValidatorIndex voter : {1u, 2u, 3u}) {
     node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), voter));
   }
   node.StartHeight(2);  // height 1 decided; proposer of height 2 round 0 is 2
-  node.OnProposal({2, 0, Value("b"), kNoRound, 2}, true);
-  const auto decided =
-      Only<Decide>(node.OnVote(VoteOf(VoteType::kPrecommit, 2, 0, Value("b"), 3)));
+  node.OnProposal({2, 0, Value("b"), kNoRound, 2}, Verdict::kValid);
+  const auto decided = Only<Decide>(node.OnVote(VoteOf(VoteType::kPrecommit, 2, 0, Value("b"), 3)));
   ASSERT_EQ(decided.size(), 1u);
   EXPECT_EQ(decided[0].value, Value("b"));
 }
@@ -166,6 +171,7 @@ TEST(Tendermint, TimeoutsMoveAValidatorThroughARoundWithoutAProposal) {
   ASSERT_EQ(nil_prevote.size(), 1u);
   EXPECT_EQ(nil_prevote[0].vote.value, std::nullopt);
   EXPECT_TRUE(node.OnTimeout(TimeoutKind::kPropose, 1, 0).empty());  // stale: already prevoted
+  node.OnVote(nil_prevote[0].vote);
   node.OnVote(VoteOf(VoteType::kPrevote, 1, 0, std::nullopt, 0));
   const auto nil_precommit =
       Only<BroadcastVote>(node.OnVote(VoteOf(VoteType::kPrevote, 1, 0, std::nullopt, 1)));
@@ -173,6 +179,46 @@ TEST(Tendermint, TimeoutsMoveAValidatorThroughARoundWithoutAProposal) {
   EXPECT_EQ(nil_precommit[0].vote.type, VoteType::kPrecommit);
   node.OnTimeout(TimeoutKind::kPrecommit, 1, 0);
   EXPECT_EQ(node.round(), 1u);
+}
+
+// A restarted validator's driver declines to sign a vote that conflicts with what it signed
+// before the crash: that vote is never counted, so nothing is decided on it.
+TEST(Tendermint, OnlyOwnVotesDeliveredBackCount) {
+  Tendermint lone({.validators = 1, .self = 0});
+  ASSERT_EQ(Only<RequestValue>(lone.StartHeight(1)).size(), 1u);
+  const auto prevote = Only<BroadcastVote>(lone.OnValue(1, 0, Value("a")));
+  ASSERT_EQ(prevote.size(), 1u);
+  EXPECT_EQ(lone.step(), Step::kPrevote);  // cast, but not counted: no precommit yet
+  const auto precommit = Only<BroadcastVote>(lone.OnVote(prevote[0].vote));
+  ASSERT_EQ(precommit.size(), 1u);
+  EXPECT_EQ(precommit[0].vote.type, VoteType::kPrecommit);
+  EXPECT_TRUE(Only<Decide>(lone.OnTimeout(TimeoutKind::kPrevote, 1, 0)).empty());
+  const auto decided = Only<Decide>(lone.OnVote(precommit[0].vote));
+  ASSERT_EQ(decided.size(), 1u);
+  EXPECT_EQ(decided[0].commit.size(), 1u);
+}
+
+// A block whose time is far from this validator's clock gets a nil prevote from it, but a
+// quorum's prevotes still lock it on the value and their precommits still decide it.
+TEST(Tendermint, AnUntimelyValueGetsNoPrevoteButCountsTowardLockAndDecision) {
+  Tendermint node({.validators = 4, .self = 0});
+  node.StartHeight(1);
+  const auto prevote =
+      Only<BroadcastVote>(node.OnProposal({1, 0, Value("a"), kNoRound, 1}, Verdict::kUntimely));
+  ASSERT_EQ(prevote.size(), 1u);
+  EXPECT_EQ(prevote[0].vote.value, std::nullopt);
+  node.OnVote(prevote[0].vote);
+  node.OnVote(VoteOf(VoteType::kPrevote, 1, 0, Value("a"), 1));
+  node.OnVote(VoteOf(VoteType::kPrevote, 1, 0, Value("a"), 2));
+  const auto precommit =
+      Only<BroadcastVote>(node.OnVote(VoteOf(VoteType::kPrevote, 1, 0, Value("a"), 3)));
+  ASSERT_EQ(precommit.size(), 1u);
+  EXPECT_EQ(precommit[0].vote.value, Value("a"));  // line 36: locked on it
+  node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), 1));
+  node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), 2));
+  const auto decided = Only<Decide>(node.OnVote(VoteOf(VoteType::kPrecommit, 1, 0, Value("a"), 3)));
+  ASSERT_EQ(decided.size(), 1u);
+  EXPECT_EQ(decided[0].value, Value("a"));
 }
 
 TEST(Tendermint, ValidatorsAheadPullALateValidatorIntoTheirRound) {
@@ -306,6 +352,8 @@ class Network {
         Broadcast(node, proposal->proposal);
       } else if (const auto* vote = std::get_if<BroadcastVote>(&action)) {
         Broadcast(node, vote->vote);
+        // The driver delivers its own vote back once signed (an honest one always signs).
+        Handle(node, nodes_[node]->OnVote(vote->vote));
       } else if (const auto* timeout = std::get_if<ScheduleTimeout>(&action)) {
         timers_.insert(
             {now_ + timeout->delay_millis, node, timeout->kind, timeout->height, timeout->round});
@@ -362,7 +410,7 @@ class Network {
     if (const auto* proposal = std::get_if<Proposal>(&message.payload)) {
       // Honest proposers only propose blocks that are valid; a twin is valid too, which is the
       // hardest case for agreement.
-      Handle(message.to, node.OnProposal(*proposal, true));
+      Handle(message.to, node.OnProposal(*proposal, Verdict::kValid));
     } else {
       Handle(message.to, node.OnVote(std::get<Vote>(message.payload)));
     }

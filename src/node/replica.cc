@@ -59,8 +59,7 @@ base::Result<std::unique_ptr<Replica>> Replica::Open(storage::KvStore& store,
                                                      ReplicaOptions options, ReplicaIo& io) {
   auto ledger = ledger::Ledger::Open(store, genesis);
   if (!ledger) return base::Error(ledger.error());
-  std::unique_ptr<Replica> replica(
-      new Replica(store, std::move(options), io, *std::move(ledger)));
+  std::unique_ptr<Replica> replica(new Replica(store, std::move(options), io, *std::move(ledger)));
   if (replica->options_.validator_key) {
     const auto index = replica->validators().IndexOf(replica->options_.name);
     if (!index || replica->validators().validators[*index].key !=
@@ -109,7 +108,8 @@ void Replica::Start() {
   const std::string prefix(kKeptPrefix);
   base::Status status = store_.Scan(prefix, [&](std::string_view key, std::string_view value) {
     if (key.size() == prefix.size() + 16) {
-      kept_sequence_ = std::max(kept_sequence_, codec::DecodeKeyU64(key.substr(key.size() - 8)) + 1);
+      kept_sequence_ =
+          std::max(kept_sequence_, codec::DecodeKeyU64(key.substr(key.size() - 8)) + 1);
       if (codec::DecodeKeyU64(key.substr(prefix.size(), 8)) >= next_height()) {
         kept.emplace_back(value);
       }
@@ -184,23 +184,17 @@ void Replica::Apply(std::vector<consensus::Action> actions) {
     if (auto* propose = std::get_if<consensus::BroadcastProposal>(&action)) {
       Propose(propose->proposal);
     } else if (auto* vote = std::get_if<consensus::BroadcastVote>(&action)) {
-      CastVote(vote->vote);
+      CastVote(vote->vote, more);
     } else if (auto* timeout = std::get_if<consensus::ScheduleTimeout>(&action)) {
-      const TimerId id = next_timer_++;
-      timers_[id] = TimerTarget{.status = false,
-                                .kind = timeout->kind,
-                                .height = timeout->height,
-                                .round = timeout->round};
-      io_.SetTimer(timeout->delay_millis, id);
+      ScheduleTimeout(timeout->kind, timeout->height, timeout->round, timeout->delay_millis);
     } else if (auto* request = std::get_if<consensus::RequestValue>(&action)) {
       BuildValue(request->height, request->round, more);
     } else if (auto* decide = std::get_if<consensus::Decide>(&action)) {
       Commit(*decide);
     } else if (auto* equivocation = std::get_if<consensus::ReportEquivocation>(&action);
-               equivocation &&
-               reported_[equivocation->first.height]
-                   .insert({equivocation->first.round, equivocation->first.voter})
-                   .second) {
+               equivocation && reported_[equivocation->first.height]
+                                   .insert({equivocation->first.round, equivocation->first.voter})
+                                   .second) {
       const core::ValidatorIndex voter = equivocation->first.voter;
       base::LogWarning(kLog, "validator " + validators().validators[voter].name +
                                  " signed two different votes at height " +
@@ -214,12 +208,31 @@ void Replica::Apply(std::vector<consensus::Action> actions) {
 
 void Replica::BuildValue(std::uint64_t height, std::uint32_t round,
                          std::vector<consensus::Action>& out) {
-  if (last_signed_ && last_signed_->height == height && last_signed_->round == round &&
-      last_signed_->step == SignStep::kProposal) {
-    // Restarted in a round it had already proposed in: only that block may be proposed again.
-    if (candidates_.contains(last_signed_->value)) {
-      auto more = tendermint_->OnValue(height, round, last_signed_->value);
+  // Restarted in a round it had already proposed in: only that block may be proposed again, and
+  // when it is lost, or the validator signed a later step of the round, nothing.
+  std::optional<crypto::Hash> proposed_before;
+  if (const auto at_height = own_proposals_.find(height); at_height != own_proposals_.end()) {
+    if (const auto at_round = at_height->second.find(round); at_round != at_height->second.end()) {
+      proposed_before = at_round->second;
+    }
+  }
+  if (!proposed_before && last_signed_ && last_signed_->height == height &&
+      last_signed_->round == round && last_signed_->step == SignStep::kProposal) {
+    proposed_before = last_signed_->value;
+  }
+  const bool signed_this_round =
+      last_signed_ &&
+      std::make_pair(last_signed_->height, last_signed_->round) >= std::make_pair(height, round);
+  if (proposed_before || signed_this_round) {
+    const auto candidate = proposed_before ? candidates_.find(*proposed_before) : candidates_.end();
+    if (candidate != candidates_.end() && candidate->second.usable) {
+      auto more = tendermint_->OnValue(height, round, *proposed_before);
       out.insert(out.end(), more.begin(), more.end());
+    } else {
+      // The machine waits for its own proposal, which won't come: the round times out.
+      ScheduleTimeout(consensus::TimeoutKind::kPropose, height, round,
+                      options_.timeouts.timeout_propose_millis +
+                          options_.timeouts.timeout_delta_millis * round);
     }
     return;
   }
@@ -236,11 +249,19 @@ void Replica::BuildValue(std::uint64_t height, std::uint32_t round,
   out.insert(out.end(), more.begin(), more.end());
 }
 
+void Replica::ScheduleTimeout(consensus::TimeoutKind kind, std::uint64_t height,
+                              std::uint32_t round, std::int64_t delay_millis) {
+  const TimerId id = next_timer_++;
+  timers_[id] = TimerTarget{.status = false, .kind = kind, .height = height, .round = round};
+  io_.SetTimer(delay_millis, id);
+}
+
 std::optional<std::string> Replica::Sign(std::uint64_t height, std::uint32_t round, SignStep step,
                                          const std::string& message) {
   if (last_signed_) {
     const auto next = std::make_tuple(height, round, step);
-    const auto last = std::make_tuple(last_signed_->height, last_signed_->round, last_signed_->step);
+    const auto last =
+        std::make_tuple(last_signed_->height, last_signed_->round, last_signed_->step);
     if (next < last) return std::nullopt;
     if (next == last) {
       if (message != last_signed_->message) return std::nullopt;
@@ -287,23 +308,29 @@ void Replica::Propose(const core::Proposal& proposal) {
                     proposal.height, bytes)) {
     return;
   }
+  own_proposals_[proposal.height][proposal.round] = proposal.value;
   io_.Broadcast(bytes);
 }
 
-void Replica::CastVote(const core::Vote& vote) {
+void Replica::CastVote(const core::Vote& vote, std::vector<consensus::Action>& out) {
   const std::string message = core::VoteSigningMessage(chain_id(), vote);
   const SignStep step =
       vote.type == core::VoteType::kPrevote ? SignStep::kPrevote : SignStep::kPrecommit;
   auto signature = Sign(vote.height, vote.round, step, message);
   if (!signature) return;
-  signatures_[vote.height][core::EncodeVote(vote)] = *signature;
   const std::string bytes = net::EncodeMessage(net::VoteMessage{vote, *signature});
   MarkSeen(bytes, vote.height);
-  if (!RecordSigned({vote.height, vote.round, step, message, *signature, vote.value.value_or(crypto::Hash{})},
-                    vote.height, bytes)) {
+  if (!RecordSigned(
+          {vote.height, vote.round, step, message, *signature, vote.value.value_or(crypto::Hash{})},
+          vote.height, bytes)) {
     return;
   }
   io_.Broadcast(bytes);
+  // Counted like anyone's vote, now that it is signed and recorded.
+  signatures_[vote.height][core::EncodeVote(vote)] = *signature;
+  if (vote.value) backers_[vote.height][{vote.round, *vote.value}].insert(vote.voter);
+  auto more = tendermint_->OnVote(vote);
+  out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
 }
 
 void Replica::Commit(const consensus::Decide& decision) {
@@ -329,15 +356,13 @@ void Replica::Commit(const consensus::Decide& decision) {
   for (const core::Vote& vote : decision.commit) {
     const auto signature = signatures.find(core::EncodeVote(vote));
     if (signature == signatures.end()) continue;
-    certificate.signatures.push_back(
-        {validators().validators[vote.voter].name, signature->second});
+    certificate.signatures.push_back({validators().validators[vote.voter].name, signature->second});
   }
   auto committed = ledger_->CommitExecuted(decision.value, std::move(certificate));
   if (!committed) {
     if (ledger_->executed() == nullptr) return Halt(committed.error());
     base::LogError(kLog, "no certificate for the decided block at height " +
-                             std::to_string(decision.height) + ": " +
-                             committed.error().message());
+                             std::to_string(decision.height) + ": " + committed.error().message());
     awaiting_decided_block_ = true;
     return;
   }
@@ -350,13 +375,15 @@ void Replica::AfterCommit(const ledger::ProducedBlock& block, bool by_sync) {
   for (const auto& tx : block.transactions) finished.push_back(tx.id);
   for (const auto& [id, code] : block.dropped) finished.push_back(id);
   mempool_.Remove(finished);
-  std::erase_if(candidates_, [&](const auto& entry) { return entry.second.header.height <= height; });
+  std::erase_if(candidates_,
+                [&](const auto& entry) { return entry.second.header.height <= height; });
   std::erase_if(early_messages_, [&](const EarlyMessage& m) { return m.height <= height; });
   signatures_.erase(signatures_.begin(), signatures_.upper_bound(height));
   seen_.erase(seen_.begin(), seen_.upper_bound(height));
   slots_.erase(slots_.begin(), slots_.upper_bound(height));
   backers_.erase(backers_.begin(), backers_.upper_bound(height));
   reported_.erase(reported_.begin(), reported_.upper_bound(height));
+  own_proposals_.erase(own_proposals_.begin(), own_proposals_.upper_bound(height));
   // Messages kept for a restart are of no use once their height is committed.
   storage::WriteBatch forget;
   base::Status status = store_.Scan(kKeptPrefix, [&](std::string_view key, std::string_view) {
@@ -465,6 +492,10 @@ base::Status Replica::OnProposal(PeerId from, const net::ProposalMessage& messag
   }
   KeepAndRelay(bytes, proposal.height);
   highest_seen_height_ = std::max(highest_seen_height_, proposal.height);
+  // This validator's own, kept from before a restart (or relayed back by a peer).
+  if (self_ && proposal.proposer == *self_) {
+    own_proposals_[proposal.height][proposal.round] = proposal.value;
+  }
   if (!candidates_.contains(proposal.value) && candidates_.size() < kCandidatesMax) {
     candidates_.emplace(proposal.value, DecodeCandidate(message.block));
   }
@@ -472,8 +503,7 @@ base::Status Replica::OnProposal(PeerId from, const net::ProposalMessage& messag
   return base::Status::Ok();
 }
 
-base::Status Replica::OnVote(PeerId from, const net::VoteMessage& message,
-                             std::string_view bytes) {
+base::Status Replica::OnVote(PeerId from, const net::VoteMessage& message, std::string_view bytes) {
   const core::Vote& vote = message.vote;
   if (vote.height < next_height()) return base::Status::Ok();
   if (vote.height > next_height() + kHeightsAhead) {
@@ -508,7 +538,8 @@ base::Status Replica::OnTransactions(const net::TransactionsMessage& message) {
   decoded.reserve(message.transactions.size());
   for (const auto& bytes : message.transactions) {
     auto tx = core::DecodeTransaction(bytes);
-    if (!tx) return base::Status::InvalidArgument("a gossiped transaction: " + tx.error().message());
+    if (!tx)
+      return base::Status::InvalidArgument("a gossiped transaction: " + tx.error().message());
     decoded.push_back(*std::move(tx));
   }
   Admit(std::move(decoded));
@@ -640,32 +671,31 @@ base::Status Replica::OnBlocks(const net::BlocksMessage& message) {
   return base::Status::Ok();
 }
 
-bool Replica::JudgeProposal(const core::Proposal& proposal) {
+consensus::Verdict Replica::JudgeProposal(const core::Proposal& proposal) {
   const auto candidate = candidates_.find(proposal.value);
-  if (candidate == candidates_.end() || !candidate->second.usable) return false;
+  if (candidate == candidates_.end() || !candidate->second.usable) {
+    return consensus::Verdict::kInvalid;
+  }
   const core::BlockHeader& header = candidate->second.header;
   // A fresh block is built by its proposer; one re-proposed from an earlier round keeps the
   // name of the validator that built it.
   if (proposal.valid_round == core::kNoRound &&
       header.proposer != validators().validators[proposal.proposer].name) {
-    return false;
+    return consensus::Verdict::kInvalid;
   }
-  // A fresh block's time must be near this validator's clock when it decides its prevote on it
-  // (docs/consensus.md, "Block time"): in the propose step of the block's round, or for a round
-  // still ahead. A block re-proposed with the proof of an earlier round was timely then, and one
-  // of a round this validator has prevoted in already only counts toward locks and decisions.
-  const bool deciding_prevote =
-      !height_started_ || proposal.height != tendermint_->height() ||
-      proposal.round > tendermint_->round() ||
-      (proposal.round == tendermint_->round() && tendermint_->step() == consensus::Step::kPropose);
-  if (proposal.valid_round == core::kNoRound && deciding_prevote) {
-    const core::TimeMillis now = io_.NowMillis();
-    if (header.time > now + options_.block_time_drift_millis ||
-        header.time < now - options_.block_time_drift_millis) {
-      return false;
-    }
+  if (!ledger_->ExecuteBlock(header, candidate->second.transactions)) {
+    return consensus::Verdict::kInvalid;
   }
-  return ledger_->ExecuteBlock(header, candidate->second.transactions).has_value();
+  // A fresh block's time must be near this validator's clock for it to prevote the block
+  // (docs/consensus.md, "Block time"); one re-proposed with the proof of an earlier round was
+  // timely then.
+  const core::TimeMillis now = io_.NowMillis();
+  if (proposal.valid_round == core::kNoRound &&
+      (header.time > now + options_.block_time_drift_millis ||
+       header.time < now - options_.block_time_drift_millis)) {
+    return consensus::Verdict::kUntimely;
+  }
+  return consensus::Verdict::kValid;
 }
 
 Replica::Candidate Replica::DecodeCandidate(const core::Block& block) {

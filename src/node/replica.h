@@ -143,10 +143,12 @@ class Replica {
   void Route(EarlyMessage message);
   void Deliver(const EarlyMessage& message);
   void Apply(std::vector<consensus::Action> actions);
-  void BuildValue(std::uint64_t height, std::uint32_t round,
-                  std::vector<consensus::Action>& out);
+  void BuildValue(std::uint64_t height, std::uint32_t round, std::vector<consensus::Action>& out);
   void Propose(const core::Proposal& proposal);
-  void CastVote(const core::Vote& vote);
+  // Signs, records and sends this validator's vote, and delivers it to the state machine.
+  void CastVote(const core::Vote& vote, std::vector<consensus::Action>& out);
+  void ScheduleTimeout(consensus::TimeoutKind kind, std::uint64_t height, std::uint32_t round,
+                       std::int64_t delay_millis);
   // The signature of `message` for (height, round, step), unless this validator already signed
   // a later step, or another message for this one.
   std::optional<std::string> Sign(std::uint64_t height, std::uint32_t round, SignStep step,
@@ -155,15 +157,14 @@ class Replica {
   void Commit(const consensus::Decide& decision);
   void AfterCommit(const ledger::ProducedBlock& block, bool by_sync);
 
-  base::Status OnProposal(PeerId from, const net::ProposalMessage& message,
-                          std::string_view bytes);
+  base::Status OnProposal(PeerId from, const net::ProposalMessage& message, std::string_view bytes);
   base::Status OnVote(PeerId from, const net::VoteMessage& message, std::string_view bytes);
   base::Status OnTransactions(const net::TransactionsMessage& message);
   void OnStatus(PeerId from, const net::StatusMessage& message);
   void OnBlocksRequest(PeerId from, const net::BlocksRequest& request);
   base::Status OnBlocks(const net::BlocksMessage& message);
 
-  bool JudgeProposal(const core::Proposal& proposal);
+  consensus::Verdict JudgeProposal(const core::Proposal& proposal);
   Candidate DecodeCandidate(const core::Block& block);
   // Admission of transactions from clients or peers; those admitted are gossiped.
   std::vector<Admission> Admit(std::vector<core::SignedTransaction> transactions);
@@ -193,7 +194,7 @@ class Replica {
   base::Status halted_;
   std::optional<LastSigned> last_signed_;
 
-  std::map<crypto::Hash, Candidate> candidates_;    // proposed blocks of heights not committed
+  std::map<crypto::Hash, Candidate> candidates_;  // proposed blocks of heights not committed
   std::vector<EarlyMessage> early_messages_;
   // By height: encoded vote -> its signature, for certificates.
   std::map<std::uint64_t, std::map<std::string, std::string>> signatures_;
@@ -202,8 +203,11 @@ class Replica {
            std::map<std::tuple<std::uint32_t, std::uint8_t, core::ValidatorIndex>, int>>
       slots_;
   // Who voted for each value, by height and (round, value).
-  std::map<std::uint64_t, std::map<std::pair<std::uint32_t, crypto::Hash>, std::set<core::ValidatorIndex>>>
+  std::map<std::uint64_t,
+           std::map<std::pair<std::uint32_t, crypto::Hash>, std::set<core::ValidatorIndex>>>
       backers_;
+  // This validator's proposals by height and round, signed now or before a restart.
+  std::map<std::uint64_t, std::map<std::uint32_t, crypto::Hash>> own_proposals_;
   // Equivocations already logged, by height: (round, validator).
   std::map<std::uint64_t, std::set<std::pair<std::uint32_t, core::ValidatorIndex>>> reported_;
   std::uint64_t highest_seen_height_ = 0;

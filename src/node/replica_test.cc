@@ -75,18 +75,34 @@ class ReplicaTest : public ::testing::Test {
     return core::Seal(std::move(tx));
   }
 
-  // A proposal by v2 (the proposer of height 1, round 0) of a block with `txs` at `time`, built
-  // on a ledger of its own.
-  std::string ProposalBytes(const std::vector<core::SignedTransaction>& txs, core::TimeMillis time) {
+  // A proposal of height 1 of a block with `txs` at `time`, built on a ledger of its own by the
+  // proposer of `round` (v2 for round 0: validator (1 + round) % 4 is v(2 + round)).
+  std::string ProposalBytes(const std::vector<core::SignedTransaction>& txs, core::TimeMillis time,
+                            std::uint32_t round = 0) {
+    const auto proposer = static_cast<core::ValidatorIndex>((1 + round) % 4);
+    const std::string name = "v" + std::to_string(proposer + 1);
     storage::MemoryStore store;
     auto ledger = ledger::Ledger::Open(store, genesis_).value();
-    const ledger::ProducedBlock* built = ledger->BuildBlock(time, txs, "v2").value();
-    core::Proposal proposal{1, 0, built->hash, core::kNoRound, 1};
-    net::ProposalMessage message{proposal,
-                                 crypto::DeriveTestKey("v2").Sign(
-                                     core::ProposalSigningMessage(kChainId, proposal)),
-                                 built->block};
+    const ledger::ProducedBlock* built = ledger->BuildBlock(time, txs, name).value();
+    core::Proposal proposal{1, round, built->hash, core::kNoRound, proposer};
+    net::ProposalMessage message{
+        proposal,
+        crypto::DeriveTestKey(name).Sign(core::ProposalSigningMessage(kChainId, proposal)),
+        built->block};
     return net::EncodeMessage(message);
+  }
+
+  // A vote of height 1 signed by validator `voter` (named v(voter + 1)).
+  std::string VoteBytes(core::VoteType type, std::uint32_t round, std::optional<crypto::Hash> value,
+                        core::ValidatorIndex voter) {
+    const core::Vote vote{type, 1, round, value, voter};
+    return net::EncodeMessage(
+        net::VoteMessage{vote, crypto::DeriveTestKey("v" + std::to_string(voter + 1))
+                                   .Sign(core::VoteSigningMessage(kChainId, vote))});
+  }
+
+  static crypto::Hash ProposedValue(const std::string& bytes) {
+    return std::get<net::ProposalMessage>(net::DecodeMessage(bytes).value()).proposal.value;
   }
 
   ledger::Genesis genesis_;
@@ -111,10 +127,13 @@ TEST_F(ReplicaTest, ARestartedValidatorNeverSignsASecondVoteForARound) {
   // The store after the crash, without the kept consensus messages.
   storage::MemoryStore restarted_store;
   storage::WriteBatch copy;
-  ASSERT_TRUE(store.Scan("", [&](std::string_view key, std::string_view value) {
-                     if (!key.starts_with("cw/")) copy.Put(key, value);
-                     return true;
-                   }).ok());
+  ASSERT_TRUE(store
+                  .Scan("",
+                        [&](std::string_view key, std::string_view value) {
+                          if (!key.starts_with("cw/")) copy.Put(key, value);
+                          return true;
+                        })
+                  .ok());
   ASSERT_TRUE(restarted_store.Write(copy, true).ok());
   RecordingIo after(genesis_.start_time + 1000);
   auto restarted = Replica::Open(restarted_store, genesis_, Options("v3"), after).value();
@@ -127,6 +146,78 @@ TEST_F(ReplicaTest, ARestartedValidatorNeverSignsASecondVoteForARound) {
                  *vote.value != *first.front().value)
         << "a second prevote for round 0";
   }
+}
+
+// A validator killed after it precommitted a block, before the block was written, comes back
+// later (its clock far past the block's time) and commits that very block, with its own
+// precommit as the certificate: nothing decided may rest on a vote it did not sign.
+TEST_F(ReplicaTest, ALoneValidatorKilledBeforeWritingItsDecisionCommitsItAfterRestart) {
+  genesis_ = TestChainGenesis(kChainId, 1);
+  storage::MemoryStore disk;
+  storage::FaultyStore store(disk);
+  RecordingIo io(genesis_.start_time + 1000);
+  auto replica = Replica::Open(store, genesis_, Options("v1"), io).value();
+  store.FailWriteAfter(3);  // its proposal, prevote and precommit; not the block
+  replica->Start();
+  replica->Submit({Mint(1)});
+  const auto signed_before = io.VotesBy(0);
+  ASSERT_EQ(signed_before.size(), 2u);
+  ASSERT_EQ(signed_before.back().type, core::VoteType::kPrecommit);
+  ASSERT_TRUE(signed_before.back().value.has_value());
+  EXPECT_EQ(replica->ledger().head().height, 0u);
+  replica.reset();
+  disk.CrashLosingUnsynced();
+
+  RecordingIo after(genesis_.start_time + 60'000);
+  auto restarted = Replica::Open(disk, genesis_, Options("v1"), after).value();
+  restarted->Start();
+  ASSERT_TRUE(restarted->halted().ok()) << restarted->halted().message();
+  ASSERT_EQ(restarted->ledger().head().height, 1u);
+  const auto block = restarted->ledger().ReadBlock(1).value();
+  EXPECT_EQ(core::HeaderHash(block.header), *signed_before.back().value);
+  EXPECT_EQ(block.transactions.size(), 1u);
+  EXPECT_TRUE(
+      core::VerifyCertificate(block.certificate, block.header, restarted->ledger().validators())
+          .ok());
+}
+
+// A validator that precommitted (so locked on) a block, then crashed, is still locked on it when
+// it comes back, even though its clock has since moved far past the block's time: offered
+// another block in a later round without proof of a newer quorum, it prevotes nil.
+TEST_F(ReplicaTest, ARestartedValidatorKeepsItsLock) {
+  storage::MemoryStore store;
+  RecordingIo io(genesis_.start_time + 1000);
+  auto replica = Replica::Open(store, genesis_, Options("v3"), io).value();
+  replica->Start();
+  const std::string locked_on = ProposalBytes({Mint(1)}, genesis_.start_time + 900);
+  const crypto::Hash a = ProposedValue(locked_on);
+  ASSERT_TRUE(replica->OnMessage(1, locked_on).ok());
+  for (core::ValidatorIndex voter : {0u, 1u, 3u}) {
+    ASSERT_TRUE(replica->OnMessage(1, VoteBytes(core::VoteType::kPrevote, 0, a, voter)).ok());
+  }
+  const auto signed_before = io.VotesBy(2);
+  ASSERT_EQ(signed_before.size(), 2u);
+  ASSERT_EQ(signed_before.back().type, core::VoteType::kPrecommit);
+  ASSERT_EQ(signed_before.back().value, a);
+  replica.reset();
+  store.CrashLosingUnsynced();
+
+  const core::TimeMillis later = genesis_.start_time + 60'000;
+  RecordingIo after(later);
+  auto restarted = Replica::Open(store, genesis_, Options("v3"), after).value();
+  restarted->Start();
+  // Round 2 (proposer v4) offers a timely block b; v1's vote there brings this validator along.
+  const std::string other = ProposalBytes({}, later, 2);
+  ASSERT_TRUE(restarted->OnMessage(3, other).ok());
+  ASSERT_TRUE(
+      restarted->OnMessage(0, VoteBytes(core::VoteType::kPrevote, 2, std::nullopt, 0)).ok());
+  bool prevoted_in_round_2 = false;
+  for (const core::Vote& vote : after.VotesBy(2)) {
+    if (vote.round != 2 || vote.type != core::VoteType::kPrevote) continue;
+    prevoted_in_round_2 = true;
+    EXPECT_EQ(vote.value, std::nullopt) << "prevoted another block while locked";
+  }
+  EXPECT_TRUE(prevoted_in_round_2);
 }
 
 TEST_F(ReplicaTest, PeersSendingWhatNoCorrectNodeSendsAreTold) {
@@ -182,8 +273,9 @@ TEST_F(ReplicaTest, ALoneValidatorCommitsWhatIsSubmittedAndIdlesOtherwise) {
   ASSERT_EQ(io.committed().size(), 1u);
   const auto block = replica->ledger().ReadBlock(1).value();
   EXPECT_EQ(block.transactions.size(), 2u);
-  EXPECT_TRUE(core::VerifyCertificate(block.certificate, block.header, replica->ledger().validators())
-                  .ok());
+  EXPECT_TRUE(
+      core::VerifyCertificate(block.certificate, block.header, replica->ledger().validators())
+          .ok());
   EXPECT_EQ(replica->mempool_size(), 0u);
 }
 
