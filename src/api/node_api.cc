@@ -110,6 +110,8 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
     if (get && segments.size() == 3) return respond(GetProgram(segments[2]));
   } else if (get && segments.size() == 2 && resource == "status") {
     return respond(GetStatus());
+  } else if (get && segments.size() == 2 && resource == "validators") {
+    return respond(GetValidators());
   }
   respond(Error(404, "NOT_FOUND", "no such endpoint: " + request.method + " " + request.path));
 }
@@ -318,6 +320,26 @@ HttpResponse NodeApi::GetStatus() {
   for (const auto& peer : node_.peers()) peers.emplace_back(peer);
   status["peers"] = std::move(peers);
   return Json(200, status);
+}
+
+HttpResponse NodeApi::GetValidators() {
+  const auto set_view = [](const core::ValidatorSet& set) {
+    json::array validators;
+    for (const auto& validator : set.validators) {
+      validators.push_back(json::object{{"name", validator.name}, {"key", validator.key.ToText()}});
+    }
+    return validators;
+  };
+  return Json(200, node_.Read([&](const ledger::Ledger& ledger) {
+    json::array schedule;
+    for (const auto& [from_height, set] : ledger::ReadValidatorSchedule(ledger.state())) {
+      schedule.push_back(
+          json::object{{"from_height", from_height}, {"validators", set_view(set)}});
+    }
+    return json::object{{"next_height", ledger.head().height + 1},
+                        {"validators", set_view(ledger.validators())},
+                        {"schedule", std::move(schedule)}};
+  }));
 }
 
 HttpResponse NodeApi::GetMetrics() {

@@ -53,6 +53,7 @@ class NodeApi {
   HttpResponse GetProgram(std::string_view id);
   HttpResponse CheckProgram(const HttpRequest& request);
   HttpResponse GetStatus();
+  HttpResponse GetValidators();
   HttpResponse GetMetrics();
   void WaitThenRespond(const crypto::Hash& id, int wait_millis, Responder respond);
 

@@ -122,6 +122,34 @@ TEST_F(NodeApiTest, SubmitWaitAndQueryEveryEndpoint) {
   EXPECT_EQ(Get("/v1/nothing").first, 404);
 }
 
+// A governor's addition shows in the schedule at once, and applies two blocks on.
+TEST_F(NodeApiTest, TheValidatorSetAndItsScheduleAreReadable) {
+  core::Transaction tx;
+  tx.chain_id = "nuri-api-test";
+  tx.signer = core::AccountId::Parse("governor@bok").value();
+  tx.nonce = 1;
+  tx.valid_until = clock_.NowMillis() + core::kMillisPerHour;
+  tx.body = core::AddValidator{"v2", crypto::DeriveTestKey("v2").public_key()};
+  core::AddSignature(tx, tx.signer, crypto::DeriveTestKey("governor@bok"));
+  auto [status, receipt] = Post("/v1/transactions?wait_ms=5000", core::Encode(tx));
+  ASSERT_EQ(status, 200) << json::serialize(receipt);
+  EXPECT_EQ(receipt.at("status"), "ok");
+
+  auto [validators_status, validators] = Get("/v1/validators");
+  ASSERT_EQ(validators_status, 200);
+  EXPECT_EQ(validators.at("next_height"), 2);
+  ASSERT_EQ(validators.at("validators").as_array().size(), 1u);
+  EXPECT_EQ(validators.at("validators").as_array()[0].at("name"), "v1");
+  const auto& schedule = validators.at("schedule").as_array();
+  ASSERT_EQ(schedule.size(), 2u);
+  EXPECT_EQ(schedule[0].at("from_height"), 1);
+  EXPECT_EQ(schedule[1].at("from_height"), 3);
+  ASSERT_EQ(schedule[1].at("validators").as_array().size(), 2u);
+  EXPECT_EQ(schedule[1].at("validators").as_array()[1].at("name"), "v2");
+  EXPECT_EQ(schedule[1].at("validators").as_array()[1].at("key"),
+            crypto::DeriveTestKey("v2").public_key().ToText().c_str());
+}
+
 TEST_F(NodeApiTest, JsonEnvelopesAreAcceptedLikeBinary) {
   const core::Transaction tx = Mint(1000, 2);
   auto [status, body] = Post("/v1/transactions?wait_ms=5000",

@@ -4,9 +4,12 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
+#include <set>
 
 #include "api/http_client.h"
 #include "cli/args.h"
+#include "cli/localnet.h"
+#include "cli/network_files.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
 #include "ledger/chain_check.h"
@@ -61,9 +64,8 @@ int KeysCommand(const Words& words) {
     if (auto status = WriteFileAtomically(*out, *sealed, 0600); !status.ok()) {
       return Complain(status.ToString());
     }
-    return PrintJson(json::object{{"label", *label},
-                                  {"public_key", contents.secret.public_key().ToText()},
-                                  {"file", *out}});
+    return PrintJson(json::object{
+        {"label", *label}, {"public_key", contents.secret.public_key().ToText()}, {"file", *out}});
   }
   if (verb == "show" || verb == "list") {
     std::vector<std::string> files;
@@ -97,56 +99,223 @@ int KeysCommand(const Words& words) {
   return Complain("unknown keys command '" + verb + "'", 2);
 }
 
-int GenesisCommand(const Words& words) {
-  auto args = Args::Parse(words, {"test-keys"}, {"in", "out"});
-  if (!args || !args->Option("in") || !args->Option("out")) {
-    return Complain("usage: nuri genesis --in DESCRIPTION.json --out genesis.json [--test-keys]", 2);
+namespace {
+
+// The nodes file of `nuri genesis --nodes`: {"nodes": [{"name","org","role","api","p2p"}]}.
+base::Result<std::vector<NodePlan>> ReadNodePlans(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text) return base::Error(text.error());
+  auto value = core::ParseJsonText(*text);
+  if (!value)
+    return base::Error(base::Status::InvalidArgument(path + ": " + value.error().message()));
+  const json::object* root = value->if_object();
+  const json::value* list = root ? root->if_contains("nodes") : nullptr;
+  if (list == nullptr || !list->is_array()) {
+    return base::Error(base::Status::InvalidArgument(path + ": expected {\"nodes\": [...]}"));
   }
-  auto text = ReadFile(*args->Option("in"));
+  std::vector<NodePlan> plans;
+  for (std::size_t i = 0; i < list->get_array().size(); ++i) {
+    const std::string at = path + ": nodes[" + std::to_string(i) + "]";
+    const json::object* item = list->get_array()[i].if_object();
+    if (item == nullptr)
+      return base::Error(base::Status::InvalidArgument(at + ": expected an object"));
+    NodePlan plan;
+    for (const auto& [key, field] : *item) {
+      std::string* target = key == "name"   ? &plan.name
+                            : key == "org"  ? &plan.org
+                            : key == "role" ? &plan.role
+                            : key == "api"  ? &plan.api
+                            : key == "p2p"  ? &plan.p2p
+                                            : nullptr;
+      if (target == nullptr) {
+        return base::Error(
+            base::Status::InvalidArgument(at + "." + std::string(key) + ": unknown field"));
+      }
+      if (!field.is_string()) {
+        return base::Error(
+            base::Status::InvalidArgument(at + "." + std::string(key) + ": expected a string"));
+      }
+      *target = std::string(field.get_string());
+    }
+    plans.push_back(std::move(plan));
+  }
+  if (auto status = CheckNodePlans(plans); !status.ok()) {
+    return base::Error(base::Status::InvalidArgument(path + ": " + status.message()));
+  }
+  return plans;
+}
+
+// With --nodes: every node's organization is one the description registers, and the
+// validators are the ones made here.
+base::Status CheckDescriptionForNodes(const json::value& description,
+                                      const std::vector<NodePlan>& plans) {
+  const json::object& object = description.as_object();
+  if (object.contains("validators")) {
+    return base::Status::InvalidArgument(
+        "validators: leave them out with --nodes; the nodes file's validators become them");
+  }
+  std::set<std::string> orgs;
+  if (const json::value* list = object.if_contains("orgs"); list && list->is_array()) {
+    for (const auto& org : list->get_array()) {
+      if (const json::value* id = org.is_object() ? org.get_object().if_contains("id") : nullptr;
+          id && id->is_string()) {
+        orgs.insert(std::string(id->get_string()));
+      }
+    }
+  }
+  for (const NodePlan& plan : plans) {
+    if (!orgs.contains(plan.org)) {
+      return base::Status::InvalidArgument("node " + plan.name + ": organization " + plan.org +
+                                           " is not in the description's orgs");
+    }
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+int GenesisCommand(const Words& words) {
+  auto args = Args::Parse(words, {"test-keys"}, {"in", "out", "nodes", "dir", "password-file"});
+  const char* usage =
+      "usage: nuri genesis --in DESCRIPTION.json (--out genesis.json | --nodes NODES.json --dir "
+      "DIR "
+      "--password-file F) [--test-keys]";
+  const bool with_nodes = args && args->Option("nodes") && args->Option("dir") &&
+                          args->Option("password-file") && !args->Option("out");
+  if (!args || !args->Option("in") || (!args->Option("out") && !with_nodes)) {
+    return Complain(usage, 2);
+  }
+  const std::string in = *args->Option("in");
+  auto text = ReadFile(in);
   if (!text) return Complain(text.error().ToString());
   auto value = core::ParseJsonText(*text);
-  if (!value) return Complain(*args->Option("in") + ": " + value.error().message(), 2);
-  auto genesis = ledger::ParseGenesis(
-      *value, "", ledger::GenesisOptions{.derive_missing_keys = args->Flag("test-keys")});
-  if (!genesis) return Complain(*args->Option("in") + ": " + genesis.error().ToString(), 2);
+  if (!value || !value->is_object()) {
+    return Complain(
+        in + ": " + (value ? std::string("expected an object") : value.error().message()), 2);
+  }
+  const ledger::GenesisOptions options{.derive_missing_keys = args->Flag("test-keys")};
+  std::string out = args->OptionOr("out", "");
+  std::vector<NodeMade> made;
+  if (with_nodes) {
+    auto plans = ReadNodePlans(*args->Option("nodes"));
+    if (!plans) return Complain(plans.error().message(), 2);
+    if (auto status = CheckDescriptionForNodes(*value, *plans); !status.ok()) {
+      return Complain(in + ": " + status.message(), 2);
+    }
+    // Everything but the validators must hold before any key is made.
+    if (auto checked = ledger::ParseGenesis(*value, "", options); !checked) {
+      return Complain(in + ": " + checked.error().ToString(), 2);
+    }
+    bool read = false;
+    const std::string password = PasswordFrom(*args->Option("password-file"), read);
+    if (!read || password.size() < 8) {
+      return Complain("the password file must hold a password of at least 8 characters", 2);
+    }
+    const std::string directory = *args->Option("dir");
+    auto written = WriteNetworkFiles(directory, *plans, password);
+    if (!written) return Complain(written.error().ToString());
+    made = std::move(*written);
+    json::array validators;
+    for (const NodeMade& node : made) {
+      if (node.plan.role != "validator") continue;
+      validators.push_back(
+          json::object{{"name", node.plan.name}, {"key", node.consensus_key.ToText()}});
+    }
+    value->as_object()["validators"] = std::move(validators);
+    out = directory + "/genesis.json";
+  }
+  auto genesis = ledger::ParseGenesis(*value, "", options);
+  if (!genesis) return Complain(in + ": " + genesis.error().ToString(), 2);
   if (genesis->validators.validators.empty()) {
-    return Complain(*args->Option("in") + ": validators: at least one is needed", 2);
+    return Complain(in + ": validators: at least one is needed", 2);
   }
   ledger::State state;
   auto header = ledger::BuildGenesisState(*genesis, state);
   if (!header) return Complain(header.error().message(), 2);
-  if (auto status = WriteFileAtomically(*args->Option("out"), genesis->text + "\n"); !status.ok()) {
+  if (auto status = WriteFileAtomically(out, genesis->text + "\n"); !status.ok()) {
     return Complain(status.ToString());
   }
-  return PrintJson(json::object{{"chain_id", genesis->chain_id},
-                                {"genesis_hash", core::HeaderHash(*header).ToHex()},
-                                {"state_root", header->state_root.ToHex()}});
+  json::object summary{{"chain_id", genesis->chain_id},
+                       {"genesis_hash", core::HeaderHash(*header).ToHex()},
+                       {"state_root", header->state_root.ToHex()}};
+  if (with_nodes) {
+    json::array nodes;
+    for (const NodeMade& node : made) {
+      nodes.push_back(json::object{{"name", node.plan.name},
+                                   {"role", node.plan.role},
+                                   {"org", node.plan.org},
+                                   {"consensus_key", node.consensus_key.ToText()},
+                                   {"tls_key_fingerprint", node.tls_key_fingerprint}});
+    }
+    summary["genesis"] = out;
+    summary["nodes"] = std::move(nodes);
+  }
+  return PrintJson(summary);
 }
 
+namespace {
+
+// The signer and its key: from a key file, or, in a localnet, an account's demo key.
+struct TxSigner {
+  core::AccountId account;
+  crypto::SecretKey key;
+  std::string url;
+};
+
+base::Result<TxSigner> TxSignerFrom(const Args& args) {
+  if (args.Option("network") && args.Option("as")) {
+    const std::string directory = *args.Option("network");
+    auto account = core::AccountId::Parse(*args.Option("as"));
+    if (!account)
+      return base::Error(base::Status::InvalidArgument("--as: " + account.error().message()));
+    auto key = LocalnetAccountKey(directory, account->str());
+    if (!key) return base::Error(key.error());
+    auto nodes = ReadLocalnet(directory);
+    if (!nodes) return base::Error(nodes.error());
+    if (nodes->empty()) return base::Error(base::Status::NotFound(directory + " has no nodes"));
+    return TxSigner{*account, *key, args.OptionOr("url", nodes->front().api)};
+  }
+  auto key_text = ReadFile(*args.Option("key"));
+  bool read = false;
+  const std::string password = PasswordFrom(*args.Option("password-file"), read);
+  if (!key_text || !read) {
+    return base::Error(
+        base::Status::InvalidArgument("cannot read the key file or the password file"));
+  }
+  auto key = crypto::OpenKeyFile(*key_text, password);
+  if (!key) return base::Error(key.error());
+  auto signer = core::AccountId::Parse(key->label);
+  if (!signer) {
+    return base::Error(
+        base::Status::InvalidArgument("the key file's label is not an account: " + key->label));
+  }
+  return TxSigner{*signer, key->secret, *args.Option("url")};
+}
+
+}  // namespace
+
 int TxCommand(const Words& words) {
-  auto args = Args::Parse(words, {"no-wait"},
-                          {"url", "key", "password-file", "body", "nonce", "valid-for"});
-  if (!args || !args->Option("url") || !args->Option("key") || !args->Option("password-file") ||
-      !args->Option("body")) {
+  auto args =
+      Args::Parse(words, {"no-wait"},
+                  {"url", "key", "password-file", "network", "as", "body", "nonce", "valid-for"});
+  const bool with_key_file =
+      args && args->Option("url") && args->Option("key") && args->Option("password-file");
+  const bool in_localnet = args && args->Option("network") && args->Option("as");
+  if (!args || !args->Option("body") || with_key_file == in_localnet) {
     return Complain(
-        "usage: nuri tx --url URL --key FILE --password-file F --body JSON [--nonce N] "
-        "[--valid-for SECONDS] [--no-wait]",
+        "usage: nuri tx (--url URL --key FILE --password-file F | --network DIR --as ACCOUNT "
+        "[--url URL]) --body JSON [--nonce N] [--valid-for SECONDS] [--no-wait]",
         2);
   }
-  auto key_text = ReadFile(*args->Option("key"));
-  bool read = false;
-  const std::string password = PasswordFrom(*args->Option("password-file"), read);
-  if (!key_text || !read) return Complain("cannot read the key file or the password file");
-  auto key = crypto::OpenKeyFile(*key_text, password);
-  if (!key) return Complain(key.error().ToString());
-  auto signer = core::AccountId::Parse(key->label);
-  if (!signer) return Complain("the key file's label is not an account: " + key->label);
+  auto signer_and_key = TxSignerFrom(*args);
+  if (!signer_and_key) return Complain(signer_and_key.error().ToString());
+  const core::AccountId* signer = &signer_and_key->account;
   auto body_json = core::ParseJsonText(*args->Option("body"));
   if (!body_json) return Complain("--body: " + body_json.error().message(), 2);
   auto body = core::BodyFromJson(*body_json, "body");
   if (!body) return Complain(body.error().ToString(), 2);
 
-  auto client = api::HttpClient::FromUrl(*args->Option("url"));
+  auto client = api::HttpClient::FromUrl(signer_and_key->url);
   if (!client) return Complain(client.error().ToString());
   auto status = client->Request("GET", "/v1/status");
   if (!status || status->status != 200) return Complain("the node does not answer /v1/status");
@@ -162,17 +331,20 @@ int TxCommand(const Words& words) {
   tx.chain_id = std::string(status_json->at("chain_id").as_string());
   tx.signer = *signer;
   // A random nonce: any unused number is valid, and random ones never collide in practice.
-  tx.nonce = *nonce >= 0 ? static_cast<std::uint64_t>(*nonce) : std::random_device{}() * 4294967296ull + std::random_device{}();
-  tx.valid_until = std::max(*head, static_cast<core::TimeMillis>(std::time(nullptr)) * 1000) +
-                   *valid_for * 1000;
+  tx.nonce = *nonce >= 0 ? static_cast<std::uint64_t>(*nonce)
+                         : std::random_device{}() * 4294967296ull + std::random_device{}();
+  tx.valid_until =
+      std::max(*head, static_cast<core::TimeMillis>(std::time(nullptr)) * 1000) + *valid_for * 1000;
   tx.body = std::move(*body);
-  core::AddSignature(tx, tx.signer, key->secret);
-  const std::string target = args->Flag("no-wait") ? "/v1/transactions" : "/v1/transactions?wait_ms=30000";
+  core::AddSignature(tx, tx.signer, signer_and_key->key);
+  const std::string target =
+      args->Flag("no-wait") ? "/v1/transactions" : "/v1/transactions?wait_ms=30000";
   auto response = client->Request("POST", target, core::Encode(tx), "application/octet-stream");
   if (!response) return Complain(response.error().ToString());
   std::cout << response->body << "\n";
   // A receipt that says rejected is an answer, but not the one the caller asked for.
-  return response->status < 300 && response->body.find("\"status\":\"rejected\"") == std::string::npos
+  return response->status < 300 &&
+                 response->body.find("\"status\":\"rejected\"") == std::string::npos
              ? 0
              : 1;
 }
@@ -180,8 +352,8 @@ int TxCommand(const Words& words) {
 int QueryCommand(const Words& words) {
   auto args = Args::Parse(words, {}, {"url"});
   if (!args || !args->Option("url") || args->positional().empty()) {
-    return Complain("usage: nuri query --url URL status|account ID|token ID|program ID|block H|tx ID",
-                    2);
+    return Complain(
+        "usage: nuri query --url URL status|account ID|token ID|program ID|block H|tx ID", 2);
   }
   const auto& what = args->positional();
   std::string target;

@@ -7,9 +7,10 @@
 //    "api_address": "127.0.0.1", "api_port": 7101, "verifier_threads": 2,
 //    "network": "network.json", "p2p_address": "127.0.0.1", "p2p_port": 7201,
 //    "tls_certificate": "tls.pem", "tls_key": "tls.key"}
-// With "network", the node is a validator (with "validator_key") or an observer (without) of
-// the network that file describes, and runs consensus with its peers; without it, it is a
-// single validator making its own blocks. Relative paths are relative to the configuration
+// With "network", the node runs consensus with the peers that file describes: it votes at the
+// heights whose validator set lists its name with its "validator_key", and follows as an
+// observer otherwise (or without a key); without "network", it is a single validator making
+// its own blocks. Relative paths are relative to the configuration
 // file.
 #include <signal.h>
 

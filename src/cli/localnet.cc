@@ -6,22 +6,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <chrono>
-#include <map>
 #include <filesystem>
 #include <iostream>
 #include <thread>
-
-#include <boost/json.hpp>
 
 #include "api/http_client.h"
 #include "base/hex.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/network_files.h"
 #include "cli/pilot_programs.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
-#include "net/tls_identity.h"
 
 extern char** environ;
 
@@ -71,7 +69,7 @@ constexpr Merchant kMerchants[] = {
     {"sparky-electric", "1731", "605-81-00004", "Sparky Electric"}};
 // The institutions whose validators a localnet runs, in turn; observers are the audit board's.
 constexpr const char* kValidatorOrgs[] = {"bok", "kb", "shinhan", "bnk", "moef", "me", "mois"};
-constexpr const char* kOfficialNames[] = {"kim", "lee", "park", "choi", "jung",
+constexpr const char* kOfficialNames[] = {"kim",  "lee", "park", "choi", "jung",
                                           "kang", "cho", "yoon", "jang", "lim"};
 
 // 32 random bytes in hex, from the system's CSPRNG (a fresh key's seed is exactly that).
@@ -84,26 +82,24 @@ std::string NurIdPath() {
 }
 
 json::object DefaultGenesis(const std::string& directory, int officials) {
-  json::array orgs{json::object{{"id", "bok"}, {"kind", "central_bank"}, {"name", "Bank of Korea"}},
-                   json::object{{"id", "bai"},
-                                {"kind", "auditor"},
-                                {"name", "Board of Audit and Inspection"}},
-                   json::object{{"id", "merchants"},
-                                {"kind", "merchants"},
-                                {"name", "Registered merchants"}}};
+  json::array orgs{
+      json::object{{"id", "bok"}, {"kind", "central_bank"}, {"name", "Bank of Korea"}},
+      json::object{{"id", "bai"}, {"kind", "auditor"}, {"name", "Board of Audit and Inspection"}},
+      json::object{{"id", "merchants"}, {"kind", "merchants"}, {"name", "Registered merchants"}}};
   json::array accounts{json::object{{"id", "governor@bok"}, {"roles", json::array{"governor"}}},
                        json::object{{"id", "auditor@bai"}, {"roles", json::array{"auditor"}}}};
   json::array tokens;
   for (const auto& bank : kBanks) {
     orgs.push_back(json::object{{"id", bank.id}, {"kind", "bank"}, {"name", bank.name}});
-    accounts.push_back(json::object{{"id", std::string("issuer@") + bank.id},
-                                    {"roles", json::array{"issuer"}}});
+    accounts.push_back(
+        json::object{{"id", std::string("issuer@") + bank.id}, {"roles", json::array{"issuer"}}});
     tokens.push_back(json::object{{"id", bank.token},
                                   {"issuer", std::string("issuer@") + bank.id},
                                   {"name", std::string(bank.name) + " deposit token"}});
   }
   for (const auto& ministry : kMinistries) {
-    orgs.push_back(json::object{{"id", ministry.id}, {"kind", "ministry"}, {"name", ministry.name}});
+    orgs.push_back(
+        json::object{{"id", ministry.id}, {"kind", "ministry"}, {"name", ministry.name}});
     for (const char* role : {"admin", "treasury"}) {
       accounts.push_back(json::object{{"id", std::string(role) + "@" + ministry.id},
                                       {"roles", json::array{role}}});
@@ -117,12 +113,11 @@ json::object DefaultGenesis(const std::string& directory, int officials) {
     accounts.push_back(json::object{{"id", name}, {"roles", json::array{"holder"}}});
   }
   for (const auto& merchant : kMerchants) {
-    accounts.push_back(json::object{
-        {"id", std::string(merchant.id) + "@merchants"},
-        {"roles", json::array{"merchant"}},
-        {"merchant", json::object{{"mcc", merchant.mcc},
-                                  {"business_no", merchant.business_no},
-                                  {"name", merchant.name}}}});
+    accounts.push_back(json::object{{"id", std::string(merchant.id) + "@merchants"},
+                                    {"roles", json::array{"merchant"}},
+                                    {"merchant", json::object{{"mcc", merchant.mcc},
+                                                              {"business_no", merchant.business_no},
+                                                              {"name", merchant.name}}}});
   }
   std::vector<PilotMinistry> ministries;
   for (const auto& ministry : kMinistries) {
@@ -203,7 +198,8 @@ base::Status StartNode(const LocalnetNode& node) {
   const int error = ::posix_spawn(&pid, nurid.c_str(), &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  if (error != 0) return base::Status::IoError("cannot start " + nurid + ": " + std::strerror(error));
+  if (error != 0)
+    return base::Status::IoError("cannot start " + nurid + ": " + std::strerror(error));
   NURI_RETURN_IF_ERROR(WriteFileAtomically(PidFile(node), std::to_string(pid) + "\n"));
   for (int i = 0; i < kStartTimeoutSeconds * 10; ++i) {
     // Serving and still alive a moment later: not some other process answering on the port.
@@ -265,104 +261,54 @@ int Up(const Args& args, const std::string& directory) {
     return Complain(status.ToString());
   }
   // The accounts' demo keys come from one sealed seed rather than hundreds of key files.
-  auto seed_file = crypto::SealKeyFile({"localnet-accounts", crypto::SecretKey::Generate(), true},
-                                       password);
+  auto seed_file =
+      crypto::SealKeyFile({"localnet-accounts", crypto::SecretKey::Generate(), true}, password);
   if (!seed_file) return Complain(seed_file.error().ToString());
-  if (auto status = WriteFileAtomically(directory + "/accounts.key", *seed_file, 0600); !status.ok()) {
+  if (auto status = WriteFileAtomically(directory + "/accounts.key", *seed_file, 0600);
+      !status.ok()) {
     return Complain(status.ToString());
   }
   json::object genesis = DefaultGenesis(directory, static_cast<int>(*officials));
-  json::array validator_set;
-  json::array network;
-  // Each node belongs to an institution, whose CA certifies it (docs/network.md).
-  std::map<std::string, net::TlsCredentials> authorities;
-  json::array authority_files;
-  fs::create_directories(directory + "/tls");
-  auto authority = [&](const std::string& org) -> base::Result<net::TlsCredentials> {
-    if (const auto it = authorities.find(org); it != authorities.end()) return it->second;
-    auto ca = net::MakeCertificateAuthority(org);
-    if (!ca) return base::Error(ca.error());
-    auto sealed = net::SealKey(ca->key_pem, password);
-    if (!sealed) return base::Error(sealed.error());
-    const std::string file = "tls/" + org + "-ca.pem";
-    if (auto status = WriteFileAtomically(directory + "/" + file, ca->certificate_pem);
-        !status.ok()) {
-      return base::Error(status);
-    }
-    if (auto status = WriteFileAtomically(directory + "/tls/" + org + "-ca.key", *sealed, 0600);
-        !status.ok()) {
-      return base::Error(status);
-    }
-    authority_files.push_back(json::string(file));
-    authorities[org] = *ca;
-    return *ca;
-  };
   const int count = static_cast<int>(*validators + *observers);
+  std::vector<NodePlan> plans;
   for (int i = 0; i < count; ++i) {
     const bool validator = i < *validators;
-    const std::string name =
-        validator ? "v" + std::to_string(i + 1) : "o" + std::to_string(i - *validators + 1);
-    const std::string org = validator ? kValidatorOrgs[i % std::size(kValidatorOrgs)] : "bai";
-    const std::string node_directory = directory + "/nodes/" + name;
-    fs::create_directories(node_directory);
-    const int api_port = static_cast<int>(*base_port) + i + 1;
-    const int p2p_port = static_cast<int>(*base_port) + 100 + i + 1;
-    json::object config{{"name", name},
+    plans.push_back(NodePlan{
+        .name = validator ? "v" + std::to_string(i + 1) : "o" + std::to_string(i - *validators + 1),
+        .org = validator ? kValidatorOrgs[i % std::size(kValidatorOrgs)] : "bai",
+        .role = validator ? "validator" : "observer",
+        .api = "http://127.0.0.1:" + std::to_string(*base_port + i + 1),
+        .p2p = "127.0.0.1:" + std::to_string(*base_port + 100 + i + 1)});
+  }
+  auto made = WriteNetworkFiles(directory, plans, password);
+  if (!made) return Complain(made.error().ToString());
+  json::array validator_set;
+  for (int i = 0; i < count; ++i) {
+    const NodeMade& node = (*made)[static_cast<std::size_t>(i)];
+    json::object config{{"name", node.plan.name},
                         {"data_dir", "."},
                         {"genesis", "../../genesis.json"},
                         {"network", "../../network.json"},
                         {"key_password_file", "../../password"},
+                        {"validator_key", "validator.key"},
                         {"api_address", "127.0.0.1"},
-                        {"api_port", api_port},
+                        {"api_port", *base_port + i + 1},
                         {"p2p_address", "127.0.0.1"},
-                        {"p2p_port", p2p_port},
+                        {"p2p_port", *base_port + 100 + i + 1},
                         {"tls_certificate", "tls.pem"},
                         {"tls_key", "tls.key"},
                         {"verifier_threads", 2}};
-    if (validator) {
-      const crypto::SecretKey key = crypto::SecretKey::Generate();
-      auto sealed = crypto::SealKeyFile({name, key, false}, password);
-      if (!sealed) return Complain(sealed.error().ToString());
-      if (auto status = WriteFileAtomically(node_directory + "/validator.key", *sealed, 0600);
-          !status.ok()) {
-        return Complain(status.ToString());
-      }
-      validator_set.push_back(json::object{{"name", name}, {"key", key.public_key().ToText()}});
-      config["validator_key"] = "validator.key";
-    }
-    auto ca = authority(org);
-    if (!ca) return Complain(ca.error().ToString());
-    auto tls = net::IssueNodeCertificate(*ca, name, org);
-    if (!tls) return Complain(tls.error().ToString());
-    auto sealed_tls = net::SealKey(tls->key_pem, password);
-    auto fingerprint = net::PublicKeyFingerprint(tls->certificate_pem);
-    if (!sealed_tls || !fingerprint) return Complain("cannot make the TLS identity of " + name);
-    if (auto status = WriteFileAtomically(node_directory + "/tls.pem", tls->certificate_pem);
+    if (auto status = WriteJson(directory + "/nodes/" + node.plan.name + "/config.json", config);
         !status.ok()) {
       return Complain(status.ToString());
     }
-    if (auto status = WriteFileAtomically(node_directory + "/tls.key", *sealed_tls, 0600);
-        !status.ok()) {
-      return Complain(status.ToString());
+    if (node.plan.role == "validator") {
+      validator_set.push_back(
+          json::object{{"name", node.plan.name}, {"key", node.consensus_key.ToText()}});
     }
-    if (auto status = WriteJson(node_directory + "/config.json", config); !status.ok()) {
-      return Complain(status.ToString());
-    }
-    network.push_back(json::object{{"name", name},
-                                   {"role", validator ? "validator" : "observer"},
-                                   {"org", org},
-                                   {"api", "http://127.0.0.1:" + std::to_string(api_port)},
-                                   {"p2p", "127.0.0.1:" + std::to_string(p2p_port)},
-                                   {"tls_key_fingerprint", fingerprint->ToHex()}});
   }
   genesis["validators"] = std::move(validator_set);
   if (auto status = WriteJson(directory + "/genesis.json", genesis); !status.ok()) {
-    return Complain(status.ToString());
-  }
-  if (auto status = WriteJson(directory + "/network.json",
-                              json::object{{"nodes", network},
-                                           {"certificate_authorities", authority_files}});
-      !status.ok()) {
     return Complain(status.ToString());
   }
   auto nodes = ReadLocalnet(directory);
@@ -380,8 +326,11 @@ int ShowStatus(const std::vector<LocalnetNode>& nodes, bool as_json) {
     const int pid = ReadPid(node);
     const bool running = Alive(pid);
     const auto status = running ? Status(node) : std::nullopt;
-    json::object item{{"name", node.name}, {"role", node.role},   {"pid", running ? pid : 0},
-                      {"api", node.api},   {"running", running}};
+    json::object item{{"name", node.name},
+                      {"role", node.role},
+                      {"pid", running ? pid : 0},
+                      {"api", node.api},
+                      {"running", running}};
     item["height"] = status ? status->at("height") : json::value(nullptr);
     item["state_root"] = status ? status->at("state_root") : json::value(nullptr);
     if (!as_json) {
@@ -438,8 +387,8 @@ int LocalnetCommand(const Words& words) {
   auto args = Args::Parse(words, {"json", "kill"},
                           {"dir", "validators", "observers", "base-port", "accounts"});
   if (!args || args->positional().empty() || !args->Option("dir")) {
-    return Complain(
-        "usage: nuri localnet up|status|stop-node NAME|start-node NAME|down --dir DIR", 2);
+    return Complain("usage: nuri localnet up|status|stop-node NAME|start-node NAME|down --dir DIR",
+                    2);
   }
   const std::string directory = *args->Option("dir");
   const std::string& verb = args->positional()[0];

@@ -18,11 +18,15 @@ usage: nuri COMMAND ...
   keys generate --label ACCOUNT --out FILE --password-file F
   keys show FILE | keys list --dir DIR
   genesis --in DESCRIPTION --out FILE      validate and normalize a genesis description
+  genesis --in DESCRIPTION --nodes NODES --dir DIR --password-file F
+                                           the same, with the organizations' CAs, the nodes'
+                                           certificates and keys, and network.json
   program check FILE [--genesis FILE|--url URL|--network DIR]
                                            validate a program definition; exit 2 with each fault
   program explain FILE|ID [--url URL|--network DIR]
                                            a program's rules in plain sentences
   tx --url URL --key FILE --password-file F --body JSON [--nonce N] [--no-wait]
+  tx --network DIR --as ACCOUNT --body JSON  sign with a localnet account's demo key
   query --url URL status|account ID|token ID|program ID|block H|latest|tx ID
   node check --data DIR                    re-verify a node's whole chain
   localnet up|status|stop-node|start-node|down --dir DIR ...

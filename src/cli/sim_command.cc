@@ -25,24 +25,28 @@ boost::json::object ReportJson(const sim::SimulationReport& report) {
 }  // namespace
 
 int SimCommand(const Words& words) {
-  auto args = Args::Parse(words, {"json", "forever", "verbose"}, {"seed", "validators", "observers", "byzantine"});
+  auto args = Args::Parse(words, {"json", "forever", "verbose"},
+                          {"seed", "validators", "observers", "byzantine", "reconfigure"});
   const char* usage =
-      "usage: nuri sim --seed S [--validators N] [--observers M] [--byzantine B] [--json] "
-      "[--forever] [--verbose]";
+      "usage: nuri sim --seed S [--validators N] [--observers M] [--byzantine B] "
+      "[--reconfigure 0|1] [--json] [--forever] [--verbose]";
   if (!args || !args->positional().empty()) return Complain(usage, 2);
   sim::SimulationOptions options;
   const auto seed = args->IntegerOr("seed", 1);
   const auto validators = args->IntegerOr("validators", options.validators);
   const auto observers = args->IntegerOr("observers", options.observers);
   const auto byzantine = args->IntegerOr("byzantine", options.byzantine);
-  if (!seed || !validators || !observers || !byzantine || *seed < 0 || *validators < 1 ||
-      *validators > 64 || *observers < 0 || *observers > 16 || *byzantine < -1) {
+  const auto reconfigure = args->IntegerOr("reconfigure", options.reconfigure);
+  if (!seed || !validators || !observers || !byzantine || !reconfigure || *seed < 0 ||
+      *validators < 1 || *validators > 64 || *observers < 0 || *observers > 16 ||
+      *byzantine < -1 || *reconfigure < -1 || *reconfigure > 1) {
     return Complain(usage, 2);
   }
   options.seed = static_cast<std::uint64_t>(*seed);
   options.validators = static_cast<std::uint32_t>(*validators);
   options.observers = static_cast<std::uint32_t>(*observers);
   options.byzantine = static_cast<int>(*byzantine);
+  options.reconfigure = static_cast<int>(*reconfigure);
   // The replicas' warnings (equivocations seen, refused messages) are what the faults cause.
   if (!args->Flag("verbose")) base::SetLogLevel(base::LogLevel::kError);
   for (;; ++options.seed) {

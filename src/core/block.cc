@@ -1,5 +1,6 @@
 #include "core/block.h"
 
+#include <algorithm>
 #include <set>
 
 #include "base/limits.h"
@@ -9,14 +10,23 @@
 namespace nuri::core {
 
 namespace {
-constexpr std::size_t kValidatorNameLengthMax = 64;
-constexpr std::size_t kValidatorsMax = 256;
 constexpr std::size_t kHeaderSizeBytesMax = 1024;
 
 crypto::Hash ReadHash(codec::Reader& r, std::string_view what) {
   return crypto::Hash::FromBytes(r.GetFixed(crypto::kHashSizeBytes, what)).value_or(crypto::Hash{});
 }
 }  // namespace
+
+bool IsValidatorName(std::string_view name) {
+  if (name.empty() || name.size() > kValidatorNameLengthMax) return false;
+  const auto letter_or_digit = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (!letter_or_digit(name.front())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) {
+    return letter_or_digit(c) || c == '-' || c == '_' || c == '.';
+  });
+}
 
 crypto::Hash ValidatorSet::Hash() const { return crypto::Sha256(EncodeValidatorSet(*this)); }
 

@@ -24,6 +24,16 @@
 namespace nuri::core {
 
 inline constexpr std::uint8_t kBlockVersion = 1;
+inline constexpr std::size_t kValidatorNameLengthMax = 64;
+inline constexpr std::size_t kValidatorsMax = 256;
+// A change to the validator set made in block h applies from block h + 2: the set of a height is
+// fixed before the height before it begins, so that a node verifies the messages of the next
+// height, which arrive while it is still deciding this one, against the right set.
+inline constexpr std::uint64_t kValidatorSetChangeDelay = 2;
+
+// A node name: 1 to 64 lowercase letters, digits, '-', '_' and '.', starting with a letter or
+// digit ("bok-1", "v3").
+bool IsValidatorName(std::string_view name);
 
 struct Validator {
   std::string name;  // node name, e.g. "bok-1"
@@ -39,6 +49,7 @@ struct ValidatorSet {
   const Validator* Find(std::string_view name) const;
   // The validator's index in consensus messages, or nullopt when `name` is not in the set.
   std::optional<ValidatorIndex> IndexOf(std::string_view name) const;
+  bool operator==(const ValidatorSet&) const = default;
 };
 
 struct BlockHeader {

@@ -34,8 +34,8 @@ TEST(Ids, AccountsAreNameAtOrg) {
   EXPECT_EQ(id->name(), "hanok-restaurant");
   EXPECT_EQ(id->org(), "merchants");
   EXPECT_TRUE(AccountId::Parse("kim.minsu@moef").has_value());
-  for (std::string_view bad : {"kim", "@moef", "kim@", "Kim@moef", "kim@mo.ef", "a@b@c", "kim @moef",
-                               ""}) {
+  for (std::string_view bad :
+       {"kim", "@moef", "kim@", "Kim@moef", "kim@mo.ef", "a@b@c", "kim @moef", ""}) {
     EXPECT_FALSE(AccountId::Parse(bad).has_value()) << bad;
   }
   EXPECT_TRUE(TokenId::Parse("KRW-BNK").has_value());
@@ -75,7 +75,7 @@ TEST(Time, CivilDaysRoundTripOverCenturies) {
 TEST(Text, RefusesControlCharactersAndBadUtf8) {
   EXPECT_TRUE(IsDisplayText("한옥 Korean Restaurant", 128));
   EXPECT_FALSE(IsDisplayText("a\nb", 128));
-  EXPECT_FALSE(IsDisplayText("\xc0\xaf", 128));  // over-long '/'
+  EXPECT_FALSE(IsDisplayText("\xc0\xaf", 128));      // over-long '/'
   EXPECT_FALSE(IsDisplayText("\xed\xa0\x80", 128));  // surrogate
   EXPECT_FALSE(IsDisplayText("abcd", 3));
 }
@@ -112,7 +112,8 @@ TEST(Transaction, DecoderRefusesNonCanonicalInput) {
   wrong_version[0] = 2;
   EXPECT_FALSE(DecodeTransaction(wrong_version).has_value());
   EXPECT_FALSE(DecodeTransaction("").has_value());
-  EXPECT_FALSE(DecodeTransaction(std::string(base::kTransactionSizeBytesMax + 1, '\x01')).has_value());
+  EXPECT_FALSE(
+      DecodeTransaction(std::string(base::kTransactionSizeBytesMax + 1, '\x01')).has_value());
 }
 
 RC_GTEST_PROP(Transaction, MutatedEncodingsNeverDecodeToTheSameId, ()) {
@@ -231,7 +232,10 @@ TEST(Json, EveryBodyRoundTrips) {
   const auto key = crypto::DeriveTestKey("x@y").public_key();
   const std::vector<Body> bodies = {
       RegisterOrg{OrgId::Parse("moef").value(), OrgKind::kMinistry, "Ministry"},
-      RegisterAccount{Account("lee@moef"), {key}, 1, RoleSet::FromBits(0b100000).value(),
+      RegisterAccount{Account("lee@moef"),
+                      {key},
+                      1,
+                      RoleSet::FromBits(0b100000).value(),
                       MerchantRecord{"5812", "101-81-00001", "Hanok"}},
       SetRoles{Account("lee@moef"), RoleSet::FromBits(3).value()},
       SetKeys{Account("lee@moef"), {key}, 1},
@@ -254,6 +258,8 @@ TEST(Json, EveryBodyRoundTrips) {
       Pay{"bpe", Account("hanok@merchants"), Amount::Won(1), 0, "", std::nullopt, ""},
       Refund{crypto::Sha256("payment"), Amount::Won(30000)},
       Attest{"ev", Account("apt@recipients"), "installation", crypto::Sha256("report")},
+      AddValidator{"shinhan-1", crypto::DeriveTestKey("shinhan-1").public_key()},
+      RemoveValidator{"bnk-1"},
   };
   for (const Body& body : bodies) {
     const auto back = BodyFromJson(BodyToJson(body), "tx");
@@ -268,14 +274,28 @@ TEST(Json, EveryBodyRoundTrips) {
   }
 }
 
+TEST(Json, AValidatorIsNamedLikeANode) {
+  for (std::string_view name : {"", "Bok-1", "-v1", "v 1", "v1/"}) {
+    boost::json::object body{{"type", "remove_validator"}, {"name", name}};
+    const auto parsed = BodyFromJson(body, "tx");
+    ASSERT_FALSE(parsed.has_value()) << name;
+    EXPECT_EQ(parsed.error().field, "tx.name");
+  }
+  EXPECT_TRUE(IsValidatorName("bok-1"));
+  EXPECT_TRUE(IsValidatorName(std::string(kValidatorNameLengthMax, 'v')));
+  EXPECT_FALSE(IsValidatorName(std::string(kValidatorNameLengthMax + 1, 'v')));
+}
+
 TEST(Json, FaultsNameTheFieldPath) {
-  const auto parsed = ParseJsonText(R"({"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":1.5})");
+  const auto parsed =
+      ParseJsonText(R"({"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":1.5})");
   const auto body = BodyFromJson(parsed.value(), "steps[4].tx");
   ASSERT_FALSE(body.has_value());
   EXPECT_EQ(body.error().field, "steps[4].tx.amount");
   EXPECT_EQ(body.error().code, ReasonCode::kInvalidAmount);
   const auto huge = BodyFromJson(
-      ParseJsonText(R"({"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":99999999999999999999})")
+      ParseJsonText(
+          R"({"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":99999999999999999999})")
           .value(),
       "tx");
   ASSERT_FALSE(huge.has_value());
@@ -309,10 +329,10 @@ TEST(Block, HeaderAndBlockRoundTripAndCertificatesNeedTwoThirds) {
   const crypto::Hash hash = HeaderHash(block.header);
   block.certificate.round = 2;
   auto precommit = [&](int i, std::uint32_t round) {
-    return CommitSignature{"node-" + std::to_string(i),
-                           keys[i].Sign(VoteSigningMessage(
-                               "nuri-test", CommitVote(block.header, hash, round,
-                                                       static_cast<ValidatorIndex>(i))))};
+    return CommitSignature{
+        "node-" + std::to_string(i),
+        keys[i].Sign(VoteSigningMessage(
+            "nuri-test", CommitVote(block.header, hash, round, static_cast<ValidatorIndex>(i))))};
   };
   for (int i = 0; i < 2; ++i) block.certificate.signatures.push_back(precommit(i, 2));
   EXPECT_FALSE(VerifyCertificate(block.certificate, block.header, set).ok());

@@ -219,6 +219,20 @@ JsonResult<Body> BodyOfType(std::string_view type, const Fields& f) {
     NURI_JSON_TRY(b.memo, f.String("memo", base::kMemoLengthMax, false));
     return b;
   }
+  if (type == "add_validator" || type == "remove_validator") {
+    std::string name;
+    NURI_JSON_TRY(name, f.String("name", kValidatorNameLengthMax));
+    if (!IsValidatorName(name)) {
+      return Fault(f.Path("name"),
+                   "expected a node name: lowercase letters, digits, '-', '_' and '.'");
+    }
+    if (type == "remove_validator") return RemoveValidator{std::move(name)};
+    std::string key_text;
+    NURI_JSON_TRY(key_text, f.String("key", 256));
+    auto key = crypto::PublicKey::FromText(key_text);
+    if (!key) return Fault(f.Path("key"), key.error().message());
+    return AddValidator{std::move(name), *key};
+  }
   return ProgramBodyOfType(type, f);
 }
 
@@ -334,6 +348,11 @@ struct BodyJsonWriter {
     o["milestone"] = b.milestone;
     o["evidence"] = b.evidence.ToHex();
   }
+  void operator()(const AddValidator& b) {
+    o["name"] = b.name;
+    o["key"] = b.key.ToText();
+  }
+  void operator()(const RemoveValidator& b) { o["name"] = b.name; }
 };
 
 JsonResult<TimeMillis> TimeFromJson(const json::value* value, std::string path) {

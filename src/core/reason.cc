@@ -9,7 +9,7 @@ struct ReasonEntry {
   ReasonCode code;
   std::string_view name;
 };
-constexpr std::array<ReasonEntry, 36> kReasons = {{
+constexpr std::array<ReasonEntry, 37> kReasons = {{
     {ReasonCode::kOk, "OK"},
     {ReasonCode::kMalformed, "MALFORMED"},
     {ReasonCode::kBadSignature, "BAD_SIGNATURE"},
@@ -34,6 +34,7 @@ constexpr std::array<ReasonEntry, 36> kReasons = {{
     {ReasonCode::kUnknownToken, "UNKNOWN_TOKEN"},
     {ReasonCode::kUnknownOrg, "UNKNOWN_ORG"},
     {ReasonCode::kInvalidArgument, "INVALID_ARGUMENT"},
+    {ReasonCode::kUnknownValidator, "UNKNOWN_VALIDATOR"},
     {ReasonCode::kMerchantCategoryDenied, "MERCHANT_CATEGORY_DENIED"},
     {ReasonCode::kMerchantNotAllowed, "MERCHANT_NOT_ALLOWED"},
     {ReasonCode::kOutsideHours, "OUTSIDE_HOURS"},

@@ -38,6 +38,7 @@ enum class ReasonCode : std::uint16_t {
   kUnknownToken = 112,
   kUnknownOrg = 113,
   kInvalidArgument = 114,
+  kUnknownValidator = 115,
   // In a block, from a program rule (docs/programs.md, "Rule kinds"); the receipt names the rule.
   kMerchantCategoryDenied = 200,
   kMerchantNotAllowed = 201,

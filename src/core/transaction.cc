@@ -147,6 +147,11 @@ struct BodyEncoder {
     w.PutBytes(b.milestone);
     w.PutFixed(b.evidence.view());
   }
+  void operator()(const AddValidator& b) {
+    w.PutBytes(b.name);
+    b.key.Encode(w);
+  }
+  void operator()(const RemoveValidator& b) { w.PutBytes(b.name); }
 };
 
 void EncodeUnsignedInto(codec::Writer& w, const Transaction& tx) {
@@ -205,6 +210,12 @@ std::vector<crypto::PublicKey> ReadKeys(codec::Reader& r) {
   keys.reserve(count);
   for (std::uint32_t i = 0; i < count && r.ok(); ++i) keys.push_back(crypto::PublicKey::Decode(r));
   return keys;
+}
+
+std::string ReadValidatorName(codec::Reader& r) {
+  std::string name = r.GetBytes(kValidatorNameLengthMax, "validator");
+  if (r.ok() && !IsValidatorName(name)) r.Fail("validator: not a node name");
+  return name;
 }
 
 Amount ReadAmount(codec::Reader& r) { return Amount::Won(r.GetI64("amount")); }
@@ -376,6 +387,14 @@ Body ReadBody(codec::Reader& r, std::uint8_t tag) {
       b.evidence = ReadHash(r, "evidence");
       return b;
     }
+    case BodyTag::kAddValidator: {
+      AddValidator b;
+      b.name = ReadValidatorName(r);
+      b.key = crypto::PublicKey::Decode(r);
+      return b;
+    }
+    case BodyTag::kRemoveValidator:
+      return RemoveValidator{ReadValidatorName(r)};
   }
   r.Fail("unknown transaction type tag " + std::to_string(tag));
   return Freeze{};
@@ -393,17 +412,19 @@ BodyTag TagOf(const Body& body) {
                                       BodyTag::kAmendProgram, BodyTag::kFundProgram,
                                       BodyTag::kGrant,        BodyTag::kReclaim,
                                       BodyTag::kCloseProgram, BodyTag::kPay,
-                                      BodyTag::kRefund,       BodyTag::kAttest};
+                                      BodyTag::kRefund,       BodyTag::kAttest,
+                                      BodyTag::kAddValidator, BodyTag::kRemoveValidator};
   static_assert(std::size(kTags) == std::variant_size_v<Body>);
   return kTags[body.index()];
 }
 
 std::string_view BodyTypeName(const Body& body) {
   static constexpr std::string_view kNames[] = {
-      "register_org", "register_account", "set_roles",     "set_keys",     "freeze",
-      "unfreeze",     "define_token",     "mint",          "burn",         "transfer",
-      "set_holidays", "define_program",   "amend_program", "fund_program", "grant",
-      "reclaim",      "close_program",    "pay",           "refund",       "attest"};
+      "register_org",  "register_account", "set_roles",     "set_keys",     "freeze",
+      "unfreeze",      "define_token",     "mint",          "burn",         "transfer",
+      "set_holidays",  "define_program",   "amend_program", "fund_program", "grant",
+      "reclaim",       "close_program",    "pay",           "refund",       "attest",
+      "add_validator", "remove_validator"};
   static_assert(std::size(kNames) == std::variant_size_v<Body>);
   return kNames[body.index()];
 }

@@ -16,6 +16,7 @@
 
 #include "base/status.h"
 #include "core/amount.h"
+#include "core/block.h"
 #include "core/ids.h"
 #include "core/program.h"
 #include "core/roles.h"
@@ -172,11 +173,24 @@ struct Attest {
   bool operator==(const Attest&) const = default;
 };
 
+// A node joins the validators, from kValidatorSetChangeDelay blocks after this one.
+struct AddValidator {
+  std::string name;  // core::IsValidatorName
+  crypto::PublicKey key;
+  bool operator==(const AddValidator&) const = default;
+};
+
+// A validator leaves the set, from kValidatorSetChangeDelay blocks after this one.
+struct RemoveValidator {
+  std::string name;
+  bool operator==(const RemoveValidator&) const = default;
+};
+
 // The order of alternatives is not the wire tag: see BodyTag.
-using Body = std::variant<RegisterOrg, RegisterAccount, SetRoles, SetKeys, Freeze, Unfreeze,
-                          DefineToken, Mint, Burn, Transfer, SetHolidays, DefineProgram,
-                          AmendProgram, FundProgram, Grant, Reclaim, CloseProgram, Pay, Refund,
-                          Attest>;
+using Body =
+    std::variant<RegisterOrg, RegisterAccount, SetRoles, SetKeys, Freeze, Unfreeze, DefineToken,
+                 Mint, Burn, Transfer, SetHolidays, DefineProgram, AmendProgram, FundProgram, Grant,
+                 Reclaim, CloseProgram, Pay, Refund, Attest, AddValidator, RemoveValidator>;
 
 // Persisted wire tags of bodies: never reuse a value.
 enum class BodyTag : std::uint8_t {
@@ -200,6 +214,8 @@ enum class BodyTag : std::uint8_t {
   kPay = 18,
   kRefund = 19,
   kAttest = 20,
+  kAddValidator = 21,
+  kRemoveValidator = 22,
 };
 
 BodyTag TagOf(const Body& body);

@@ -6,6 +6,7 @@
 #include "ledger/invariants.h"
 #include "ledger/ledger.h"
 #include "ledger/signatures.h"
+#include "ledger/state_view.h"
 
 namespace nuri::ledger {
 
@@ -112,7 +113,10 @@ base::Result<ChainCheckSummary> CheckChain(const storage::KvStore& store) {
     auto block = LoadBlock(store, height);
     if (!block) return base::Error(block.error());
     if (block->header.height != height) return base::Error(AtHeight(height, "wrong height"));
-    if (auto status = CheckBlock(store, *block, previous, genesis->validators, state, executor);
+    // The set in force at a height follows from the state before it (the genesis set, then
+    // the governors' changes).
+    const core::ValidatorSet validators = ReadValidatorSet(state, height);
+    if (auto status = CheckBlock(store, *block, previous, validators, state, executor);
         !status.ok()) {
       return base::Error(status);
     }

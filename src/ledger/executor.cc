@@ -47,11 +47,13 @@ core::ReasonCode CheckIncludable(const State& state, const core::Transaction& tx
   return ReasonCode::kOk;
 }
 
-// Applies one body for a signer (nullptr at genesis, where nothing is authorized).
+// Applies one body for a signer (nullptr at genesis, where nothing is authorized) in the block
+// at `height`.
 class BodyApplier {
  public:
-  BodyApplier(StateView& view, const AccountId* signer, const AccountRecord* signer_record)
-      : view_(view), signer_(signer), signer_record_(signer_record) {}
+  BodyApplier(StateView& view, const AccountId* signer, const AccountRecord* signer_record,
+              std::uint64_t height)
+      : view_(view), signer_(signer), signer_record_(signer_record), height_(height) {}
 
   Receipt operator()(const core::RegisterOrg& b) {
     if (!IsGenesis() && !HasRole(Role::kGovernor)) {
@@ -197,6 +199,48 @@ class BodyApplier {
     return Ok();
   }
 
+  // Validator set changes apply from kValidatorSetChangeDelay blocks on; several in one block,
+  // or in blocks close together, build on each other in order.
+  Receipt operator()(const core::AddValidator& b) {
+    if (IsGenesis()) return NotAuthorized("a genesis lists its validators");
+    if (!HasRole(Role::kGovernor)) return NotAuthorized("only a governor adds validators");
+    core::ValidatorSet set = view_.LatestValidatorSet();
+    if (set.Find(b.name) != nullptr) {
+      return Reject(ReasonCode::kAlreadyExists, "validator " + b.name + " already exists");
+    }
+    for (const auto& validator : set.validators) {
+      if (validator.key == b.key) {
+        return Reject(ReasonCode::kAlreadyExists,
+                      "validator " + validator.name + " already holds this key");
+      }
+    }
+    if (set.validators.size() >= core::kValidatorsMax) {
+      return Reject(
+          ReasonCode::kInvalidArgument,
+          "a network has at most " + std::to_string(core::kValidatorsMax) + " validators");
+    }
+    set.validators.push_back({b.name, b.key});
+    view_.PutValidatorSet(height_ + core::kValidatorSetChangeDelay, set);
+    return Ok();
+  }
+
+  Receipt operator()(const core::RemoveValidator& b) {
+    if (IsGenesis()) return NotAuthorized("a genesis lists its validators");
+    if (!HasRole(Role::kGovernor)) return NotAuthorized("only a governor removes validators");
+    core::ValidatorSet set = view_.LatestValidatorSet();
+    const auto index = set.IndexOf(b.name);
+    if (!index) {
+      return Reject(ReasonCode::kUnknownValidator, b.name + " is not a validator");
+    }
+    if (set.validators.size() == 1) {
+      return Reject(ReasonCode::kInvalidArgument,
+                    "validator " + b.name + " is the last one; a network needs one");
+    }
+    set.validators.erase(set.validators.begin() + *index);
+    view_.PutValidatorSet(height_ + core::kValidatorSetChangeDelay, set);
+    return Ok();
+  }
+
  private:
   bool IsGenesis() const { return signer_ == nullptr; }
   bool HasRole(Role role) const { return signer_record_ && signer_record_->roles.Has(role); }
@@ -279,6 +323,7 @@ class BodyApplier {
   StateView& view_;
   const AccountId* signer_;
   const AccountRecord* signer_record_;
+  std::uint64_t height_;
 };
 
 Executor::Executor(State& state) : state_(state) {
@@ -377,7 +422,7 @@ std::expected<Receipt, ReasonCode> Executor::Execute(const core::SignedTransacti
           if constexpr (kIsProgramBody<std::decay_t<decltype(body)>>) {
             return ProgramBodies(view, context_.time, Actor{&signed_tx, &*signer})(body);
           } else {
-            return BodyApplier(view, &tx.signer, &*signer)(body);
+            return BodyApplier(view, &tx.signer, &*signer, context_.height)(body);
           }
         },
         tx.body);
@@ -393,7 +438,7 @@ Receipt Executor::ApplyGenesis(const core::Body& body) {
         if constexpr (kIsProgramBody<std::decay_t<decltype(b)>>) {
           return ProgramBodies(view, context_.time, Actor{})(b);
         } else {
-          return BodyApplier(view, nullptr, nullptr)(b);
+          return BodyApplier(view, nullptr, nullptr, 0)(b);
         }
       },
       body);

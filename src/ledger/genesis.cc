@@ -57,9 +57,9 @@ core::JsonResult<core::ValidatorSet> ReadValidators(const json::object& genesis,
     if (item == nullptr) return Fault(item_path, "expected an object");
     const json::value* name = item->if_contains("name");
     const json::value* key = item->if_contains("key");
-    if (name == nullptr || !name->is_string() || name->get_string().empty() ||
-        name->get_string().size() > 64) {
-      return Fault(item_path + ".name", "expected a node name");
+    if (name == nullptr || !name->is_string() || !core::IsValidatorName(name->get_string())) {
+      return Fault(item_path + ".name",
+                   "expected a node name: lowercase letters, digits, '-', '_' and '.'");
     }
     if (key == nullptr || !key->is_string()) return Fault(item_path + ".key", "required");
     auto parsed = crypto::PublicKey::FromText(key->get_string());

@@ -89,6 +89,8 @@ struct InvolvedVisitor {
     }
   }
   void operator()(const core::Attest& b) { out.push_back(b.holder.str()); }
+  void operator()(const core::AddValidator&) {}
+  void operator()(const core::RemoveValidator&) {}
 };
 
 }  // namespace
@@ -102,6 +104,7 @@ std::vector<std::string> InvolvedAccounts(const core::Transaction& tx, const Sta
 }
 
 base::Result<core::BlockHeader> BuildGenesisState(const Genesis& genesis, State& state) {
+  StateView(state).PutValidatorSet(1, genesis.validators);
   Executor executor(state);
   for (std::size_t i = 0; i < genesis.bodies.size(); ++i) {
     const core::Receipt receipt = executor.ApplyGenesis(genesis.bodies[i]);
@@ -189,17 +192,23 @@ base::Status Ledger::LoadFromStore(const Genesis& genesis) {
     return base::Status::Corruption("stored state does not match the state root of block " +
                                     std::to_string(head_.height));
   }
+  validators_ = ReadValidatorSet(state_, head_.height + 1);
   executor_ = std::make_unique<Executor>(state_);
   return base::Status::Ok();
+}
+
+core::ValidatorSet Ledger::ValidatorsAt(std::uint64_t height) const {
+  NURI_CHECK(height <= head_.height + core::kValidatorSetChangeDelay);
+  return height == head_.height + 1 ? validators_ : ReadValidatorSet(state_, height);
 }
 
 core::TimeMillis Ledger::NextBlockTime(core::TimeMillis now) const {
   return std::max(now, head_.time);
 }
 
-base::Result<Ledger::Executed> Ledger::Execute(
-    core::TimeMillis time, std::string_view proposer,
-    std::span<const core::SignedTransaction> candidates, bool all_must_be_included) {
+base::Result<Ledger::Executed> Ledger::Execute(core::TimeMillis time, std::string_view proposer,
+                                               std::span<const core::SignedTransaction> candidates,
+                                               bool all_must_be_included) {
   NURI_CHECK(time >= head_.time);
   const BlockContext context{head_.chain_id, head_.height + 1, time};
   executor_->BeginBlock(context);
@@ -214,8 +223,8 @@ base::Result<Ledger::Executed> Ledger::Execute(
     if (!receipt) {
       if (all_must_be_included) {
         return base::Error(base::Status::InvalidArgument(
-            "transaction " + std::to_string(i) + " may not be in this block: " +
-            std::string(core::ReasonName(receipt.error()))));
+            "transaction " + std::to_string(i) +
+            " may not be in this block: " + std::string(core::ReasonName(receipt.error()))));
       }
       produced.dropped.emplace_back(candidate.id, receipt.error());
       continue;
@@ -264,6 +273,7 @@ base::Result<ProducedBlock> Ledger::Commit(Executed executed, core::CommitCertif
   }
   head_ = header;
   head_hash_ = produced.hash;
+  validators_ = ReadValidatorSet(state_, head_.height + 1);
   return std::move(produced);
 }
 
@@ -273,7 +283,10 @@ base::Result<ProducedBlock> Ledger::ProduceBlock(
   if (!sticky_error_.ok()) return base::Error(sticky_error_);
   AbandonExecuted();
   const auto voter = validators_.IndexOf(signer.name);
-  NURI_CHECK(voter.has_value());
+  if (!voter || validators_.QuorumSize() > 1) {
+    return base::Error(base::Status::PermissionDenied(
+        signer.name + " alone does not certify blocks of this validator set"));
+  }
   auto executed = Execute(time, signer.name, candidates, false);
   NURI_CHECK(executed.has_value());  // leaving out what is not includable, it cannot fail
   const core::BlockHeader& header = executed->produced.block.header;
@@ -325,7 +338,7 @@ base::Result<const ProducedBlock*> Ledger::ExecuteBlock(
     difference = executed.error().message();
   } else if (executed->produced.hash != hash) {
     const core::BlockHeader& ours = executed->produced.block.header;
-    difference = ours.tx_root != header.tx_root             ? "tx_root differs"
+    difference = ours.tx_root != header.tx_root               ? "tx_root differs"
                  : ours.receipts_root != header.receipts_root ? "receipts_root differs"
                  : ours.state_root != header.state_root       ? "state_root differs"
                                                               : "header differs";
@@ -340,7 +353,8 @@ base::Result<ProducedBlock> Ledger::CommitExecuted(const crypto::Hash& hash,
                                                    core::CommitCertificate certificate) {
   if (!sticky_error_.ok()) return base::Error(sticky_error_);
   if (!executed_ || executed_->produced.hash != hash) {
-    return base::Error(base::Status::InvalidArgument("the block to commit is not the one executed"));
+    return base::Error(
+        base::Status::InvalidArgument("the block to commit is not the one executed"));
   }
   if (base::Status status =
           core::VerifyCertificate(certificate, executed_->produced.block.header, validators_);

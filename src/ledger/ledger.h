@@ -73,7 +73,11 @@ class Ledger {
   const core::BlockHeader& head() const { return head_; }
   const crypto::Hash& head_hash() const { return head_hash_; }
   const std::string& chain_id() const { return head_.chain_id; }
+  // The validator set that certifies the next block.
   const core::ValidatorSet& validators() const { return validators_; }
+  // The set that certifies block `height`, for any height up to the head's plus
+  // core::kValidatorSetChangeDelay (later ones are not decided yet).
+  core::ValidatorSet ValidatorsAt(std::uint64_t height) const;
   const State& state() const { return state_; }
 
   // The block time of a block proposed at wall time `now`: never before the last block's.
@@ -86,9 +90,9 @@ class Ledger {
   // The next block from candidates (those not includable are left out, listed in `dropped`),
   // proposed by `proposer` at `time` (not before the head's), executed and waiting. The
   // result stays valid until the next call that executes, commits or abandons.
-  base::Result<const ProducedBlock*> BuildBlock(
-      core::TimeMillis time, std::span<const core::SignedTransaction> candidates,
-      std::string_view proposer);
+  base::Result<const ProducedBlock*> BuildBlock(core::TimeMillis time,
+                                                std::span<const core::SignedTransaction> candidates,
+                                                std::string_view proposer);
   // Executes a block someone else built, whose transactions are decoded and their signatures
   // verified: every field of its header must be what executing it on the head gives, and every
   // transaction includable; otherwise the error says what differs and nothing waits.

@@ -1,3 +1,5 @@
+#include "ledger/ledger.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -8,7 +10,6 @@
 #include "crypto/merkle.h"
 #include "ledger/chain_check.h"
 #include "ledger/invariants.h"
-#include "ledger/ledger.h"
 #include "ledger/signatures.h"
 #include "ledger/state_view.h"
 #include "storage/memory_store.h"
@@ -171,8 +172,9 @@ TEST_F(LedgerTest, AdminsManageOnlyTheirOwnOrganization) {
   EXPECT_EQ(Code("governor@bok", core::RegisterAccount{Id("x@nowhere"), {key}, 1, holder, {}}),
             ReasonCode::kUnknownOrg);
   // An admin can neither take over nor freeze an account with a network-wide role.
-  EXPECT_EQ(Code("governor@bok", core::RegisterAccount{Id("inspector@moef"), {key}, 1,
-                                                       core::RoleSet::FromBits(1u << 9).value(), {}}),
+  EXPECT_EQ(Code("governor@bok",
+                 core::RegisterAccount{
+                     Id("inspector@moef"), {key}, 1, core::RoleSet::FromBits(1u << 9).value(), {}}),
             ReasonCode::kOk);
   EXPECT_EQ(Code("admin@moef", core::SetKeys{Id("inspector@moef"), {key}, 1}),
             ReasonCode::kNotAuthorized);
@@ -339,13 +341,13 @@ TEST(State, TakeChangesReportsEachKeyOnceWithItsFinalValue) {
   state.Put("c", "1");
   ASSERT_EQ(state.TakeChanges().size(), 3u);
   state.Put("b", "2");
-  state.Put("b", "3");       // put twice: reported once, last value
-  state.Erase("c");          // erased
+  state.Put("b", "3");  // put twice: reported once, last value
+  state.Erase("c");     // erased
   state.Put("d", "1");
-  state.Erase("d");          // put then erased in the same block: reported erased
+  state.Erase("d");  // put then erased in the same block: reported erased
   state.Erase("a");
-  state.Put("a", "4");       // erased then put again: reported with its value
-  state.Erase("missing");    // nothing there: nothing to report
+  state.Put("a", "4");     // erased then put again: reported with its value
+  state.Erase("missing");  // nothing there: nothing to report
   const std::vector<StateChange> changes = state.TakeChanges();
   ASSERT_EQ(changes.size(), 4u);
   EXPECT_EQ(changes[0].key, "a");
@@ -377,8 +379,8 @@ TEST(State, ProofsRecomputeTheRoot) {
 RC_GTEST_PROP(StateProperty, RollbackRestoresEveryKeyAndTheRoot, ()) {
   State state;
   std::map<std::string, std::string> before;
-  const auto key_gen = rc::gen::map(rc::gen::inRange(0, 40),
-                                    [](int i) { return "k/" + std::to_string(i); });
+  const auto key_gen =
+      rc::gen::map(rc::gen::inRange(0, 40), [](int i) { return "k/" + std::to_string(i); });
   for (int i = *rc::gen::inRange(0, 30); i > 0; --i) {
     const std::string key = *key_gen;
     const std::string value = std::to_string(*rc::gen::inRange(0, 1000));
@@ -493,7 +495,8 @@ RC_GTEST_PROP(LedgerProperty, BlocksTakenBackLeaveNoTrace, ()) {
       const std::string to = *rc::gen::elementOf(people);
       if (*rc::gen::arbitrary<bool>()) {
         tx.signer = Id("issuer@bnk");
-        tx.body = core::Mint{Token("KRW-BNK"), Id(to), core::Amount::Won(*rc::gen::inRange(1, 500))};
+        tx.body =
+            core::Mint{Token("KRW-BNK"), Id(to), core::Amount::Won(*rc::gen::inRange(1, 500))};
       } else {
         tx.signer = Id(*rc::gen::elementOf(people));
         tx.body = core::Transfer{Token("KRW-BNK"), Id(to),
@@ -513,13 +516,14 @@ RC_GTEST_PROP(LedgerProperty, BlocksTakenBackLeaveNoTrace, ()) {
     const std::vector<core::SignedTransaction> included = built->transactions;
     core::CommitCertificate certificate;
     certificate.signatures.push_back(
-        {"v1", validator_key.Sign(core::VoteSigningMessage(
-                   "nuri-test", core::CommitVote(header, hash, 0, 0)))});
+        {"v1", validator_key.Sign(
+                   core::VoteSigningMessage("nuri-test", core::CommitVote(header, hash, 0, 0)))});
 
     // The other ledger first executes a rival block (later, with other transactions), or a
     // tampered copy of this one, and takes it back.
     if (*rc::gen::arbitrary<bool>()) {
-      const core::TimeMillis later = time + *rc::gen::inRange<core::TimeMillis>(0, 3 * core::kMillisPerHour);
+      const core::TimeMillis later =
+          time + *rc::gen::inRange<core::TimeMillis>(0, 3 * core::kMillisPerHour);
       RC_ASSERT(speculating->BuildBlock(later, random_transactions(later), "v1").has_value());
     } else {
       core::BlockHeader tampered = header;
@@ -556,6 +560,71 @@ TEST_F(LedgerTest, ACommitNeedsTheExecutedBlockAndAValidCertificate) {
   EXPECT_EQ(ledger_->head().height, 1u);
   EXPECT_EQ(ledger_->executed(), nullptr);
   EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 5);
+}
+
+// Builds the next block from `txs` and commits it with the precommits of `signers` (test keys
+// by validator name, indexed in the set that certifies the block).
+base::Result<ProducedBlock> CommitSignedBy(Ledger& ledger, core::TimeMillis time,
+                                           const std::vector<core::SignedTransaction>& txs,
+                                           const std::vector<std::string>& signers) {
+  const ProducedBlock* built = ledger.BuildBlock(time, txs, signers.front()).value();
+  const crypto::Hash hash = built->hash;
+  const core::BlockHeader header = built->block.header;
+  core::CommitCertificate certificate;
+  for (const auto& name : signers) {
+    const auto index = ledger.validators().IndexOf(name).value_or(0);
+    certificate.signatures.push_back(
+        {name, crypto::DeriveTestKey(name).Sign(core::VoteSigningMessage(
+                   "nuri-test", core::CommitVote(header, hash, 0, index)))});
+  }
+  return ledger.CommitExecuted(hash, std::move(certificate));
+}
+
+TEST_F(LedgerTest, GovernorsChangeTheValidatorSetFromTwoBlocksOn) {
+  const auto key = [](std::string_view name) { return crypto::DeriveTestKey(name).public_key(); };
+  EXPECT_EQ(Code("kim@moef", core::AddValidator{"v2", key("v2")}), ReasonCode::kNotAuthorized);
+  EXPECT_EQ(Code("governor@bok", core::RemoveValidator{"v9"}), ReasonCode::kUnknownValidator);
+  EXPECT_EQ(Code("governor@bok", core::RemoveValidator{"v1"}), ReasonCode::kInvalidArgument);
+  EXPECT_EQ(Code("governor@bok", core::AddValidator{"v1", key("v2")}), ReasonCode::kAlreadyExists);
+  EXPECT_EQ(Code("governor@bok", core::AddValidator{"v2", key("v1")}), ReasonCode::kAlreadyExists);
+
+  const core::ValidatorSet alone = ledger_->validators();
+  ASSERT_EQ(Code("governor@bok", core::AddValidator{"v2", key("v2")}), ReasonCode::kOk);
+  const std::uint64_t added_at = ledger_->head().height;
+  // The next block is still certified by v1 alone; the one after by v1 and v2.
+  EXPECT_EQ(ledger_->validators(), alone);
+  const core::ValidatorSet both = ledger_->ValidatorsAt(added_at + 2);
+  ASSERT_EQ(both.validators.size(), 2u);
+  EXPECT_EQ(both.validators[1].name, "v2");
+  ASSERT_EQ(Code("issuer@bnk", MintTo("kim@moef", 5)), ReasonCode::kOk);
+  EXPECT_EQ(ledger_->head().validator_set_hash, alone.Hash());
+  EXPECT_EQ(ledger_->validators(), both);
+  time_ += 1000;
+  EXPECT_FALSE(ledger_->ProduceBlock(time_, {}, signer_).has_value());
+  const std::vector<core::SignedTransaction> txs{Sign("issuer@bnk", MintTo("kim@moef", 7))};
+  EXPECT_FALSE(CommitSignedBy(*ledger_, time_, txs, {"v1"}).has_value());
+  const auto certified = CommitSignedBy(*ledger_, time_, txs, {"v1", "v2"});
+  ASSERT_TRUE(certified.has_value()) << certified.error().ToString();
+  EXPECT_EQ(certified->block.header.validator_set_hash, both.Hash());
+
+  // Removing v1 leaves v2 alone, two blocks on.
+  time_ += 1000;
+  const std::vector<core::SignedTransaction> removal{
+      Sign("governor@bok", core::RemoveValidator{"v1"})};
+  ASSERT_TRUE(CommitSignedBy(*ledger_, time_, removal, {"v1", "v2"}).has_value());
+  time_ += 1000;
+  ASSERT_TRUE(CommitSignedBy(*ledger_, time_, {}, {"v1", "v2"}).has_value());
+  ASSERT_EQ(ledger_->validators().validators.size(), 1u);
+  EXPECT_EQ(ledger_->validators().validators[0].name, "v2");
+  time_ += 1000;
+  ASSERT_TRUE(CommitSignedBy(*ledger_, time_, {}, {"v2"}).has_value());
+
+  // Whoever checks the chain follows the same changes; a reopened ledger knows the set.
+  const auto summary = CheckChain(store_);
+  ASSERT_TRUE(summary.has_value()) << summary.error().ToString();
+  auto reopened = Ledger::Open(store_, genesis_).value();
+  EXPECT_EQ(reopened->validators().validators[0].name, "v2");
+  EXPECT_EQ(ReadValidatorSchedule(reopened->state()).size(), 3u);
 }
 
 TEST_F(LedgerTest, AProposedBlockIsRefusedForWhatDiffers) {

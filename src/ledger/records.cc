@@ -17,7 +17,6 @@ using record_codec::Finish;
 using record_codec::kRecordVersion;
 using record_codec::ReadVersion;
 
-
 std::string OrgKey(std::string_view org) { return std::string(kOrgPrefix) + std::string(org); }
 std::string AccountKey(std::string_view account) {
   return std::string(kAccountPrefix) + std::string(account);
@@ -38,6 +37,10 @@ std::string NonceKey(std::string_view account, std::uint64_t nonce) {
   key.push_back('/');
   key.append(codec::EncodeKeyU64(nonce));
   return key;
+}
+
+std::string ValidatorSetKey(std::uint64_t from_height) {
+  return std::string(kValidatorSetPrefix) + codec::EncodeKeyU64(from_height);
 }
 
 std::string EncodeOrg(const OrgRecord& record) {
@@ -148,7 +151,8 @@ std::optional<std::pair<std::string, std::string>> ParseBalanceKey(std::string_v
 std::optional<std::pair<std::string, std::uint64_t>> ParseNonceKey(std::string_view key) {
   if (!key.starts_with(kNoncePrefix) || key.size() < kNoncePrefix.size() + 9) return std::nullopt;
   const std::string_view nonce = key.substr(key.size() - 8);
-  const std::string_view account = key.substr(kNoncePrefix.size(), key.size() - 9 - kNoncePrefix.size());
+  const std::string_view account =
+      key.substr(kNoncePrefix.size(), key.size() - 9 - kNoncePrefix.size());
   if (key[key.size() - 9] != '/') return std::nullopt;
   return std::make_pair(std::string(account), codec::DecodeKeyU64(nonce));
 }

@@ -6,6 +6,8 @@
 //   t/<token>                  TokenRecord
 //   b/<account>/<token>        plain balance, i64
 //   n/<account>/<nonce:u64 BE> valid_until of the transaction that used the nonce, i64
+//   v/<height:u64 BE>          the validator set (core::EncodeValidatorSet) from that height on,
+//                              until the next entry's; the genesis set is at height 1
 // A used nonce is kept until its transaction's valid_until has passed: after that the
 // transaction can no longer enter a block anyway (EXPIRED), so the entry is pruned.
 // Value types; pure functions.
@@ -54,12 +56,14 @@ std::string AccountKey(std::string_view account);
 std::string TokenKey(std::string_view token);
 std::string BalanceKey(std::string_view account, std::string_view token);
 std::string NonceKey(std::string_view account, std::uint64_t nonce);
+std::string ValidatorSetKey(std::uint64_t from_height);
 
 inline constexpr std::string_view kOrgPrefix = "o/";
 inline constexpr std::string_view kAccountPrefix = "a/";
 inline constexpr std::string_view kTokenPrefix = "t/";
 inline constexpr std::string_view kBalancePrefix = "b/";
 inline constexpr std::string_view kNoncePrefix = "n/";
+inline constexpr std::string_view kValidatorSetPrefix = "v/";
 
 std::string EncodeOrg(const OrgRecord& record);
 base::Result<OrgRecord> DecodeOrg(std::string_view bytes);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/check.h"
+#include "codec/codec.h"
 
 namespace nuri::ledger {
 
@@ -154,6 +155,46 @@ void StateView::PutHolidays(int year, const std::vector<core::LocalDate>& dates)
   } else {
     state_.Put(HolidaysKey(year), EncodeHolidays(dates));
   }
+}
+
+core::ValidatorSet StateView::LatestValidatorSet() const {
+  const auto schedule = ReadValidatorSchedule(state_);
+  NURI_CHECK(!schedule.empty());
+  return schedule.back().second;
+}
+
+void StateView::PutValidatorSet(std::uint64_t from_height, const core::ValidatorSet& set) {
+  state_.Put(ValidatorSetKey(from_height), core::EncodeValidatorSet(set));
+}
+
+std::vector<std::pair<std::uint64_t, core::ValidatorSet>> ReadValidatorSchedule(
+    const State& state) {
+  std::vector<std::pair<std::uint64_t, core::ValidatorSet>> schedule;
+  state.Scan(kValidatorSetPrefix, [&](const std::string& key, const std::string& value) {
+    NURI_CHECK(key.size() == kValidatorSetPrefix.size() + 8);
+    auto set = core::DecodeValidatorSet(value);
+    NURI_CHECK(set.has_value());
+    schedule.emplace_back(
+        codec::DecodeKeyU64(std::string_view(key).substr(kValidatorSetPrefix.size())),
+        *std::move(set));
+    return true;
+  });
+  return schedule;
+}
+
+core::ValidatorSet ReadValidatorSet(const State& state, std::uint64_t height) {
+  core::ValidatorSet in_force;
+  state.Scan(kValidatorSetPrefix, [&](const std::string& key, const std::string& value) {
+    NURI_CHECK(key.size() == kValidatorSetPrefix.size() + 8);
+    if (codec::DecodeKeyU64(std::string_view(key).substr(kValidatorSetPrefix.size())) > height) {
+      return false;
+    }
+    auto set = core::DecodeValidatorSet(value);
+    NURI_CHECK(set.has_value());
+    in_force = *std::move(set);
+    return true;
+  });
+  return in_force;
 }
 
 std::optional<ProgramRecord> ReadProgram(const State& state, std::string_view program) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/block.h"
 #include "core/program.h"
 #include "ledger/program_records.h"
 #include "ledger/records.h"
@@ -72,6 +73,10 @@ class StateView {
   bool IsHoliday(const core::LocalDate& date) const;
   void PutHolidays(int year, const std::vector<core::LocalDate>& dates);
 
+  // The validator set scheduled last: in force from the greatest height any change names.
+  core::ValidatorSet LatestValidatorSet() const;
+  void PutValidatorSet(std::uint64_t from_height, const core::ValidatorSet& set);
+
  private:
   State& state_;
   DefinitionCache* cache_;
@@ -89,6 +94,11 @@ std::optional<HolderRecord> ReadHolder(const State& state, std::string_view prog
                                        std::string_view holder);
 // Every program's id, in order.
 std::vector<std::string> ListPrograms(const State& state);
+// The validator set that certifies block `height`: known for every height up to
+// core::kValidatorSetChangeDelay past the state's block.
+core::ValidatorSet ReadValidatorSet(const State& state, std::uint64_t height);
+// Every set with the height it applies from, in height order.
+std::vector<std::pair<std::uint64_t, core::ValidatorSet>> ReadValidatorSchedule(const State& state);
 
 // What validating a program definition needs to know of the state: tokens, accounts with their
 // roles (a merchant counts as one only with its merchant record), programs.

@@ -21,26 +21,28 @@ base::Result<std::unique_ptr<Node>> Node::Open(std::shared_ptr<storage::KvStore>
                                                const ledger::Genesis& genesis,
                                                ledger::ValidatorSigner signer,
                                                const base::Clock& clock, NodeOptions options) {
-  if (genesis.validators.Find(signer.name) == nullptr ||
-      genesis.validators.Find(signer.name)->key != signer.key.public_key()) {
-    return base::Error(base::Status::InvalidArgument(
-        "node '" + signer.name + "' and its key are not in the genesis validator set"));
-  }
   std::unique_ptr<Node> node(new Node(std::move(store), std::move(signer), clock, options));
   auto ledger = ledger::Ledger::Open(*node->store_, genesis);
   if (!ledger) return base::Error(ledger.error());
+  // Alone, a node certifies its blocks by itself: the set in force must be just this validator.
+  const core::ValidatorSet& set = (*ledger)->validators();
+  const core::Validator* self = set.Find(node->signer_.name);
+  if (self == nullptr || self->key != node->signer_.key.public_key() || set.QuorumSize() > 1) {
+    return base::Error(base::Status::InvalidArgument(
+        "node '" + node->signer_.name +
+        "' runs alone only while the validator set in force is this node with this key; run it "
+        "as a member of a network"));
+  }
   node->ledger_ = std::move(*ledger);
   node->reader_ = node->ledger_.get();
   if (auto status = ledger::CheckInvariants(node->ledger_->state()); !status.ok()) {
-    return base::Error(base::Status::Corruption("stored state breaks an invariant: " +
-                                                status.message()));
+    return base::Error(
+        base::Status::Corruption("stored state breaks an invariant: " + status.message()));
   }
   return node;
 }
 
-Admission Node::Submit(std::string_view bytes) {
-  return SubmitBatch({std::string(bytes)}).front();
-}
+Admission Node::Submit(std::string_view bytes) { return SubmitBatch({std::string(bytes)}).front(); }
 
 // Signatures are verified first, in parallel and without the ledger lock, so that admission goes
 // on while a block executes; the checks against the head, which need the lock, are cheap.

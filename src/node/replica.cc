@@ -16,8 +16,9 @@ namespace {
 
 constexpr std::string_view kLog = "replica";
 // Messages further ahead than this many heights are not kept: their sender is far ahead, and
-// block sync is the way to catch up with it.
-constexpr std::uint64_t kHeightsAhead = 16;
+// block sync is the way to catch up with it. Beyond it, the validator set that signs them may
+// not be known yet (core::kValidatorSetChangeDelay).
+constexpr std::uint64_t kHeightsAhead = core::kValidatorSetChangeDelay - 1;
 // Bounds on what peers can make a replica hold before their height starts or commits.
 constexpr std::size_t kCandidatesMax = 64;
 constexpr std::size_t kEarlyMessagesMax = 4096;
@@ -61,13 +62,13 @@ base::Result<std::unique_ptr<Replica>> Replica::Open(storage::KvStore& store,
   if (!ledger) return base::Error(ledger.error());
   std::unique_ptr<Replica> replica(new Replica(store, std::move(options), io, *std::move(ledger)));
   if (replica->options_.validator_key) {
-    const auto index = replica->validators().IndexOf(replica->options_.name);
-    if (!index || replica->validators().validators[*index].key !=
-                      replica->options_.validator_key->public_key()) {
+    // A node with a key outside the set follows until a governor adds it; a validator of the
+    // set with another key is a mistake in its configuration.
+    const core::Validator* listed = replica->validators().Find(replica->options_.name);
+    if (listed != nullptr && listed->key != replica->options_.validator_key->public_key()) {
       return base::Error(base::Status::InvalidArgument(
-          replica->options_.name + " is not a validator with this key in the genesis"));
+          replica->options_.name + " is a validator with another key than this one"));
     }
-    replica->self_ = index;
   }
   auto last_signed = store.Get(kLastSignedKey);
   if (last_signed) {
@@ -94,8 +95,22 @@ base::Result<std::unique_ptr<Replica>> Replica::Open(storage::KvStore& store,
 }
 
 void Replica::ResetConsensus() {
+  const core::ValidatorSet& set = validators();
+  const bool was_validator = self_.has_value();
+  self_.reset();
+  if (options_.validator_key) {
+    const auto index = set.IndexOf(options_.name);
+    if (index && set.validators[*index].key == options_.validator_key->public_key()) self_ = index;
+  }
+  if (was_validator != self_.has_value() && options_.validator_key) {
+    base::LogInfo(kLog, options_.name +
+                            (self_ ? " votes from height " : " stops voting at height ") +
+                            std::to_string(next_height()));
+  }
+  consensus_set_hash_ = set.Hash();
+  following_validators_ = ledger_->ValidatorsAt(next_height() + 1);
   consensus::TendermintConfig config = options_.timeouts;
-  config.validators = static_cast<std::uint32_t>(validators().validators.size());
+  config.validators = static_cast<std::uint32_t>(set.validators.size());
   config.self = self_;
   tendermint_ = std::make_unique<consensus::Tendermint>(config);
   height_started_ = false;
@@ -397,9 +412,10 @@ void Replica::AfterCommit(const ledger::ProducedBlock& block, bool by_sync) {
   if (status.ok() && !forget.empty()) status = store_.Write(forget, false);
   if (!status.ok()) return Halt(status);
   awaiting_decided_block_ = false;
-  if (by_sync || tendermint_->height() != height) {
+  if (by_sync || tendermint_->height() != height || validators().Hash() != consensus_set_hash_) {
     ResetConsensus();
   } else {
+    following_validators_ = ledger_->ValidatorsAt(next_height() + 1);
     height_started_ = false;
   }
   io_.Committed(block);
@@ -443,7 +459,12 @@ bool Replica::Backed(std::uint64_t height, std::uint32_t round, const crypto::Ha
   if (at_height == backers_.end()) return false;
   const auto voters = at_height->second.find({round, value});
   return voters != at_height->second.end() &&
-         voters->second.size() > (validators().validators.size() - 1) / 3;
+         voters->second.size() > (SignersAt(height).validators.size() - 1) / 3;
+}
+
+const core::ValidatorSet& Replica::SignersAt(std::uint64_t height) const {
+  NURI_CHECK(height == next_height() || height == next_height() + 1);
+  return height == next_height() ? validators() : following_validators_;
 }
 
 bool Replica::Seen(std::string_view bytes, std::uint64_t height) const {
@@ -474,7 +495,8 @@ base::Status Replica::OnProposal(PeerId from, const net::ProposalMessage& messag
     RequestBlocks(from);
     return base::Status::Ok();
   }
-  if (proposal.proposer >= validators().validators.size()) {
+  const core::ValidatorSet& signers = SignersAt(proposal.height);
+  if (proposal.proposer >= signers.validators.size()) {
     return base::Status::InvalidArgument("a proposal by no validator");
   }
   if (message.block.header.height != proposal.height ||
@@ -482,7 +504,7 @@ base::Status Replica::OnProposal(PeerId from, const net::ProposalMessage& messag
     return base::Status::InvalidArgument("a proposal whose block is not the one it names");
   }
   if (Seen(bytes, proposal.height)) return base::Status::Ok();
-  if (!crypto::Verify(validators().validators[proposal.proposer].key,
+  if (!crypto::Verify(signers.validators[proposal.proposer].key,
                       core::ProposalSigningMessage(chain_id(), proposal), message.signature)) {
     return base::Status::InvalidArgument("a proposal with a bad signature");
   }
@@ -510,11 +532,12 @@ base::Status Replica::OnVote(PeerId from, const net::VoteMessage& message, std::
     RequestBlocks(from);
     return base::Status::Ok();
   }
-  if (vote.voter >= validators().validators.size()) {
+  const core::ValidatorSet& signers = SignersAt(vote.height);
+  if (vote.voter >= signers.validators.size()) {
     return base::Status::InvalidArgument("a vote by no validator");
   }
   if (Seen(bytes, vote.height)) return base::Status::Ok();
-  if (!crypto::Verify(validators().validators[vote.voter].key,
+  if (!crypto::Verify(signers.validators[vote.voter].key,
                       core::VoteSigningMessage(chain_id(), vote), message.signature)) {
     return base::Status::InvalidArgument("a vote with a bad signature");
   }

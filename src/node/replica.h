@@ -135,7 +135,9 @@ class Replica {
           std::unique_ptr<ledger::Ledger> ledger);
   std::uint64_t next_height() const { return ledger_->head().height + 1; }
   const std::string& chain_id() const { return ledger_->chain_id(); }
+  // The validator set of the next height, and of the height `height` (the next or the one after).
   const core::ValidatorSet& validators() const { return ledger_->validators(); }
+  const core::ValidatorSet& SignersAt(std::uint64_t height) const;
   void ResetConsensus();
 
   void Settle();
@@ -187,8 +189,11 @@ class Replica {
   ReplicaIo& io_;
   std::unique_ptr<ledger::Ledger> ledger_;
   mempool::Mempool mempool_;
+  // This validator's index in the set of the height in progress; nullopt while it is not in it.
   std::optional<core::ValidatorIndex> self_;
   std::unique_ptr<consensus::Tendermint> tendermint_;
+  crypto::Hash consensus_set_hash_;          // the set tendermint_ was made for
+  core::ValidatorSet following_validators_;  // of the height after the next
   bool height_started_ = false;
   bool replaying_ = false;
   base::Status halted_;

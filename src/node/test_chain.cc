@@ -17,6 +17,7 @@ ledger::Genesis TestChainGenesis(std::string_view chain_id, std::size_t validato
       {"start", "2026-03-02T09:00:00+09:00"},
       {"orgs",
        boost::json::array{
+           boost::json::object{{"id", "bok"}, {"kind", "central_bank"}, {"name", "Bank of Korea"}},
            boost::json::object{{"id", "bnk"}, {"kind", "bank"}, {"name", "BNK Busan Bank"}},
            boost::json::object{{"id", "moef"},
                                {"kind", "ministry"},
@@ -25,6 +26,7 @@ ledger::Genesis TestChainGenesis(std::string_view chain_id, std::size_t validato
                {"id", "merchants"}, {"kind", "merchants"}, {"name", "Registered merchants"}}}},
       {"accounts",
        boost::json::array{
+           boost::json::object{{"id", "governor@bok"}, {"roles", boost::json::array{"governor"}}},
            boost::json::object{{"id", "issuer@bnk"}, {"roles", boost::json::array{"issuer"}}},
            boost::json::object{{"id", "kim@moef"}, {"roles", boost::json::array{"holder"}}},
            boost::json::object{{"id", "treasury@moef"}, {"roles", boost::json::array{"treasury"}}},
@@ -47,10 +49,8 @@ ledger::Genesis TestChainGenesis(std::string_view chain_id, std::size_t validato
            {"valid_from", "2026-01-01T00:00:00+09:00"},
            {"valid_until", "2026-12-31T23:59:59+09:00"},
            {"budget_code", "203-01"},
-           {"rules", boost::json::array{boost::json::object{{"id", "R1"},
-                                                             {"rule", "hours"},
-                                                             {"from", "06:00"},
-                                                             {"to", "23:00"}}}}}}},
+           {"rules", boost::json::array{boost::json::object{
+                         {"id", "R1"}, {"rule", "hours"}, {"from", "06:00"}, {"to", "23:00"}}}}}}},
       {"validators", std::move(validator_list)}};
   auto genesis = ledger::ParseGenesis(description, "genesis",
                                       ledger::GenesisOptions{.derive_missing_keys = true});

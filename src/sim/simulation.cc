@@ -14,6 +14,7 @@
 #include "crypto/key_file.h"
 #include "ledger/chain_check.h"
 #include "ledger/signatures.h"
+#include "ledger/state_view.h"
 #include "net/wire.h"
 #include "node/replica.h"
 #include "node/test_chain.h"
@@ -52,6 +53,8 @@ struct Faults {
   std::uint64_t crash_per_mille = 0;      // per second of fault time, per node
   std::uint64_t partition_per_mille = 0;  // per second of fault time
   std::uint32_t byzantine = 0;
+  // A governor adds the first observer to the validators, and removes the last validator.
+  bool reconfigure = false;
 
   std::string Describe() const {
     return "delay " + std::to_string(delay_min) + "-" + std::to_string(delay_max) + " ms, loss " +
@@ -59,7 +62,8 @@ struct Faults {
            std::to_string(duplicate_per_mille) + "/1000, clock skew up to " +
            std::to_string(skew_max) + " ms, crashes " + std::to_string(crash_per_mille) +
            "/1000 per node-second, partitions " + std::to_string(partition_per_mille) +
-           "/1000 per second, byzantine " + std::to_string(byzantine);
+           "/1000 per second, byzantine " + std::to_string(byzantine) +
+           (reconfigure ? ", validator set changed" : "");
   }
 };
 
@@ -140,6 +144,8 @@ class Simulation {
   base::Status StartNode(std::uint32_t index);
   void Crash(std::uint32_t index);
   void ClientTick();
+  // A governor's change to the validator set, submitted as clients submit theirs.
+  void Govern(core::Body change);
   void SubmitTo(std::uint32_t index, const core::SignedTransaction& tx);
   std::vector<std::uint32_t> LiveHonestNodes() const;
   // What a Byzantine validator sends instead of `message` to one peer.
@@ -177,6 +183,7 @@ class Simulation {
   // Client transactions: id -> the signed transaction, until seen committed.
   std::map<crypto::Hash, core::SignedTransaction> outstanding_;
   std::uint64_t next_nonce_ = 1;
+  std::uint64_t next_governor_nonce_ = 1;
   SimulationReport report_;
 };
 
@@ -199,9 +206,13 @@ void Simulation::ChooseFaults() {
   faults_.crash_per_mille = draw_.Chance(500) ? draw_.Between(0, 60) : 0;
   faults_.partition_per_mille = draw_.Chance(400) ? draw_.Between(0, 150) : 0;
   const std::uint32_t f = (options_.validators - 1) / 3;
-  faults_.byzantine = options_.byzantine >= 0
-                          ? static_cast<std::uint32_t>(options_.byzantine)
-                          : static_cast<std::uint32_t>(draw_.Below(f + 1));
+  faults_.byzantine = options_.byzantine >= 0 ? static_cast<std::uint32_t>(options_.byzantine)
+                                              : static_cast<std::uint32_t>(draw_.Below(f + 1));
+  // The last validator is removed: it is never a Byzantine one (those come first), and at
+  // least one validator stays.
+  const bool possible = options_.observers > 0 && options_.validators > faults_.byzantine + 1;
+  faults_.reconfigure =
+      possible && (options_.reconfigure >= 0 ? options_.reconfigure == 1 : draw_.Chance(500));
 }
 
 base::Result<SimulationReport> Simulation::Run() {
@@ -230,8 +241,7 @@ base::Result<SimulationReport> Simulation::Run() {
       if (!nodes_[i].byzantine && draw_.Chance(faults_.crash_per_mille)) {
         const std::int64_t downtime = draw_.Between(10, kCrashDowntimeMaxMillis);
         At(time, [this, i] { Crash(i); });
-        At(std::min(time + downtime, options_.fault_millis),
-           [this, i] { Violate(StartNode(i)); });
+        At(std::min(time + downtime, options_.fault_millis), [this, i] { Violate(StartNode(i)); });
       }
     }
     if (draw_.Chance(faults_.partition_per_mille)) {
@@ -253,6 +263,14 @@ base::Result<SimulationReport> Simulation::Run() {
     }
   });
   At(0, [this] { ClientTick(); });
+  if (faults_.reconfigure) {
+    const std::string joining = nodes_[options_.validators].name;
+    const std::string leaving = nodes_[options_.validators - 1].name;
+    At(options_.fault_millis / 3, [this, joining] {
+      Govern(core::AddValidator{joining, crypto::DeriveTestKey(joining).public_key()});
+    });
+    At(2 * options_.fault_millis / 3, [this, leaving] { Govern(core::RemoveValidator{leaving}); });
+  }
   const std::int64_t end = options_.fault_millis + options_.heal_millis;
   while (!events_.empty() && violation_.ok()) {
     Event event = events_.top();
@@ -271,12 +289,13 @@ base::Status Simulation::StartNode(std::uint32_t index) {
   if (node.replica) return base::Status::Ok();
   node::ReplicaOptions options;
   options.name = node.name;
-  if (node.validator) options.validator_key = crypto::DeriveTestKey(node.name);
   options.timeouts.timeout_propose_millis = 1000;
   options.timeouts.timeout_vote_millis = 500;
   options.timeouts.timeout_delta_millis = 250;
   options.block_transactions_max = 50;
   options.status_interval_millis = 1000;
+  // Observers hold keys too: one may be made a validator, and then votes.
+  options.validator_key = crypto::DeriveTestKey(node.name);
   ++node.incarnation;
   auto replica = node::Replica::Open(*node.store, genesis_, options, *node.io);
   if (!replica) return Fail(node.name + " does not open: " + replica.error().ToString());
@@ -318,8 +337,8 @@ void Simulation::Deliver(std::uint32_t from, std::uint32_t to, std::string messa
     ++report_.messages;
     const base::Status status = node.replica->OnMessage(from, message);
     if (!status.ok() && !nodes_[from].byzantine) {
-      Violate(Fail(node.name + " refused a message from honest " + nodes_[from].name +
-                             ": " + status.message()));
+      Violate(Fail(node.name + " refused a message from honest " + nodes_[from].name + ": " +
+                   status.message()));
     }
   });
 }
@@ -360,8 +379,7 @@ void Simulation::Committed(std::uint32_t index, const ledger::ProducedBlock& blo
   const auto [it, fresh] = committed_.emplace(height, block.hash);
   if (!fresh && it->second != block.hash) {
     Violate(Fail("fork at height " + std::to_string(height) + ": " + nodes_[index].name +
-                           " committed " + block.hash.ToHex() + ", another node " +
-                           it->second.ToHex()));
+                 " committed " + block.hash.ToHex() + ", another node " + it->second.ToHex()));
   }
   for (const auto& tx : block.transactions) outstanding_.erase(tx.id);
 }
@@ -379,9 +397,25 @@ void Simulation::SubmitTo(std::uint32_t index, const core::SignedTransaction& tx
   const core::ReasonCode code = admissions.front().code;
   // A node that has it waiting, or committed, answers DUPLICATE; anything else is a fault.
   if (code != core::ReasonCode::kOk && code != core::ReasonCode::kDuplicate) {
-    Violate(Fail(nodes_[index].name + " refused a client's transaction: " +
-                           admissions.front().message));
+    Violate(Fail(nodes_[index].name +
+                 " refused a client's transaction: " + admissions.front().message));
   }
+}
+
+void Simulation::Govern(core::Body change) {
+  core::Transaction tx;
+  tx.chain_id = std::string(kChainId);
+  tx.signer = core::AccountId::Parse("governor@bok").value();
+  tx.nonce = next_governor_nonce_++;
+  tx.valid_until =
+      genesis_.start_time + options_.fault_millis + options_.heal_millis + core::kMillisPerHour;
+  tx.body = std::move(change);
+  core::AddSignature(tx, tx.signer, crypto::DeriveTestKey("governor@bok"));
+  core::SignedTransaction signed_tx = core::Seal(std::move(tx));
+  outstanding_.emplace(signed_tx.id, signed_tx);
+  ++report_.transactions;
+  const auto live = LiveHonestNodes();
+  if (!live.empty()) SubmitTo(live[draw_.Below(live.size())], signed_tx);
 }
 
 void Simulation::ClientTick() {
@@ -420,6 +454,13 @@ base::Status Simulation::Check() {
                 std::to_string(report_.transactions) +
                 " client transactions were never committed after the network healed");
   }
+  // The validators every node ends with: the genesis set, changed as the governor said.
+  std::vector<std::string> expected;
+  for (std::uint32_t i = 0; i < options_.validators; ++i) expected.push_back(nodes_[i].name);
+  if (faults_.reconfigure) {
+    expected.pop_back();
+    expected.push_back(nodes_[options_.validators].name);
+  }
   const node::Replica* reference = nullptr;
   for (const SimNode& node : nodes_) {
     if (node.byzantine) continue;
@@ -434,6 +475,15 @@ base::Status Simulation::Check() {
                   std::to_string(node.replica->ledger().head().height) + ", others at " +
                   std::to_string(reference->ledger().head().height));
     }
+    // The last set scheduled: one made in the last blocks applies from two blocks on, which an
+    // idle network does not make.
+    const auto schedule = ledger::ReadValidatorSchedule(node.replica->ledger().state());
+    std::vector<std::string> names;
+    for (const auto& validator : schedule.back().second.validators) names.push_back(validator.name);
+    if (names != expected) {
+      return Fail(node.name + " ends with another validator set (" + std::to_string(names.size()) +
+                  " validators)");
+    }
     auto chain = ledger::CheckChain(*node.store);
     if (!chain) return Fail(node.name + "'s chain does not check: " + chain.error().message());
   }
@@ -447,9 +497,13 @@ base::Result<SimulationReport> RunSimulation(const SimulationOptions& options) {
   if (options.validators == 0 || options.validators > 64 || options.observers > 16) {
     return base::Error(base::Status::InvalidArgument("1 to 64 validators and 0 to 16 observers"));
   }
+  if (options.reconfigure == 1 && options.observers == 0) {
+    return base::Error(
+        base::Status::InvalidArgument("changing the validator set needs an observer to add"));
+  }
   if (options.byzantine > static_cast<int>((options.validators - 1) / 3)) {
-    return base::Error(base::Status::InvalidArgument(
-        "at most (validators - 1) / 3 byzantine validators"));
+    return base::Error(
+        base::Status::InvalidArgument("at most (validators - 1) / 3 byzantine validators"));
   }
   Simulation simulation(options);
   return simulation.Run();

@@ -8,11 +8,13 @@
 // and restarts; clock skew; and up to f Byzantine validators that equivocate (different
 // proposals and votes to different peers), propose invalid blocks and vote for blocks that do
 // not exist. Clients submit transfers to random nodes and resubmit elsewhere what has no answer,
-// as `nuri load` does.
+// as `nuri load` does; in about half the seeds a governor also changes the validator set, adding
+// an observer and removing a validator.
 //
 // After the faults, the network heals and every node is restarted; the run then checks:
 // - agreement: no two nodes committed different blocks at any height, ever;
-// - convergence: every honest node ends at the same head (same hash, hence the same state root);
+// - convergence: every honest node ends at the same head (same hash, hence the same state root)
+//   and the same validator set;
 // - every commit certificate verifies, and each honest node's chain re-executes (CheckChain);
 // - liveness after healing: every transaction a client submitted is committed.
 #pragma once
@@ -30,9 +32,12 @@ struct SimulationOptions {
   std::uint32_t observers = 1;
   // Byzantine validators (at most f = (validators - 1) / 3); -1: the seed decides (0..f).
   int byzantine = -1;
+  // Whether a governor adds the first observer to the validators and removes the last validator
+  // while the faults go on (1), or not (0); -1: the seed decides.
+  int reconfigure = -1;
   // How long faults go on, then how long the healed network has to finish, in simulated ms.
-  std::int64_t fault_millis = 20000;
-  std::int64_t heal_millis = 40000;
+  std::int64_t fault_millis = 10000;
+  std::int64_t heal_millis = 20000;
 };
 
 struct SimulationReport {

@@ -9,26 +9,8 @@
 # nothing that `load` saw committed is lost.
 set -u
 nuri=$1
-dir=$(mktemp -d /tmp/nuri-bft-XXXXXX)
-port=$((20000 + RANDOM % 20000))
-cleanup() { "$nuri" localnet down --dir "$dir" >/dev/null 2>&1; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  for log in "$dir"/nodes/*/node.log; do echo "== $log"; tail -n 8 "$log"; done
-  exit 1
-}
-height() {  # the committed height a node reports, or -1 when it does not answer
-  curl -fsS --max-time 3 "http://127.0.0.1:$((port + $1))/v1/status" 2>/dev/null |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])' 2>/dev/null || echo -1
-}
-wait_for_progress() {  # node index, from height, seconds
-  for _ in $(seq 1 $(($3 * 5))); do
-    [ "$(height "$1")" -gt "$2" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
+source "$(dirname "$0")/localnet_lib.sh"
+localnet_test_setup bft
 
 "$nuri" localnet up --dir "$dir" --validators 4 --observers 1 --accounts 60 --base-port "$port" \
   || fail "localnet up"
@@ -85,35 +67,9 @@ sleep 4
 "$nuri" localnet start-node v4 --dir "$dir" || fail "restart v4"
 wait_for_progress 1 "$stalled" 30 || fail "no progress once the quorum was back"
 
-wait "$load_pid"; load_status=$?
-cat "$dir/load.json"
-[ "$load_status" -eq 0 ] || fail "load lost transactions: $(cat "$dir/load.json" "$dir/load.err")"
+finish_load
 committed=$(wc -l < "$dir/committed.txt")
 [ "$committed" -gt 1000 ] || fail "only $committed transactions committed"
-
-# Every node at the same head, and the same block hash at every height.
-top=0
-for _ in $(seq 1 100); do
-  heights=$(for i in 1 2 3 4 5; do height "$i"; done | sort -u)
-  [ "$(echo "$heights" | wc -l)" -eq 1 ] && top=$heights && break
-  sleep 0.2
-done
-[ "$top" -gt 0 ] || fail "nodes did not converge: $(for i in 1 2 3 4 5; do height "$i"; done)"
-python3 - "$port" "$top" <<'PY' || fail "nodes disagree on a block"
-import json, sys, urllib.request
-port, top = int(sys.argv[1]), int(sys.argv[2])
-for h in range(1, top + 1):
-    hashes = set()
-    for i in range(1, 6):
-        with urllib.request.urlopen(f"http://127.0.0.1:{port + i}/v1/blocks/{h}", timeout=5) as r:
-            hashes.add(json.load(r)["hash"])
-    if len(hashes) != 1:
-        sys.exit(f"height {h}: {hashes}")
-print(f"5 nodes agree on all {top} blocks")
-PY
-"$nuri" load --network "$dir" --verify "$dir/committed.txt" || fail "committed transactions lost"
-"$nuri" localnet down --dir "$dir" || fail "clean stop"
-for node in v1 v2 v3 v4 o1; do
-  "$nuri" node check --data "$dir/nodes/$node" > /dev/null || fail "node check $node"
-done
+check_agreement
+check_chains
 echo "4 validators and an observer survived kills, a stranger and a lost quorum with $committed committed transactions intact"
