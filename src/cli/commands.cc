@@ -177,9 +177,8 @@ base::Status CheckDescriptionForNodes(const json::value& description,
 int GenesisCommand(const Words& words) {
   auto args = Args::Parse(words, {"test-keys"}, {"in", "out", "nodes", "dir", "password-file"});
   const char* usage =
-      "usage: nuri genesis --in DESCRIPTION.json (--out genesis.json | --nodes NODES.json --dir "
-      "DIR "
-      "--password-file F) [--test-keys]";
+      "usage: nuri genesis --in DESCRIPTION.json [--test-keys] (--out genesis.json | "
+      "--nodes NODES.json --dir DIR --password-file F)";
   const bool with_nodes = args && args->Option("nodes") && args->Option("dir") &&
                           args->Option("password-file") && !args->Option("out");
   if (!args || !args->Option("in") || (!args->Option("out") && !with_nodes)) {
@@ -203,8 +202,11 @@ int GenesisCommand(const Words& words) {
       return Complain(in + ": " + status.message(), 2);
     }
     // Everything but the validators must hold before any key is made.
-    if (auto checked = ledger::ParseGenesis(*value, "", options); !checked) {
-      return Complain(in + ": " + checked.error().ToString(), 2);
+    auto checked = ledger::ParseGenesis(*value, "", options);
+    if (!checked) return Complain(in + ": " + checked.error().ToString(), 2);
+    ledger::State trial;
+    if (auto header = ledger::BuildGenesisState(*checked, trial); !header) {
+      return Complain(in + ": " + header.error().message(), 2);
     }
     bool read = false;
     const std::string password = PasswordFrom(*args->Option("password-file"), read);
