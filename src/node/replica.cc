@@ -120,17 +120,21 @@ void Replica::Start() {
   // What was kept of the height in progress goes through the state machine again, so that a
   // validator that restarts holds the locks it held (docs/consensus.md, "Restarts").
   std::vector<std::string> kept;
+  storage::WriteBatch stale;  // of heights committed before a crash took the chance to forget
   const std::string prefix(kKeptPrefix);
   base::Status status = store_.Scan(prefix, [&](std::string_view key, std::string_view value) {
-    if (key.size() == prefix.size() + 16) {
-      kept_sequence_ =
-          std::max(kept_sequence_, codec::DecodeKeyU64(key.substr(key.size() - 8)) + 1);
-      if (codec::DecodeKeyU64(key.substr(prefix.size(), 8)) >= next_height()) {
-        kept.emplace_back(value);
-      }
+    if (key.size() != prefix.size() + 16) return true;
+    kept_sequence_ = std::max(kept_sequence_, codec::DecodeKeyU64(key.substr(key.size() - 8)) + 1);
+    const std::uint64_t height = codec::DecodeKeyU64(key.substr(prefix.size(), 8));
+    if (height >= next_height()) {
+      kept.emplace_back(value);
+      kept_keys_[height].emplace_back(key);
+    } else {
+      stale.Delete(key);
     }
     return true;
   });
+  if (status.ok() && !stale.empty()) status = store_.Write(stale, false);
   if (!status.ok()) return Halt(status);
   replaying_ = true;
   for (const auto& bytes : kept) {
@@ -297,7 +301,7 @@ bool Replica::RecordSigned(LastSigned record, std::uint64_t height, std::string_
   w.PutFixed(record.value.view());
   storage::WriteBatch batch;
   batch.Put(kLastSignedKey, w.Take());
-  batch.Put(KeptHeightPrefix(height) + codec::EncodeKeyU64(kept_sequence_++), bytes);
+  Keep(batch, height, bytes);
   // Synced before the message leaves: after a crash the validator knows what it signed.
   if (base::Status status = store_.Write(batch, true); !status.ok()) {
     Halt(status);
@@ -399,18 +403,17 @@ void Replica::AfterCommit(const ledger::ProducedBlock& block, bool by_sync) {
   backers_.erase(backers_.begin(), backers_.upper_bound(height));
   reported_.erase(reported_.begin(), reported_.upper_bound(height));
   own_proposals_.erase(own_proposals_.begin(), own_proposals_.upper_bound(height));
-  // Messages kept for a restart are of no use once their height is committed.
+  // Messages kept for a restart are of no use once their height is committed. Their keys are
+  // known: scanning for them would walk every deleted one the store has not compacted away.
   storage::WriteBatch forget;
-  base::Status status = store_.Scan(kKeptPrefix, [&](std::string_view key, std::string_view) {
-    if (key.size() < kKeptPrefix.size() + 8 ||
-        codec::DecodeKeyU64(key.substr(kKeptPrefix.size(), 8)) > height) {
-      return false;
-    }
-    forget.Delete(key);
-    return true;
-  });
-  if (status.ok() && !forget.empty()) status = store_.Write(forget, false);
-  if (!status.ok()) return Halt(status);
+  const auto kept_end = kept_keys_.upper_bound(height);
+  for (auto it = kept_keys_.begin(); it != kept_end; ++it) {
+    for (const auto& key : it->second) forget.Delete(key);
+  }
+  kept_keys_.erase(kept_keys_.begin(), kept_end);
+  if (!forget.empty()) {
+    if (base::Status status = store_.Write(forget, false); !status.ok()) return Halt(status);
+  }
   awaiting_decided_block_ = false;
   if (by_sync || tendermint_->height() != height || validators().Hash() != consensus_set_hash_) {
     ResetConsensus();
@@ -476,11 +479,17 @@ void Replica::MarkSeen(std::string_view bytes, std::uint64_t height) {
   seen_[height].insert(MessageHash(bytes));
 }
 
+void Replica::Keep(storage::WriteBatch& batch, std::uint64_t height, std::string_view bytes) {
+  std::string key = KeptHeightPrefix(height) + codec::EncodeKeyU64(kept_sequence_++);
+  batch.Put(key, bytes);
+  kept_keys_[height].push_back(std::move(key));
+}
+
 void Replica::KeepAndRelay(std::string_view bytes, std::uint64_t height) {
   MarkSeen(bytes, height);
   if (replaying_) return;
   storage::WriteBatch batch;
-  batch.Put(KeptHeightPrefix(height) + codec::EncodeKeyU64(kept_sequence_++), bytes);
+  Keep(batch, height, bytes);
   // Not synced: the next synced write (this validator's own vote, which these messages lead
   // to) makes them durable with it.
   if (base::Status status = store_.Write(batch, false); !status.ok()) return Halt(status);

@@ -178,6 +178,8 @@ class Replica {
   bool Backed(std::uint64_t height, std::uint32_t round, const crypto::Hash& value) const;
   bool Seen(std::string_view bytes, std::uint64_t height) const;
   void MarkSeen(std::string_view bytes, std::uint64_t height);
+  // Adds a consensus message of `height` to what is kept for a restart (store key cw/...).
+  void Keep(storage::WriteBatch& batch, std::uint64_t height, std::string_view bytes);
   // A valid consensus message seen for the first time: kept for a restart, and relayed.
   void KeepAndRelay(std::string_view bytes, std::uint64_t height);
   // Sends every kept message of the height in progress again.
@@ -217,6 +219,8 @@ class Replica {
   std::map<std::uint64_t, std::set<std::pair<std::uint32_t, core::ValidatorIndex>>> reported_;
   std::uint64_t highest_seen_height_ = 0;
   std::uint64_t kept_sequence_ = 0;
+  // The store keys of the kept messages, by height, for forgetting them after a commit.
+  std::map<std::uint64_t, std::vector<std::string>> kept_keys_;
   std::map<TimerId, TimerTarget> timers_;
   TimerId next_timer_ = 1;
   core::TimeMillis last_sync_request_ = 0;

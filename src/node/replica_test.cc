@@ -179,6 +179,14 @@ TEST_F(ReplicaTest, ALoneValidatorKilledBeforeWritingItsDecisionCommitsItAfterRe
   EXPECT_TRUE(
       core::VerifyCertificate(block.certificate, block.header, restarted->ledger().validators())
           .ok());
+  bool kept = false;
+  ASSERT_TRUE(disk.Scan("cw/",
+                        [&](std::string_view, std::string_view) {
+                          kept = true;
+                          return false;
+                        })
+                  .ok());
+  EXPECT_FALSE(kept) << "messages of a committed height are still kept";
 }
 
 // A validator that precommitted (so locked on) a block, then crashed, is still locked on it when
@@ -277,6 +285,16 @@ TEST_F(ReplicaTest, ALoneValidatorCommitsWhatIsSubmittedAndIdlesOtherwise) {
       core::VerifyCertificate(block.certificate, block.header, replica->ledger().validators())
           .ok());
   EXPECT_EQ(replica->mempool_size(), 0u);
+  // What was kept for a restart is forgotten once its height is committed.
+  std::size_t kept = 0;
+  ASSERT_TRUE(store
+                  .Scan("cw/",
+                        [&](std::string_view, std::string_view) {
+                          ++kept;
+                          return true;
+                        })
+                  .ok());
+  EXPECT_EQ(kept, 0u);
 }
 
 }  // namespace
