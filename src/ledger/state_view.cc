@@ -1,6 +1,7 @@
 #include "ledger/state_view.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "base/check.h"
 #include "codec/codec.h"
@@ -158,9 +159,7 @@ void StateView::PutHolidays(int year, const std::vector<core::LocalDate>& dates)
 }
 
 core::ValidatorSet StateView::LatestValidatorSet() const {
-  const auto schedule = ReadValidatorSchedule(state_);
-  NURI_CHECK(!schedule.empty());
-  return schedule.back().second;
+  return ReadValidatorSet(state_, std::numeric_limits<std::uint64_t>::max());
 }
 
 void StateView::PutValidatorSet(std::uint64_t from_height, const core::ValidatorSet& set) {
@@ -183,18 +182,19 @@ std::vector<std::pair<std::uint64_t, core::ValidatorSet>> ReadValidatorSchedule(
 }
 
 core::ValidatorSet ReadValidatorSet(const State& state, std::uint64_t height) {
-  core::ValidatorSet in_force;
+  const std::string* in_force = nullptr;
   state.Scan(kValidatorSetPrefix, [&](const std::string& key, const std::string& value) {
     NURI_CHECK(key.size() == kValidatorSetPrefix.size() + 8);
     if (codec::DecodeKeyU64(std::string_view(key).substr(kValidatorSetPrefix.size())) > height) {
       return false;
     }
-    auto set = core::DecodeValidatorSet(value);
-    NURI_CHECK(set.has_value());
-    in_force = *std::move(set);
+    in_force = &value;
     return true;
   });
-  return in_force;
+  if (in_force == nullptr) return core::ValidatorSet();
+  auto set = core::DecodeValidatorSet(*in_force);
+  NURI_CHECK(set.has_value());
+  return *std::move(set);
 }
 
 std::optional<ProgramRecord> ReadProgram(const State& state, std::string_view program) {
