@@ -18,10 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-base::Status Write(const std::string& path, std::string_view contents, unsigned mode = 0644) {
-  return WriteFileAtomically(path, contents, mode);
-}
-
 // The CA of `org` under `directory`/tls: the existing one, or a new one.
 base::Result<net::TlsCredentials> Authority(const std::string& directory, const std::string& org,
                                             const std::string& password) {
@@ -42,9 +38,10 @@ base::Result<net::TlsCredentials> Authority(const std::string& directory, const 
   if (!ca) return base::Error(ca.error());
   auto sealed = net::SealKey(ca->key_pem, password);
   if (!sealed) return base::Error(sealed.error());
-  if (auto status = Write(certificate_file, ca->certificate_pem); !status.ok())
+  if (auto status = WriteFileAtomically(certificate_file, ca->certificate_pem); !status.ok())
     return base::Error(status);
-  if (auto status = Write(key_file, *sealed, 0600); !status.ok()) return base::Error(status);
+  if (auto status = WriteFileAtomically(key_file, *sealed, 0600); !status.ok())
+    return base::Error(status);
   return *ca;
 }
 
@@ -108,7 +105,8 @@ base::Result<std::vector<NodeMade>> WriteNetworkFiles(const std::string& directo
     const crypto::SecretKey consensus_key = crypto::SecretKey::Generate();
     auto sealed_key = crypto::SealKeyFile({node.name, consensus_key, false}, password);
     if (!sealed_key) return base::Error(sealed_key.error());
-    if (auto status = Write(node_directory + "/validator.key", *sealed_key, 0600); !status.ok())
+    if (auto status = WriteFileAtomically(node_directory + "/validator.key", *sealed_key, 0600);
+        !status.ok())
       return base::Error(status);
     auto tls = net::IssueNodeCertificate(found->second, node.name, node.org);
     if (!tls) return base::Error(tls.error());
@@ -116,9 +114,11 @@ base::Result<std::vector<NodeMade>> WriteNetworkFiles(const std::string& directo
     if (!sealed_tls) return base::Error(sealed_tls.error());
     auto fingerprint = net::PublicKeyFingerprint(tls->certificate_pem);
     if (!fingerprint) return base::Error(fingerprint.error());
-    if (auto status = Write(node_directory + "/tls.pem", tls->certificate_pem); !status.ok())
+    if (auto status = WriteFileAtomically(node_directory + "/tls.pem", tls->certificate_pem);
+        !status.ok())
       return base::Error(status);
-    if (auto status = Write(node_directory + "/tls.key", *sealed_tls, 0600); !status.ok())
+    if (auto status = WriteFileAtomically(node_directory + "/tls.key", *sealed_tls, 0600);
+        !status.ok())
       return base::Error(status);
     members.push_back(json::object{{"name", node.name},
                                    {"role", node.role},
@@ -130,7 +130,8 @@ base::Result<std::vector<NodeMade>> WriteNetworkFiles(const std::string& directo
   }
   const json::object network{{"nodes", std::move(members)},
                              {"certificate_authorities", std::move(authority_files)}};
-  if (auto status = Write(directory + "/network.json", json::serialize(network) + "\n");
+  if (auto status =
+          WriteFileAtomically(directory + "/network.json", json::serialize(network) + "\n");
       !status.ok())
     return base::Error(status);
   return made;

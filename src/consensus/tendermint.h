@@ -112,6 +112,8 @@ class Tendermint {
   std::vector<Action> OnVote(const Vote& vote);
   std::vector<Action> OnTimeout(TimeoutKind kind, std::uint64_t height, std::uint32_t round);
 
+  // How long the timeout of `kind` waits in `round`: growing with the round.
+  std::int64_t Timeout(TimeoutKind kind, std::uint32_t round) const;
   // Who proposes at (height, round): round-robin, so that a crashed proposer costs one round.
   ValidatorIndex Proposer(std::uint64_t height, std::uint32_t round) const;
   std::uint64_t height() const { return height_; }
@@ -153,7 +155,6 @@ class Tendermint {
   using VoteSet = std::map<ValidatorIndex, std::vector<Vote>>;
   static std::uint32_t Count(const VoteSet& votes, const std::optional<crypto::Hash>& value);
   bool IsValidator() const { return config_.self.has_value(); }
-  std::int64_t Timeout(TimeoutKind kind, std::uint32_t round) const;
 
   static const ProposalSeen* FindValue(const RoundState& state, const crypto::Hash& value);
 

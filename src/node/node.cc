@@ -27,7 +27,8 @@ base::Result<std::unique_ptr<Node>> Node::Open(std::shared_ptr<storage::KvStore>
   // Alone, a node certifies its blocks by itself: the set in force must be just this validator.
   const core::ValidatorSet& set = (*ledger)->validators();
   const core::Validator* self = set.Find(node->signer_.name);
-  if (self == nullptr || self->key != node->signer_.key.public_key() || set.QuorumSize() > 1) {
+  if (self == nullptr || self->key != node->signer_.key.public_key() ||
+      set.validators.size() != 1) {
     return base::Error(base::Status::InvalidArgument(
         "node '" + node->signer_.name +
         "' runs alone only while the validator set in force is this node with this key; run it "

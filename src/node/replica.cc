@@ -250,8 +250,7 @@ void Replica::BuildValue(std::uint64_t height, std::uint32_t round,
     } else {
       // The machine waits for its own proposal, which won't come: the round times out.
       ScheduleTimeout(consensus::TimeoutKind::kPropose, height, round,
-                      options_.timeouts.timeout_propose_millis +
-                          options_.timeouts.timeout_delta_millis * round);
+                      tendermint_->Timeout(consensus::TimeoutKind::kPropose, round));
     }
     return;
   }
