@@ -313,7 +313,8 @@ HttpResponse NodeApi::GetStatus() {
                         {"height", ledger.head().height},
                         {"block_hash", ledger.head_hash().ToHex()},
                         {"time", core::FormatKoreaTime(ledger.head().time)},
-                        {"state_root", ledger.head().state_root.ToHex()}};
+                        {"state_root", ledger.head().state_root.ToHex()},
+                        {"base_height", ledger.base_height()}};
   });
   status["mempool"] = node_.mempool_size();
   json::array peers;

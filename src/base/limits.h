@@ -43,6 +43,10 @@ inline constexpr std::size_t kBlockTransactionsMax = 2000;
 inline constexpr std::size_t kBlockSizeBytesMax =
     kBlockTransactionsMax * kTransactionSizeBytesMax + 64 * 1024;
 
+// State entries (a validator set of kValidatorsMax is the largest value).
+inline constexpr std::size_t kStateKeySizeBytesMax = 1024;
+inline constexpr std::size_t kStateValueSizeBytesMax = 256 * 1024;
+
 // Mempool and API.
 inline constexpr std::size_t kMempoolTransactionsMax = 200000;
 inline constexpr std::size_t kHttpBodySizeBytesMax = 4 * 1024 * 1024;

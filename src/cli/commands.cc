@@ -393,6 +393,7 @@ int NodeCommand(const Words& words) {
   if (!summary) return Complain("chain check failed: " + summary.error().message());
   return PrintJson(json::object{{"ok", true},
                                 {"height", summary->height},
+                                {"base_height", summary->base_height},
                                 {"transactions", summary->transactions},
                                 {"state_entries", summary->state_entries}});
 }

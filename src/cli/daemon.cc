@@ -6,7 +6,8 @@
 //    "validator_key": "validator.key", "key_password_file": "password",
 //    "api_address": "127.0.0.1", "api_port": 7101, "verifier_threads": 2,
 //    "network": "network.json", "p2p_address": "127.0.0.1", "p2p_port": 7201,
-//    "tls_certificate": "tls.pem", "tls_key": "tls.key"}
+//    "tls_certificate": "tls.pem", "tls_key": "tls.key",
+//    "snapshot_interval": 1000, "snapshot_gap": 2000}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
@@ -47,6 +48,8 @@ struct DaemonConfig {
   std::uint16_t api_port = 0;
   int verifier_threads = 2;
   // In a network:
+  std::uint64_t snapshot_interval = node::NetworkOptions{}.snapshot_interval;
+  std::uint64_t snapshot_gap = node::NetworkOptions{}.snapshot_gap;
   std::string network_path;
   std::string p2p_address = "127.0.0.1";
   std::uint16_t p2p_port = 0;
@@ -111,6 +114,16 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
       return base::Error(base::Status::InvalidArgument(path + ": verifier_threads must be 1-64"));
     }
     config.verifier_threads = static_cast<int>(threads->get_int64());
+  }
+  for (auto [target, name] : {std::pair{&config.snapshot_interval, "snapshot_interval"},
+                              {&config.snapshot_gap, "snapshot_gap"}}) {
+    if (const json::value* blocks = object.if_contains(name)) {
+      if (!blocks->is_int64() || blocks->get_int64() < 0) {
+        return base::Error(base::Status::InvalidArgument(path + ": " + std::string(name) +
+                                                         " must be a number of blocks, 0 or more"));
+      }
+      *target = static_cast<std::uint64_t>(blocks->get_int64());
+    }
   }
   return config;
 }
@@ -227,9 +240,11 @@ int RunNurid(int argc, char** argv) {
   } else {
     auto transport = LoadNetwork(*config, TrimLine(*password));
     if (!transport) return Fail(transport.error().ToString());
-    node = node::Node::OpenInNetwork(std::shared_ptr<storage::KvStore>(std::move(*store)),
-                                     *genesis, config->name, validator_key, clock, options,
-                                     node::NetworkOptions{*std::move(transport), {}});
+    node = node::Node::OpenInNetwork(
+        std::shared_ptr<storage::KvStore>(std::move(*store)), *genesis, config->name, validator_key,
+        clock, options,
+        node::NetworkOptions{
+            *std::move(transport), {}, config->snapshot_interval, config->snapshot_gap});
   }
   if (!node) return Fail(node.error().ToString());
   api::NodeApi node_api(**node, clock);

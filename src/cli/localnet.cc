@@ -20,6 +20,7 @@
 #include "cli/pilot_programs.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
+#include "node/node.h"
 
 extern char** environ;
 
@@ -237,9 +238,15 @@ int Up(const Args& args, const std::string& directory) {
   const auto observers = args.IntegerOr("observers", 1);
   const auto base_port = args.IntegerOr("base-port", 7100);
   const auto officials = args.IntegerOr("accounts", 200);
-  if (!validators || !observers || !base_port || !officials || *officials < 1 ||
-      *officials > 100000 || *base_port < 1024 || *base_port > 65000) {
-    return Complain("--validators, --observers, --base-port and --accounts take integers", 2);
+  const auto snapshot_interval =
+      args.IntegerOr("snapshot-interval", node::NetworkOptions{}.snapshot_interval);
+  if (!validators || !observers || !base_port || !officials || !snapshot_interval ||
+      *officials < 1 || *officials > 100000 || *base_port < 1024 || *base_port > 65000 ||
+      *snapshot_interval < 1) {
+    return Complain(
+        "--validators, --observers, --base-port, --accounts and --snapshot-interval take "
+        "integers",
+        2);
   }
   if (*validators < 1 || *validators > 32 || *observers < 0 || *observers > 8) {
     return Complain("--validators takes 1 to 32 and --observers 0 to 8", 2);
@@ -297,7 +304,11 @@ int Up(const Args& args, const std::string& directory) {
                         {"p2p_port", *base_port + 100 + i + 1},
                         {"tls_certificate", "tls.pem"},
                         {"tls_key", "tls.key"},
-                        {"verifier_threads", 2}};
+                        {"verifier_threads", 2},
+                        // A node keeps a snapshot every interval, and one two intervals behind
+                        // fetches one.
+                        {"snapshot_interval", *snapshot_interval},
+                        {"snapshot_gap", 2 * *snapshot_interval}};
     if (auto status = WriteJson(directory + "/nodes/" + node.plan.name + "/config.json", config);
         !status.ok()) {
       return Complain(status.ToString());
@@ -384,8 +395,9 @@ base::Result<crypto::SecretKey> LocalnetAccountKey(const std::string& directory,
 }
 
 int LocalnetCommand(const Words& words) {
-  auto args = Args::Parse(words, {"json", "kill"},
-                          {"dir", "validators", "observers", "base-port", "accounts"});
+  auto args =
+      Args::Parse(words, {"json", "kill"},
+                  {"dir", "validators", "observers", "base-port", "accounts", "snapshot-interval"});
   if (!args || args->positional().empty() || !args->Option("dir")) {
     return Complain("usage: nuri localnet up|status|stop-node NAME|start-node NAME|down --dir DIR",
                     2);

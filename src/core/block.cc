@@ -10,7 +10,6 @@
 namespace nuri::core {
 
 namespace {
-constexpr std::size_t kHeaderSizeBytesMax = 1024;
 
 crypto::Hash ReadHash(codec::Reader& r, std::string_view what) {
   return crypto::Hash::FromBytes(r.GetFixed(crypto::kHashSizeBytes, what)).value_or(crypto::Hash{});
@@ -119,17 +118,52 @@ base::Status VerifyCertificate(const CommitCertificate& certificate, const Block
   return base::Status::Ok();
 }
 
+namespace {
+
+void PutCertificate(codec::Writer& w, const CommitCertificate& certificate) {
+  w.PutU32(certificate.round);
+  w.PutU32(static_cast<std::uint32_t>(certificate.signatures.size()));
+  for (const auto& signature : certificate.signatures) {
+    w.PutBytes(signature.validator);
+    w.PutFixed(signature.signature);
+  }
+}
+
+CommitCertificate GetCertificate(codec::Reader& r) {
+  CommitCertificate certificate;
+  certificate.round = r.GetU32("round");
+  if (r.ok() && certificate.round > kRoundMax) r.Fail("round exceeds the limit");
+  const std::uint32_t signatures = r.GetCount(kValidatorsMax, 4 + 64, "certificate");
+  for (std::uint32_t i = 0; i < signatures && r.ok(); ++i) {
+    CommitSignature signature;
+    signature.validator = r.GetBytes(kValidatorNameLengthMax, "validator");
+    signature.signature = r.GetFixed(crypto::kEd25519SignatureSizeBytes, "signature");
+    certificate.signatures.push_back(std::move(signature));
+  }
+  return certificate;
+}
+
+}  // namespace
+
+std::string EncodeCertificate(const CommitCertificate& certificate) {
+  codec::Writer w;
+  PutCertificate(w, certificate);
+  return w.Take();
+}
+
+base::Result<CommitCertificate> DecodeCertificate(std::string_view bytes) {
+  codec::Reader r(bytes);
+  CommitCertificate certificate = GetCertificate(r);
+  if (auto status = r.Finish(); !status.ok()) return base::Error(status);
+  return certificate;
+}
+
 std::string EncodeBlock(const Block& block) {
   codec::Writer w;
   w.PutBytes(EncodeHeader(block.header));
   w.PutU32(static_cast<std::uint32_t>(block.transactions.size()));
   for (const auto& tx : block.transactions) w.PutBytes(tx);
-  w.PutU32(block.certificate.round);
-  w.PutU32(static_cast<std::uint32_t>(block.certificate.signatures.size()));
-  for (const auto& signature : block.certificate.signatures) {
-    w.PutBytes(signature.validator);
-    w.PutFixed(signature.signature);
-  }
+  PutCertificate(w, block.certificate);
   return w.Take();
 }
 
@@ -151,15 +185,7 @@ base::Result<Block> DecodeBlock(std::string_view bytes) {
     block.transactions.push_back(r.GetBytes(base::kTransactionSizeBytesMax, "transaction"));
   }
   if (r.ok() && count != block.header.tx_count) r.Fail("transaction count differs from header");
-  block.certificate.round = r.GetU32("round");
-  if (r.ok() && block.certificate.round > kRoundMax) r.Fail("round exceeds the limit");
-  const std::uint32_t signatures = r.GetCount(kValidatorsMax, 4 + 64, "certificate");
-  for (std::uint32_t i = 0; i < signatures && r.ok(); ++i) {
-    CommitSignature signature;
-    signature.validator = r.GetBytes(kValidatorNameLengthMax, "validator");
-    signature.signature = r.GetFixed(crypto::kEd25519SignatureSizeBytes, "signature");
-    block.certificate.signatures.push_back(std::move(signature));
-  }
+  block.certificate = GetCertificate(r);
   if (auto status = r.Finish(); !status.ok()) return base::Error(status);
   return block;
 }

@@ -24,6 +24,7 @@
 namespace nuri::core {
 
 inline constexpr std::uint8_t kBlockVersion = 1;
+inline constexpr std::size_t kHeaderSizeBytesMax = 1024;
 inline constexpr std::size_t kValidatorNameLengthMax = 64;
 inline constexpr std::size_t kValidatorsMax = 256;
 // A change to the validator set made in block h applies from block h + 2: the set of a height is
@@ -93,6 +94,10 @@ Vote CommitVote(const BlockHeader& header, const crypto::Hash& block_hash, std::
 // certificate's round.
 base::Status VerifyCertificate(const CommitCertificate& certificate, const BlockHeader& header,
                                const ValidatorSet& validators);
+
+// Grammar: round:u32 count:u32 (validator:bytes signature:64)*
+std::string EncodeCertificate(const CommitCertificate& certificate);
+base::Result<CommitCertificate> DecodeCertificate(std::string_view bytes);
 
 struct Block {
   BlockHeader header;

@@ -2,6 +2,7 @@
 
 #include "base/limits.h"
 #include "codec/codec.h"
+#include "crypto/merkle.h"
 
 namespace nuri::core {
 
@@ -91,6 +92,15 @@ base::Result<std::vector<Receipt>> DecodeReceipts(std::string_view bytes) {
   for (std::uint32_t i = 0; i < count && r.ok(); ++i) receipts.push_back(DecodeFrom(r));
   if (auto status = r.Finish(); !status.ok()) return base::Error(status);
   return receipts;
+}
+
+crypto::Hash ReceiptsRoot(const std::vector<Receipt>& receipts) {
+  std::vector<crypto::Hash> leaves;
+  leaves.reserve(receipts.size());
+  for (const auto& receipt : receipts) {
+    leaves.push_back(crypto::MerkleLeafHash(EncodeReceipt(receipt)));
+  }
+  return crypto::MerkleRoot(std::move(leaves));
 }
 
 }  // namespace nuri::core

@@ -44,4 +44,7 @@ base::Result<Receipt> DecodeReceipt(std::string_view bytes);
 std::string EncodeReceipts(const std::vector<Receipt>& receipts);
 base::Result<std::vector<Receipt>> DecodeReceipts(std::string_view bytes);
 
+// A block's receipts root: the Merkle root over its encoded receipts.
+crypto::Hash ReceiptsRoot(const std::vector<Receipt>& receipts);
+
 }  // namespace nuri::core

@@ -1,11 +1,13 @@
 #include "ledger/chain_check.h"
 
+#include <optional>
+
 #include "codec/codec.h"
 #include "core/json.h"
-#include "crypto/merkle.h"
 #include "ledger/invariants.h"
 #include "ledger/ledger.h"
 #include "ledger/signatures.h"
+#include "ledger/snapshot.h"
 #include "ledger/state_view.h"
 
 namespace nuri::ledger {
@@ -58,7 +60,6 @@ base::Status CheckBlock(const storage::KvStore& store, const core::Block& block,
   const BlockContext context{header.chain_id, height, header.time};
   executor.BeginBlock(context);
   std::vector<crypto::Hash> ids;
-  std::vector<crypto::Hash> receipt_leaves;
   for (std::size_t i = 0; i < block.transactions.size(); ++i) {
     auto tx = core::DecodeTransaction(block.transactions[i]);
     if (!tx)
@@ -78,10 +79,9 @@ base::Status CheckBlock(const storage::KvStore& store, const core::Block& block,
                       "transaction " + std::to_string(i) + " re-executes to a different receipt");
     }
     ids.push_back(tx->id);
-    receipt_leaves.push_back(crypto::MerkleLeafHash(core::EncodeReceipt(receipt)));
   }
   if (core::TransactionsRoot(ids) != header.tx_root) return AtHeight(height, "tx root differs");
-  if (crypto::MerkleRoot(receipt_leaves) != header.receipts_root) {
+  if (core::ReceiptsRoot(*receipts) != header.receipts_root) {
     return AtHeight(height, "receipts root differs");
   }
   if (state.Root() != header.state_root) return AtHeight(height, "state root differs");
@@ -89,13 +89,53 @@ base::Status CheckBlock(const storage::KvStore& store, const core::Block& block,
   return base::Status::Ok();
 }
 
+// A node that started from a snapshot (ledger.h, meta/base) is checked from that base: its
+// evidence must certify the base block from the genesis set, and the base state kept beside it
+// must be the state that block's root commits to. Then `state` (empty before) holds that state
+// and the result is the base block's header; without a base, nullopt.
+base::Result<std::optional<core::BlockHeader>> StartFromBase(const storage::KvStore& store,
+                                                             const Genesis& genesis, State& state) {
+  auto base = store.Get("meta/base");
+  if (!base) {
+    if (base.error().code() == base::StatusCode::kNotFound) return std::nullopt;
+    return base::Error(base.error());
+  }
+  if (base->size() != 8) return base::Error(base::Status::Corruption("meta/base is malformed"));
+  const std::uint64_t height = codec::DecodeKeyU64(*base);
+  auto evidence_bytes = store.Get("meta/base_evidence");
+  if (!evidence_bytes) return base::Error(AtHeight(height, "the snapshot's evidence is missing"));
+  auto evidence = DecodeSnapshotEvidence(*evidence_bytes);
+  if (!evidence) return base::Error(AtHeight(height, evidence.error().message()));
+  const core::BlockHeader& header = evidence->block.header;
+  if (header.height != height) return base::Error(AtHeight(height, "evidence of another block"));
+  if (auto status = VerifySnapshotEvidence(*evidence, genesis.chain_id, genesis.validators);
+      !status.ok()) {
+    return base::Error(AtHeight(height, status.message()));
+  }
+  auto stored = LoadBlock(store, height);
+  if (!stored) return base::Error(stored.error());
+  if (core::HeaderHash(stored->header) != core::HeaderHash(header)) {
+    return base::Error(AtHeight(height, "differs from the snapshot's evidence"));
+  }
+  auto scan = store.Scan("sb/", [&](std::string_view key, std::string_view value) {
+    state.Put(key.substr(3), std::string(value));
+    return true;
+  });
+  if (!scan.ok()) return base::Error(scan);
+  state.TakeChanges();
+  if (state.Root() != header.state_root) {
+    return base::Error(AtHeight(height, "the snapshot's state differs from the block's root"));
+  }
+  return header;
+}
+
 }  // namespace
 
 base::Result<ChainCheckSummary> CheckChain(const storage::KvStore& store) {
   auto genesis = StoredGenesis(store);
   if (!genesis) return base::Error(genesis.error());
-  State state;
-  auto genesis_header = BuildGenesisState(*genesis, state);
+  State genesis_state;
+  auto genesis_header = BuildGenesisState(*genesis, genesis_state);
   if (!genesis_header) return base::Error(genesis_header.error());
   auto block0 = LoadBlock(store, 0);
   if (!block0) return base::Error(block0.error());
@@ -107,9 +147,14 @@ base::Result<ChainCheckSummary> CheckChain(const storage::KvStore& store) {
   const std::uint64_t head_height = codec::DecodeKeyU64(*head);
 
   ChainCheckSummary summary;
+  State base_state;
+  auto base = StartFromBase(store, *genesis, base_state);
+  if (!base) return base::Error(base.error());
+  State& state = *base ? base_state : genesis_state;
+  core::BlockHeader previous = *base ? **base : block0->header;
+  summary.base_height = previous.height;
   Executor executor(state);
-  core::BlockHeader previous = block0->header;
-  for (std::uint64_t height = 1; height <= head_height; ++height) {
+  for (std::uint64_t height = previous.height + 1; height <= head_height; ++height) {
     auto block = LoadBlock(store, height);
     if (!block) return base::Error(block.error());
     if (block->header.height != height) return base::Error(AtHeight(height, "wrong height"));

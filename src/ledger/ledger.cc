@@ -5,7 +5,6 @@
 #include "base/check.h"
 #include "base/limits.h"
 #include "codec/codec.h"
-#include "crypto/merkle.h"
 
 namespace nuri::ledger {
 
@@ -13,10 +12,17 @@ namespace {
 
 constexpr std::string_view kHeadKey = "meta/head";
 constexpr std::string_view kStatePrefix = "st/";
+constexpr std::string_view kSetChangePrefix = "vp/";
+constexpr std::string_view kBaseKey = "meta/base";
+constexpr std::string_view kBaseEvidenceKey = "meta/base_evidence";
+constexpr std::string_view kBaseStatePrefix = "sb/";
 
 std::string BlockKey(std::uint64_t height) { return "blk/" + codec::EncodeKeyU64(height); }
 std::string ReceiptsKey(std::uint64_t height) { return "rcp/" + codec::EncodeKeyU64(height); }
 std::string TxIndexKey(const crypto::Hash& id) { return "txi/" + std::string(id.view()); }
+std::string SetChangeKey(std::uint64_t applies_from) {
+  return std::string(kSetChangePrefix) + codec::EncodeKeyU64(applies_from);
+}
 std::string AccountIndexPrefix(std::string_view account) {
   return "acx/" + std::string(account) + "/";
 }
@@ -39,15 +45,6 @@ std::uint32_t DecodeIndex(std::string_view bytes) {
   std::uint32_t index = 0;
   for (char c : bytes) index = (index << 8) | static_cast<std::uint8_t>(c);
   return index;
-}
-
-crypto::Hash ReceiptsRoot(const std::vector<core::Receipt>& receipts) {
-  std::vector<crypto::Hash> leaves;
-  leaves.reserve(receipts.size());
-  for (const auto& receipt : receipts) {
-    leaves.push_back(crypto::MerkleLeafHash(core::EncodeReceipt(receipt)));
-  }
-  return crypto::MerkleRoot(std::move(leaves));
 }
 
 void PutStateChanges(storage::WriteBatch& batch, std::vector<StateChange> changes) {
@@ -126,7 +123,7 @@ base::Result<core::BlockHeader> BuildGenesisState(const Genesis& genesis, State&
 }
 
 Ledger::Ledger(storage::KvStore& store, const Genesis& genesis)
-    : store_(store), validators_(genesis.validators) {}
+    : store_(store), validators_(genesis.validators), state_(std::make_unique<State>()) {}
 
 base::Result<std::unique_ptr<Ledger>> Ledger::Open(storage::KvStore& store,
                                                    const Genesis& genesis) {
@@ -145,7 +142,7 @@ base::Result<std::unique_ptr<Ledger>> Ledger::Open(storage::KvStore& store,
 }
 
 base::Status Ledger::InitializeFromGenesis(const Genesis& genesis) {
-  auto header = BuildGenesisState(genesis, state_);
+  auto header = BuildGenesisState(genesis, *state_);
   if (!header) return header.error();
   head_ = *header;
   head_hash_ = core::HeaderHash(head_);
@@ -155,10 +152,10 @@ base::Status Ledger::InitializeFromGenesis(const Genesis& genesis) {
   batch.Put(BlockKey(0), core::EncodeBlock(block));
   batch.Put(ReceiptsKey(0), core::EncodeReceipts({}));
   batch.Put("meta/genesis", genesis.text);
-  PutStateChanges(batch, state_.TakeChanges());
+  PutStateChanges(batch, state_->TakeChanges());
   batch.Put(kHeadKey, codec::EncodeKeyU64(0));
   NURI_RETURN_IF_ERROR(store_.Write(batch, true));
-  executor_ = std::make_unique<Executor>(state_);
+  executor_ = std::make_unique<Executor>(*state_);
   return base::Status::Ok();
 }
 
@@ -183,23 +180,28 @@ base::Status Ledger::LoadFromStore(const Genesis& genesis) {
   head_hash_ = core::HeaderHash(head_);
   base::Status status =
       store_.Scan(kStatePrefix, [&](std::string_view key, std::string_view value) {
-        state_.Put(key.substr(kStatePrefix.size()), std::string(value));
+        state_->Put(key.substr(kStatePrefix.size()), std::string(value));
         return true;
       });
   NURI_RETURN_IF_ERROR(status);
-  state_.TakeChanges();
-  if (state_.Root() != head_.state_root) {
+  state_->TakeChanges();
+  if (state_->Root() != head_.state_root) {
     return base::Status::Corruption("stored state does not match the state root of block " +
                                     std::to_string(head_.height));
   }
-  validators_ = ReadValidatorSet(state_, head_.height + 1);
-  executor_ = std::make_unique<Executor>(state_);
+  validators_ = ReadValidatorSet(*state_, head_.height + 1);
+  executor_ = std::make_unique<Executor>(*state_);
+  if (auto base = store_.Get(kBaseKey); base && base->size() == 8) {
+    base_height_ = codec::DecodeKeyU64(*base);
+  } else if (base || base.error().code() != base::StatusCode::kNotFound) {
+    return base ? base::Status::Corruption("meta/base is malformed") : base.error();
+  }
   return base::Status::Ok();
 }
 
 core::ValidatorSet Ledger::ValidatorsAt(std::uint64_t height) const {
   NURI_CHECK(height <= head_.height + core::kValidatorSetChangeDelay);
-  return height == head_.height + 1 ? validators_ : ReadValidatorSet(state_, height);
+  return height == head_.height + 1 ? validators_ : ReadValidatorSet(*state_, height);
 }
 
 core::TimeMillis Ledger::NextBlockTime(core::TimeMillis now) const {
@@ -232,7 +234,7 @@ base::Result<Ledger::Executed> Ledger::Execute(core::TimeMillis time, std::strin
     produced.receipts.push_back(std::move(*receipt));
     const TransactionLocation location{context.height, static_cast<std::uint32_t>(tx_ids.size())};
     executed.batch.Put(TxIndexKey(candidate.id), EncodeLocation(location));
-    for (const auto& account : InvolvedAccounts(candidate.tx, state_)) {
+    for (const auto& account : InvolvedAccounts(candidate.tx, *state_)) {
       executed.batch.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location),
                          std::string(candidate.id.view()));
     }
@@ -248,13 +250,13 @@ base::Result<Ledger::Executed> Ledger::Execute(core::TimeMillis time, std::strin
   header.time = time;
   header.proposer = std::string(proposer);
   header.tx_root = core::TransactionsRoot(tx_ids);
-  header.receipts_root = ReceiptsRoot(produced.receipts);
-  header.state_root = state_.Root();
+  header.receipts_root = core::ReceiptsRoot(produced.receipts);
+  header.state_root = state_->Root();
   header.validator_set_hash = validators_.Hash();
   header.tx_count = static_cast<std::uint32_t>(tx_ids.size());
   produced.hash = core::HeaderHash(header);
   executed.context = context;
-  executed.changes = state_.TakeChanges();
+  executed.changes = state_->TakeChanges();
   return executed;
 }
 
@@ -263,6 +265,14 @@ base::Result<ProducedBlock> Ledger::Commit(Executed executed, core::CommitCertif
   produced.block.certificate = std::move(certificate);
   const core::BlockHeader& header = produced.block.header;
   storage::WriteBatch& batch = executed.batch;
+  // A block that changed the validator set keeps the proof of the set it scheduled, for the
+  // snapshots this node offers later (snapshot.h): only block h writes the set of h + 2.
+  const std::uint64_t applies_from = header.height + core::kValidatorSetChangeDelay;
+  if (state_->Find(ValidatorSetKey(applies_from)) != nullptr) {
+    const SetChangeProof change{header, produced.block.certificate, applies_from,
+                                state_->Prove(ValidatorSetKey(applies_from))};
+    batch.Put(SetChangeKey(applies_from), EncodeSetChangeProof(change));
+  }
   PutStateChanges(batch, std::move(executed.changes));
   batch.Put(BlockKey(header.height), core::EncodeBlock(produced.block));
   batch.Put(ReceiptsKey(header.height), core::EncodeReceipts(produced.receipts));
@@ -273,7 +283,7 @@ base::Result<ProducedBlock> Ledger::Commit(Executed executed, core::CommitCertif
   }
   head_ = header;
   head_hash_ = produced.hash;
-  validators_ = ReadValidatorSet(state_, head_.height + 1);
+  validators_ = ReadValidatorSet(*state_, head_.height + 1);
   return std::move(produced);
 }
 
@@ -365,11 +375,140 @@ base::Result<ProducedBlock> Ledger::CommitExecuted(const crypto::Hash& hash,
   executed_.reset();
   executor_->ApplyBlock(executed.context, executed.changes);
   // Applying what the block changed must give the root it was executed to.
-  NURI_CHECK(state_.Root() == executed.produced.block.header.state_root);
+  NURI_CHECK(state_->Root() == executed.produced.block.header.state_root);
   return Commit(std::move(executed), std::move(certificate));
 }
 
 void Ledger::AbandonExecuted() { executed_.reset(); }
+
+void Ledger::KeepSnapshot() {
+  NURI_CHECK(!executed_);
+  state_->Freeze();
+  snapshot_height_ = head_.height;
+}
+
+base::Result<SnapshotOffer> Ledger::SnapshotOffered() const {
+  if (!state_->frozen() || snapshot_height_ == 0) {
+    return base::Error(base::Status::NotFound("no snapshot kept"));
+  }
+  SnapshotOffer offer;
+  auto block = ReadBlock(snapshot_height_);
+  if (!block) return base::Error(block.error());
+  offer.evidence.block = *std::move(block);
+  auto receipts = ReadReceipts(snapshot_height_);
+  if (!receipts) return base::Error(receipts.error());
+  offer.evidence.receipts = *std::move(receipts);
+  base::Status status;
+  const base::Status scan =
+      store_.Scan(kSetChangePrefix, [&](std::string_view key, std::string_view value) {
+        if (codec::DecodeKeyU64(key.substr(kSetChangePrefix.size())) > snapshot_height_) {
+          return false;
+        }
+        auto change = DecodeSetChangeProof(value);
+        if (!change) {
+          status = base::Status::Corruption(std::string(key) + ": " + change.error().message());
+          return false;
+        }
+        offer.evidence.set_changes.push_back(*std::move(change));
+        return true;
+      });
+  if (!scan.ok()) return base::Error(scan);
+  if (!status.ok()) return base::Error(status);
+  // Each set after the genesis one needs its proof; a chain whose early changes were committed
+  // without keeping one (by a release before snapshots) cannot be offered.
+  std::size_t changes = 0;
+  for (const auto& [from, set] : ReadValidatorSchedule(*state_)) {
+    changes += from > 1 && from <= snapshot_height_;
+  }
+  if (changes != offer.evidence.set_changes.size()) {
+    return base::Error(base::Status::NotFound("a validator set change up to height " +
+                                              std::to_string(snapshot_height_) +
+                                              " has no proof kept"));
+  }
+  offer.bucket_hashes = state_->FrozenBucketHashes();
+  return offer;
+}
+
+std::vector<StateEntry> Ledger::ReadSnapshotBuckets(std::uint32_t first_bucket,
+                                                    std::size_t bytes_max,
+                                                    std::uint32_t& end_bucket) const {
+  NURI_CHECK(state_->frozen());
+  std::vector<StateEntry> entries;
+  std::size_t bytes = 0;
+  end_bucket = first_bucket;
+  while (end_bucket < kStateBucketCount && (end_bucket == first_bucket || bytes < bytes_max)) {
+    state_->VisitFrozenBucket(end_bucket, [&](const std::string& key, const std::string& value) {
+      bytes += key.size() + value.size() + 8;
+      entries.emplace_back(key, value);
+    });
+    ++end_bucket;
+  }
+  return entries;
+}
+
+base::Status Ledger::InstallSnapshot(const SnapshotOffer& offer, std::vector<StateEntry> entries) {
+  NURI_RETURN_IF_ERROR(sticky_error_);
+  const core::Block& block = offer.evidence.block;
+  const core::BlockHeader& header = block.header;
+  if (header.height <= head_.height || header.chain_id != head_.chain_id) {
+    return base::Status::InvalidArgument("a snapshot must be of this chain and past the head");
+  }
+  auto state = std::make_unique<State>();
+  for (auto& [key, value] : entries) state->Put(key, std::move(value));
+  state->TakeChanges();
+  if (state->Root() != header.state_root) {
+    return base::Status::InvalidArgument("the snapshot's state does not match its block");
+  }
+
+  storage::WriteBatch batch;
+  const base::Status cleared =
+      store_.Scan(kStatePrefix, [&](std::string_view key, std::string_view) {
+        batch.Delete(key);
+        return true;
+      });
+  NURI_RETURN_IF_ERROR(cleared);
+  NURI_RETURN_IF_ERROR(store_.Scan(kBaseStatePrefix, [&](std::string_view key, std::string_view) {
+    batch.Delete(key);
+    return true;
+  }));
+  state->Scan("", [&](const std::string& key, const std::string& value) {
+    batch.Put(std::string(kStatePrefix) + key, value);
+    batch.Put(std::string(kBaseStatePrefix) + key, value);
+    return true;
+  });
+  for (std::uint32_t i = 0; i < block.transactions.size(); ++i) {
+    auto tx = core::DecodeTransaction(block.transactions[i]);
+    if (!tx) return base::Status::InvalidArgument("the snapshot's block: " + tx.error().message());
+    const TransactionLocation location{header.height, i};
+    batch.Put(TxIndexKey(tx->id), EncodeLocation(location));
+    for (const auto& account : InvolvedAccounts(tx->tx, *state)) {
+      batch.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location),
+                std::string(tx->id.view()));
+    }
+  }
+  for (const auto& change : offer.evidence.set_changes) {
+    batch.Put(SetChangeKey(change.applies_from), EncodeSetChangeProof(change));
+  }
+  batch.Put(BlockKey(header.height), core::EncodeBlock(block));
+  batch.Put(ReceiptsKey(header.height), core::EncodeReceipts(offer.evidence.receipts));
+  batch.Put(kBaseKey, codec::EncodeKeyU64(header.height));
+  batch.Put(kBaseEvidenceKey, EncodeSnapshotEvidence(offer.evidence));
+  batch.Put(kHeadKey, codec::EncodeKeyU64(header.height));
+  if (base::Status status = store_.Write(batch, true); !status.ok()) {
+    sticky_error_ = status;
+    return status;
+  }
+  executed_.reset();
+  executor_.reset();
+  state_ = std::move(state);
+  executor_ = std::make_unique<Executor>(*state_);
+  head_ = header;
+  head_hash_ = core::HeaderHash(header);
+  validators_ = ReadValidatorSet(*state_, head_.height + 1);
+  base_height_ = header.height;
+  snapshot_height_ = 0;
+  return base::Status::Ok();
+}
 
 base::Result<core::Block> Ledger::ReadBlock(std::uint64_t height) const {
   auto bytes = store_.Get(BlockKey(height));

@@ -21,6 +21,10 @@
 //   acx/<account>/<~height BE><~index BE>  tx id, for each account a transaction involves,
 //                        complemented so that an account's newest transactions come first
 //   st/<state key>       state entries
+//   vp/<height BE>       the proof of the validator set applying from that height
+//                        (snapshot.h SetChangeProof), kept for snapshots this node offers
+//   meta/base            height of the snapshot this node started from, u64 BE (absent: 0)
+//   meta/base_evidence   that snapshot's evidence; sb/<state key> its state entries
 //
 // Thread-compatible: the node serializes writers and readers with its own lock.
 #pragma once
@@ -36,6 +40,7 @@
 #include "core/transaction.h"
 #include "ledger/executor.h"
 #include "ledger/genesis.h"
+#include "ledger/snapshot.h"
 #include "ledger/state.h"
 #include "storage/kv_store.h"
 
@@ -78,7 +83,7 @@ class Ledger {
   // The set that certifies block `height`, for any height up to the head's plus
   // core::kValidatorSetChangeDelay (later ones are not decided yet).
   core::ValidatorSet ValidatorsAt(std::uint64_t height) const;
-  const State& state() const { return state_; }
+  const State& state() const { return *state_; }
 
   // The block time of a block proposed at wall time `now`: never before the last block's.
   core::TimeMillis NextBlockTime(core::TimeMillis now) const;
@@ -105,6 +110,23 @@ class Ledger {
   base::Result<ProducedBlock> CommitExecuted(const crypto::Hash& hash,
                                              core::CommitCertificate certificate);
   void AbandonExecuted();
+
+  // Snapshots (snapshot.h). A node keeps one snapshot of its state to serve to peers far
+  // behind: KeepSnapshot() makes the head's state that snapshot, in place of any before (it
+  // needs no block executed and waiting). SnapshotOffered() is its offer, NotFound when none is
+  // kept; ReadSnapshotBuckets() reads its buckets from `first_bucket` on, whole buckets, until
+  // they hold about `bytes_max`, and says where it stopped.
+  void KeepSnapshot();
+  base::Result<SnapshotOffer> SnapshotOffered() const;
+  std::uint64_t snapshot_height() const { return snapshot_height_; }
+  std::vector<StateEntry> ReadSnapshotBuckets(std::uint32_t first_bucket, std::size_t bytes_max,
+                                              std::uint32_t& end_bucket) const;
+  // Starts over from a verified snapshot of a later height than the head: its state and its
+  // block replace the head in one synced write, with the evidence kept for `nuri node check`.
+  // Blocks between the old head and the snapshot's are never stored.
+  base::Status InstallSnapshot(const SnapshotOffer& offer, std::vector<StateEntry> entries);
+  // The height whose state this node started from: 0, or that of the last snapshot installed.
+  std::uint64_t base_height() const { return base_height_; }
 
   base::Result<core::Block> ReadBlock(std::uint64_t height) const;
   base::Result<std::vector<core::Receipt>> ReadReceipts(std::uint64_t height) const;
@@ -135,10 +157,12 @@ class Ledger {
   storage::KvStore& store_;
   core::ValidatorSet validators_;
   std::optional<Executed> executed_;
-  State state_;
+  std::unique_ptr<State> state_;  // replaced whole when a snapshot is installed
   std::unique_ptr<Executor> executor_;
   core::BlockHeader head_;
   crypto::Hash head_hash_;
+  std::uint64_t base_height_ = 0;
+  std::uint64_t snapshot_height_ = 0;  // of the snapshot kept, when the state is frozen
   base::Status sticky_error_;
 };
 

@@ -12,51 +12,13 @@
 #include "ledger/invariants.h"
 #include "ledger/signatures.h"
 #include "ledger/state_view.h"
+#include "ledger/test_ledger.h"
 #include "storage/memory_store.h"
 
 namespace nuri::ledger {
 namespace {
 
 using core::ReasonCode;
-
-constexpr std::string_view kGenesis = R"({
-  "chain_id": "nuri-test",
-  "start": "2026-03-02T09:00:00+09:00",
-  "orgs": [
-    {"id": "bok", "kind": "central_bank", "name": "Bank of Korea"},
-    {"id": "moef", "kind": "ministry", "name": "Ministry of Economy and Finance"},
-    {"id": "bnk", "kind": "bank", "name": "BNK Busan Bank"},
-    {"id": "shinhan", "kind": "bank", "name": "Shinhan Bank"},
-    {"id": "bai", "kind": "auditor", "name": "Board of Audit and Inspection"},
-    {"id": "merchants", "kind": "merchants", "name": "Registered merchants"}
-  ],
-  "accounts": [
-    {"id": "governor@bok", "roles": ["governor"]},
-    {"id": "issuer@bnk", "roles": ["issuer"]},
-    {"id": "issuer@shinhan", "roles": ["issuer"]},
-    {"id": "admin@moef", "roles": ["admin"]},
-    {"id": "auditor@bai", "roles": ["auditor"]},
-    {"id": "treasury@moef", "roles": ["treasury"]},
-    {"id": "kim@moef", "roles": ["holder"]},
-    {"id": "lee@moef", "roles": ["holder"]},
-    {"id": "shop@merchants", "roles": ["merchant"],
-     "merchant": {"mcc": "5411", "business_no": "220-81-00005", "name": "Corner Grocery"}}
-  ],
-  "tokens": [
-    {"id": "KRW-BNK", "issuer": "issuer@bnk", "name": "BNK deposit token"},
-    {"id": "KRW-SHINHAN", "issuer": "issuer@shinhan", "name": "Shinhan deposit token"}
-  ],
-  "validators": [{"name": "v1", "key": "KEY"}]
-})";
-
-Genesis TestGenesis() {
-  std::string text(kGenesis);
-  text.replace(text.find("KEY"), 3, crypto::DeriveTestKey("v1").public_key().ToText());
-  auto genesis = ParseGenesis(core::ParseJsonText(text).value(), "genesis",
-                              GenesisOptions{.derive_missing_keys = true});
-  EXPECT_TRUE(genesis.has_value()) << genesis.error().ToString();
-  return *genesis;
-}
 
 core::AccountId Id(std::string_view text) { return core::AccountId::Parse(text).value(); }
 core::TokenId Token(std::string_view text) { return core::TokenId::Parse(text).value(); }
@@ -71,14 +33,7 @@ class LedgerTest : public ::testing::Test {
   }
 
   core::SignedTransaction Sign(std::string_view signer, core::Body body) {
-    core::Transaction tx;
-    tx.chain_id = "nuri-test";
-    tx.signer = Id(signer);
-    tx.nonce = next_nonce_++;
-    tx.valid_until = time_ + core::kMillisPerHour;
-    tx.body = std::move(body);
-    core::AddSignature(tx, tx.signer, crypto::DeriveTestKey(signer));
-    return core::Seal(std::move(tx));
+    return TestTransaction(signer, std::move(body), next_nonce_++, time_ + core::kMillisPerHour);
   }
 
   // Executes one transaction in a block of its own and checks the invariants after it.
@@ -560,24 +515,6 @@ TEST_F(LedgerTest, ACommitNeedsTheExecutedBlockAndAValidCertificate) {
   EXPECT_EQ(ledger_->head().height, 1u);
   EXPECT_EQ(ledger_->executed(), nullptr);
   EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 5);
-}
-
-// Builds the next block from `txs` and commits it with the precommits of `signers` (test keys
-// by validator name, indexed in the set that certifies the block).
-base::Result<ProducedBlock> CommitSignedBy(Ledger& ledger, core::TimeMillis time,
-                                           const std::vector<core::SignedTransaction>& txs,
-                                           const std::vector<std::string>& signers) {
-  const ProducedBlock* built = ledger.BuildBlock(time, txs, signers.front()).value();
-  const crypto::Hash hash = built->hash;
-  const core::BlockHeader header = built->block.header;
-  core::CommitCertificate certificate;
-  for (const auto& name : signers) {
-    const auto index = ledger.validators().IndexOf(name).value_or(0);
-    certificate.signatures.push_back(
-        {name, crypto::DeriveTestKey(name).Sign(core::VoteSigningMessage(
-                   "nuri-test", core::CommitVote(header, hash, 0, index)))});
-  }
-  return ledger.CommitExecuted(hash, std::move(certificate));
 }
 
 TEST_F(LedgerTest, GovernorsChangeTheValidatorSetFromTwoBlocksOn) {

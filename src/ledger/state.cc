@@ -49,10 +49,18 @@ void State::MarkDirty(std::uint32_t bucket) {
   }
 }
 
+void State::PreserveFrozen(std::uint32_t bucket) {
+  if (!frozen_ || frozen_preserved_[bucket]) return;
+  frozen_preserved_[bucket] = true;
+  auto& copy = frozen_buckets_[bucket];
+  for (const auto* entry : buckets_[bucket]) copy.emplace_back(entry->first, entry->second.value);
+}
+
 State::EntryMap::iterator State::Upsert(std::string_view key, std::string value) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     const std::uint32_t bucket = BucketOf(key);
+    PreserveFrozen(bucket);
     it = entries_.emplace(std::string(key), Entry{.value = std::move(value), .bucket = bucket})
              .first;
     auto& members = buckets_[bucket];
@@ -61,6 +69,7 @@ State::EntryMap::iterator State::Upsert(std::string_view key, std::string value)
         [](const EntryMap::value_type* entry, std::string_view k) { return entry->first < k; });
     members.insert(at, &*it);
   } else {
+    PreserveFrozen(it->second.bucket);
     it->second.value = std::move(value);
   }
   it->second.leaf_stale = true;
@@ -70,6 +79,7 @@ State::EntryMap::iterator State::Upsert(std::string_view key, std::string value)
 
 void State::Remove(EntryMap::iterator it) {
   const std::uint32_t bucket = it->second.bucket;
+  PreserveFrozen(bucket);
   auto& members = buckets_[bucket];
   const auto at = std::find(members.begin(), members.end(), &*it);
   NURI_CHECK(at != members.end());
@@ -152,6 +162,54 @@ void State::Scan(std::string_view prefix,
   }
 }
 
+crypto::Hash State::HashBucket(std::span<const std::pair<std::string, std::string>> entries) {
+  if (entries.empty()) return crypto::Hash{};
+  crypto::Sha256Builder builder;
+  builder.Add(std::string_view("\x02", 1));
+  for (const auto& [key, value] : entries) builder.Add(LeafHash(key, value).view());
+  return builder.Finish();
+}
+
+crypto::Hash State::RootOfBuckets(std::span<const crypto::Hash> bucket_hashes) {
+  NURI_CHECK(bucket_hashes.size() == kStateBucketCount);
+  std::vector<crypto::Hash> level(bucket_hashes.begin(), bucket_hashes.end());
+  while (level.size() > 1) {
+    std::vector<crypto::Hash> parents(level.size() / 2);
+    for (std::size_t i = 0; i < parents.size(); ++i) {
+      parents[i] = crypto::MerkleNodeHash(level[2 * i], level[2 * i + 1]);
+    }
+    level = std::move(parents);
+  }
+  return level.front();
+}
+
+void State::Freeze() {
+  NURI_CHECK(!undoing_ && changed_entries_.empty() && erased_keys_.empty());
+  Root();
+  frozen_ = true;
+  frozen_preserved_.assign(kStateBucketCount, false);
+  frozen_buckets_.clear();
+}
+
+std::vector<crypto::Hash> State::FrozenBucketHashes() const {
+  NURI_CHECK(frozen_);
+  std::vector<crypto::Hash> hashes(tree_.begin() + static_cast<std::ptrdiff_t>(kStateBucketCount),
+                                   tree_.end());
+  for (const auto& [bucket, entries] : frozen_buckets_) hashes[bucket] = HashBucket(entries);
+  return hashes;
+}
+
+void State::VisitFrozenBucket(
+    std::uint32_t bucket,
+    const std::function<void(const std::string&, const std::string&)>& visit) const {
+  NURI_CHECK(frozen_ && bucket < kStateBucketCount);
+  if (frozen_preserved_[bucket]) {
+    for (const auto& [key, value] : frozen_buckets_.at(bucket)) visit(key, value);
+    return;
+  }
+  for (const auto* entry : buckets_[bucket]) visit(entry->first, entry->second.value);
+}
+
 crypto::Hash State::BucketHash(std::uint32_t bucket) const {
   const auto& members = buckets_[bucket];
   if (members.empty()) return crypto::Hash{};
@@ -227,13 +285,7 @@ State::Proof State::Prove(std::string_view key) {
 }
 
 crypto::Hash State::RootFromProof(const Proof& proof) {
-  crypto::Hash current;
-  if (!proof.bucket_entries.empty()) {
-    crypto::Sha256Builder builder;
-    builder.Add(std::string_view("\x02", 1));
-    for (const auto& [key, value] : proof.bucket_entries) builder.Add(LeafHash(key, value).view());
-    current = builder.Finish();
-  }
+  crypto::Hash current = HashBucket(proof.bucket_entries);
   std::size_t node = kStateBucketCount + proof.bucket;
   for (const crypto::Hash& sibling : proof.siblings) {
     current = (node % 2 == 0) ? crypto::MerkleNodeHash(current, sibling)

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,9 +66,31 @@ class State {
     std::uint32_t bucket = 0;
     std::vector<std::pair<std::string, std::string>> bucket_entries;  // key, value in key order
     std::vector<crypto::Hash> siblings;                               // from the bucket level up
+    bool operator==(const Proof&) const = default;
   };
   Proof Prove(std::string_view key);
   static crypto::Hash RootFromProof(const Proof& proof);
+
+  // The commitment's parts, for whoever checks a state it received in pieces (a snapshot):
+  // the bucket a key falls in, a bucket's hash from its entries in key order, and the root over
+  // all kStateBucketCount bucket hashes.
+  static std::uint32_t BucketOf(std::string_view key);
+  static crypto::Hash HashBucket(std::span<const std::pair<std::string, std::string>> entries);
+  static crypto::Hash RootOfBuckets(std::span<const crypto::Hash> bucket_hashes);
+
+  // A frozen copy: the entries as they were at Freeze(), kept while the state goes on, for a
+  // node to serve to peers that start from a snapshot. A bucket is copied just before its first
+  // change after Freeze(), so keeping the copy costs what changed since, not the whole state.
+  // Freeze() needs every change taken (TakeChanges) and no speculation; it replaces any
+  // earlier copy.
+  void Freeze();
+  bool frozen() const { return frozen_; }
+  // The bucket hashes at Freeze(), kStateBucketCount of them.
+  std::vector<crypto::Hash> FrozenBucketHashes() const;
+  // Visits the entries of `bucket` as they were at Freeze(), in key order.
+  void VisitFrozenBucket(
+      std::uint32_t bucket,
+      const std::function<void(const std::string& key, const std::string& value)>& visit) const;
 
  private:
   struct Entry {
@@ -88,9 +111,10 @@ class State {
   void Journal(std::string_view key, const std::string* value);
   void ClearJournalMarks();
 
-  static std::uint32_t BucketOf(std::string_view key);
   static crypto::Hash LeafHash(std::string_view key, std::string_view value);
   void MarkDirty(std::uint32_t bucket);
+  // Copies the bucket for the frozen copy before it first changes.
+  void PreserveFrozen(std::uint32_t bucket);
   crypto::Hash BucketHash(std::uint32_t bucket) const;
 
   EntryMap entries_;
@@ -107,6 +131,11 @@ class State {
   // What keys held before the speculation began, first change first (nullopt: absent).
   bool undoing_ = false;
   std::vector<std::pair<std::string, std::optional<std::string>>> undo_;
+  // The frozen copy: the buckets changed since Freeze(), as they were. The others are as they
+  // were, and so are their hashes in tree_.
+  bool frozen_ = false;
+  std::vector<bool> frozen_preserved_;
+  std::map<std::uint32_t, std::vector<std::pair<std::string, std::string>>> frozen_buckets_;
 };
 
 }  // namespace nuri::ledger

@@ -15,7 +15,14 @@ enum class Kind : std::uint8_t {
   kStatus = 4,
   kBlocksRequest = 5,
   kBlocks = 6,
+  kSnapshotRequest = 7,
+  kSnapshotOffer = 8,
+  kStateChunkRequest = 9,
+  kStateChunk = 10,
 };
+// A chunk's entries: at least one bucket, which may be larger than kSyncBytesMax, and a
+// bucket holds few entries (the state's keys spread over 65,536 buckets by their hash).
+constexpr std::size_t kStateChunkBytesMax = 2 * kSyncBytesMax;
 
 constexpr std::size_t kProposalSizeBytes = 1 + 8 + 4 + 32 + 4 + 4;
 constexpr std::size_t kVoteSizeBytesMax = 1 + 1 + 8 + 4 + 1 + 32 + 4;
@@ -51,6 +58,29 @@ struct Encoder {
     w.PutU8(static_cast<std::uint8_t>(Kind::kBlocks));
     w.PutU32(static_cast<std::uint32_t>(m.blocks.size()));
     for (const auto& block : m.blocks) w.PutBytes(core::EncodeBlock(block));
+  }
+  void operator()(const SnapshotRequest&) {
+    w.PutU8(static_cast<std::uint8_t>(Kind::kSnapshotRequest));
+  }
+  void operator()(const SnapshotOfferMessage& m) {
+    w.PutU8(static_cast<std::uint8_t>(Kind::kSnapshotOffer));
+    w.PutBytes(m.offer);
+  }
+  void operator()(const StateChunkRequest& m) {
+    w.PutU8(static_cast<std::uint8_t>(Kind::kStateChunkRequest));
+    w.PutU64(m.height);
+    w.PutU32(m.first_bucket);
+  }
+  void operator()(const StateChunkMessage& m) {
+    w.PutU8(static_cast<std::uint8_t>(Kind::kStateChunk));
+    w.PutU64(m.height);
+    w.PutU32(m.first_bucket);
+    w.PutU32(m.end_bucket);
+    w.PutU32(static_cast<std::uint32_t>(m.entries.size()));
+    for (const auto& [key, value] : m.entries) {
+      w.PutBytes(key);
+      w.PutBytes(value);
+    }
   }
 };
 
@@ -138,6 +168,37 @@ base::Result<Message> DecodeMessage(std::string_view bytes) {
       message = std::move(m);
       break;
     }
+    case Kind::kSnapshotRequest:
+      message = SnapshotRequest{};
+      break;
+    case Kind::kSnapshotOffer:
+      message = SnapshotOfferMessage{r.GetBytes(kMessageSizeBytesMax, "offer")};
+      break;
+    case Kind::kStateChunkRequest: {
+      StateChunkRequest m;
+      m.height = r.GetU64("height");
+      m.first_bucket = r.GetU32("first_bucket");
+      message = m;
+      break;
+    }
+    case Kind::kStateChunk: {
+      StateChunkMessage m;
+      m.height = r.GetU64("height");
+      m.first_bucket = r.GetU32("first_bucket");
+      m.end_bucket = r.GetU32("end_bucket");
+      if (r.ok() && m.first_bucket >= m.end_bucket) r.Fail("empty bucket range");
+      const std::uint32_t count = r.GetCount(kStateChunkBytesMax / 8, 8, "entries");
+      std::size_t bytes = 0;
+      for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+        std::string key = r.GetBytes(base::kStateKeySizeBytesMax, "key");
+        std::string value = r.GetBytes(base::kStateValueSizeBytesMax, "value");
+        bytes += key.size() + value.size();
+        m.entries.emplace_back(std::move(key), std::move(value));
+      }
+      if (r.ok() && bytes > kStateChunkBytesMax) r.Fail("chunk exceeds the size limit");
+      message = std::move(m);
+      break;
+    }
     default:
       r.Fail("unknown message kind");
   }
@@ -146,8 +207,11 @@ base::Result<Message> DecodeMessage(std::string_view bytes) {
 }
 
 std::string_view MessageName(const Message& message) {
-  static constexpr std::string_view kNames[] = {"proposal", "vote",           "transactions",
-                                                "status",   "blocks request", "blocks"};
+  static constexpr std::string_view kNames[] = {
+      "proposal",         "vote",           "transactions",
+      "status",           "blocks request", "blocks",
+      "snapshot request", "snapshot offer", "state chunk request",
+      "state chunk"};
   return kNames[message.index()];
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -53,8 +54,29 @@ struct BlocksMessage {
   std::vector<core::Block> blocks;
 };
 
+// State sync (docs/consensus.md, "State snapshots"): a node far behind asks a peer for its
+// snapshot, then for the snapshot's state in chunks of whole buckets.
+struct SnapshotRequest {};
+// The offer as ledger/snapshot.h encodes it; the receiver's ledger decodes and checks it.
+struct SnapshotOfferMessage {
+  std::string offer;
+};
+struct StateChunkRequest {
+  std::uint64_t height = 0;  // of the snapshot
+  std::uint32_t first_bucket = 0;
+};
+// The entries of buckets [first_bucket, end_bucket) of the snapshot of `height`, bucket by
+// bucket, in key order within each; about kSyncBytesMax at most, and at least one bucket.
+struct StateChunkMessage {
+  std::uint64_t height = 0;
+  std::uint32_t first_bucket = 0;
+  std::uint32_t end_bucket = 0;
+  std::vector<std::pair<std::string, std::string>> entries;
+};
+
 using Message = std::variant<ProposalMessage, VoteMessage, TransactionsMessage, StatusMessage,
-                             BlocksRequest, BlocksMessage>;
+                             BlocksRequest, BlocksMessage, SnapshotRequest, SnapshotOfferMessage,
+                             StateChunkRequest, StateChunkMessage>;
 
 std::string EncodeMessage(const Message& message);
 base::Result<Message> DecodeMessage(std::string_view bytes);

@@ -33,6 +33,10 @@ std::vector<Message> Samples() {
       StatusMessage{42},
       BlocksRequest{7, 16},
       BlocksMessage{{certified, next}},
+      SnapshotRequest{},
+      SnapshotOfferMessage{"an offer, as the ledger encodes it"},
+      StateChunkRequest{64, 1024},
+      StateChunkMessage{64, 1024, 1100, {{"a/kim@moef", "account"}, {"b/kim@moef/KRW", "5"}}},
   };
 }
 
@@ -64,6 +68,9 @@ TEST(Wire, MalformedMessagesAreRefusedWithAReason) {
   EXPECT_NE(refused(EncodeMessage(BlocksRequest{1, 0})), "accepted");
   EXPECT_NE(refused(EncodeMessage(BlocksRequest{1, kSyncBlocksMax + 1})), "accepted");
   EXPECT_NE(refused(EncodeMessage(BlocksMessage{{SampleBlock(3), SampleBlock(5)}})), "accepted");
+  EXPECT_NE(refused(EncodeMessage(StateChunkMessage{64, 10, 10, {}})), "accepted");
+  EXPECT_NE(refused(EncodeMessage(StateChunkMessage{64, 10, 11, {{std::string(2000, 'k'), ""}}})),
+            "accepted");  // a key longer than any state key
   core::Block certified = SampleBlock(5);
   certified.certificate.signatures.push_back({"v1", std::string(64, 's')});
   EXPECT_NE(refused(EncodeMessage(ProposalMessage{core::Proposal{}, std::string(64, 'p'),

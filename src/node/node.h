@@ -48,6 +48,10 @@ namespace nuri::node {
 struct NetworkOptions {
   net::TransportOptions transport;
   consensus::TendermintConfig timeouts;
+  // State snapshots (ReplicaOptions): how often one is kept for peers, and how far behind a
+  // node fetches one instead of syncing block by block.
+  std::uint64_t snapshot_interval = 1000;
+  std::uint64_t snapshot_gap = 2000;
 };
 
 struct NodeOptions {

@@ -25,6 +25,7 @@ class Node::NetworkIo final : public ReplicaIo {
   explicit NetworkIo(Node& node) : node_(node) {}
 
   core::TimeMillis NowMillis() override { return node_.clock_.NowMillis(); }
+  std::int64_t MonotonicMicros() override { return node_.clock_.MonotonicMicros(); }
   void Broadcast(const std::string& message) override {
     if (node_.transport_) node_.transport_->Broadcast(message);
   }
@@ -53,6 +54,8 @@ class Node::NetworkIo final : public ReplicaIo {
       NURI_CHECK(invariants.ok());
     }
     node_.metrics_.blocks += 1;
+    node_.metrics_.block_commit_micros_total =
+        static_cast<std::uint64_t>(node_.replica_->block_work_micros());
     for (const auto& receipt : block.receipts) {
       (receipt.status == core::ReceiptStatus::kOk ? node_.metrics_.committed_ok
                                                   : node_.metrics_.committed_rejected) += 1;
@@ -79,6 +82,8 @@ base::Result<std::unique_ptr<Node>> Node::OpenInNetwork(
   replica_options.timeouts = network.timeouts;
   replica_options.block_transactions_max = options.block_transactions_max;
   replica_options.mempool_capacity = options.mempool_capacity;
+  replica_options.snapshot_interval = network.snapshot_interval;
+  replica_options.snapshot_gap = network.snapshot_gap;
   auto replica = Replica::Open(*node->store_, genesis, std::move(replica_options), *node->io_);
   if (!replica) return base::Error(replica.error());
   node->replica_ = *std::move(replica);

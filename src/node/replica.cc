@@ -136,6 +136,8 @@ void Replica::Start() {
   });
   if (status.ok() && !stale.empty()) status = store_.Write(stale, false);
   if (!status.ok()) return Halt(status);
+  // A restarted node offers its head's state at once rather than after the next interval.
+  if (options_.snapshot_interval > 0 && ledger_->head().height > 0) KeepSnapshot();
   replaying_ = true;
   for (const auto& bytes : kept) {
     if (auto replayed = OnMessage(kNoPeer, bytes); !replayed.ok()) {
@@ -255,8 +257,9 @@ void Replica::BuildValue(std::uint64_t height, std::uint32_t round,
     return;
   }
   const core::TimeMillis time = std::max(io_.NowMillis(), ledger_->head().time);
-  const auto built =
-      ledger_->BuildBlock(time, mempool_.Peek(options_.block_transactions_max), options_.name);
+  const auto built = TimeBlockWork([&] {
+    return ledger_->BuildBlock(time, mempool_.Peek(options_.block_transactions_max), options_.name);
+  });
   if (!built) return Halt(built.error());
   const ledger::ProducedBlock& block = **built;
   std::vector<crypto::Hash> dropped;
@@ -360,8 +363,9 @@ void Replica::Commit(const consensus::Decide& decision) {
     io_.Broadcast(net::EncodeMessage(net::BlocksRequest{next_height(), 1}));
     return;
   }
-  const auto executed =
-      ledger_->ExecuteBlock(candidate->second.header, candidate->second.transactions);
+  const auto executed = TimeBlockWork([&] {
+    return ledger_->ExecuteBlock(candidate->second.header, candidate->second.transactions);
+  });
   if (!executed) {
     base::LogError(kLog, "the decided block at height " + std::to_string(decision.height) +
                              " does not execute here: " + executed.error().message());
@@ -376,7 +380,8 @@ void Replica::Commit(const consensus::Decide& decision) {
     if (signature == signatures.end()) continue;
     certificate.signatures.push_back({validators().validators[vote.voter].name, signature->second});
   }
-  auto committed = ledger_->CommitExecuted(decision.value, std::move(certificate));
+  auto committed = TimeBlockWork(
+      [&] { return ledger_->CommitExecuted(decision.value, std::move(certificate)); });
   if (!committed) {
     if (ledger_->executed() == nullptr) return Halt(committed.error());
     base::LogError(kLog, "no certificate for the decided block at height " +
@@ -393,6 +398,19 @@ void Replica::AfterCommit(const ledger::ProducedBlock& block, bool by_sync) {
   for (const auto& tx : block.transactions) finished.push_back(tx.id);
   for (const auto& [id, code] : block.dropped) finished.push_back(id);
   mempool_.Remove(finished);
+  ForgetThrough(height);
+  awaiting_decided_block_ = false;
+  if (by_sync || tendermint_->height() != height || validators().Hash() != consensus_set_hash_) {
+    ResetConsensus();
+  } else {
+    following_validators_ = ledger_->ValidatorsAt(next_height() + 1);
+    height_started_ = false;
+  }
+  if (options_.snapshot_interval > 0 && height % options_.snapshot_interval == 0) KeepSnapshot();
+  io_.Committed(block);
+}
+
+void Replica::ForgetThrough(std::uint64_t height) {
   std::erase_if(candidates_,
                 [&](const auto& entry) { return entry.second.header.height <= height; });
   std::erase_if(early_messages_, [&](const EarlyMessage& m) { return m.height <= height; });
@@ -413,14 +431,6 @@ void Replica::AfterCommit(const ledger::ProducedBlock& block, bool by_sync) {
   if (!forget.empty()) {
     if (base::Status status = store_.Write(forget, false); !status.ok()) return Halt(status);
   }
-  awaiting_decided_block_ = false;
-  if (by_sync || tendermint_->height() != height || validators().Hash() != consensus_set_hash_) {
-    ResetConsensus();
-  } else {
-    following_validators_ = ledger_->ValidatorsAt(next_height() + 1);
-    height_started_ = false;
-  }
-  io_.Committed(block);
 }
 
 base::Status Replica::OnMessage(PeerId from, std::string_view bytes) {
@@ -440,6 +450,14 @@ base::Status Replica::OnMessage(PeerId from, std::string_view bytes) {
     OnBlocksRequest(from, *request);
   } else if (auto* blocks = std::get_if<net::BlocksMessage>(&*message)) {
     status = OnBlocks(*blocks);
+  } else if (std::holds_alternative<net::SnapshotRequest>(*message)) {
+    OnSnapshotRequest(from);
+  } else if (auto* offer = std::get_if<net::SnapshotOfferMessage>(&*message)) {
+    status = OnSnapshotOffer(from, *offer);
+  } else if (auto* chunk_request = std::get_if<net::StateChunkRequest>(&*message)) {
+    OnStateChunkRequest(from, *chunk_request);
+  } else if (auto* chunk = std::get_if<net::StateChunkMessage>(&*message)) {
+    status = OnStateChunk(from, std::move(*chunk));
   }
   Settle();
   return status;
@@ -636,7 +654,13 @@ std::vector<Admission> Replica::Admit(std::vector<core::SignedTransaction> trans
 
 void Replica::OnStatus(PeerId from, const net::StatusMessage& message) {
   const std::uint64_t height = ledger_->head().height;
+  if (state_sync_.active()) return;  // the snapshot brings this node nearer first
   if (message.height > height) {
+    // Far behind, a snapshot is quicker; blocks come meanwhile if no peer offers one.
+    if (options_.snapshot_gap > 0 && message.height > height + options_.snapshot_gap &&
+        AwaitSnapshot(from)) {
+      return;
+    }
     RequestBlocks(from);
   } else if (message.height < height && from != kNoPeer) {
     io_.Send(from, net::EncodeMessage(net::StatusMessage{height}));
@@ -661,6 +685,14 @@ void Replica::OnBlocksRequest(PeerId from, const net::BlocksRequest& request) {
        ++height) {
     if (height == 0) continue;
     auto block = ledger_->ReadBlock(height);
+    if (!block && block.error().code() == base::StatusCode::kNotFound) {
+      // Skipped when this node started from a snapshot: the peer can start from one too.
+      if (answer.blocks.empty()) {
+        if (const std::string* offer = SnapshotOffered()) io_.Send(from, *offer);
+        return;
+      }
+      break;
+    }
     if (!block) return Halt(block.error());
     bytes += 1024;  // the header and certificate, about
     for (const auto& tx : block->transactions) bytes += tx.size();
@@ -684,7 +716,8 @@ base::Status Replica::OnBlocks(const net::BlocksMessage& message) {
     if (!candidate.usable) {
       return base::Status::InvalidArgument("a synced block with transactions that do not verify");
     }
-    const auto executed = ledger_->ExecuteBlock(block.header, std::move(candidate.transactions));
+    const auto executed = TimeBlockWork(
+        [&] { return ledger_->ExecuteBlock(block.header, std::move(candidate.transactions)); });
     if (!executed) {
       // Certified by the validators, yet it does not execute here: this node's state or code
       // differs from theirs. Stop rather than go on from a different state.
@@ -692,7 +725,8 @@ base::Status Replica::OnBlocks(const net::BlocksMessage& message) {
                                     " does not execute here: " + executed.error().message()));
       return base::Status::Ok();
     }
-    auto committed = ledger_->CommitExecuted((*executed)->hash, block.certificate);
+    auto committed = TimeBlockWork(
+        [&] { return ledger_->CommitExecuted((*executed)->hash, block.certificate); });
     if (!committed) {
       Halt(committed.error());
       return base::Status::Ok();
@@ -714,7 +748,8 @@ consensus::Verdict Replica::JudgeProposal(const core::Proposal& proposal) {
       header.proposer != validators().validators[proposal.proposer].name) {
     return consensus::Verdict::kInvalid;
   }
-  if (!ledger_->ExecuteBlock(header, candidate->second.transactions)) {
+  if (!TimeBlockWork(
+          [&] { return ledger_->ExecuteBlock(header, candidate->second.transactions); })) {
     return consensus::Verdict::kInvalid;
   }
   // A fresh block's time must be near this validator's clock for it to prevote the block
@@ -756,6 +791,7 @@ void Replica::OnTimer(TimerId id) {
   timers_.erase(it);
   if (target.status) {
     io_.Broadcast(net::EncodeMessage(net::StatusMessage{ledger_->head().height}));
+    CheckStateSyncProgress();
     // No block since the last tick while a height is in progress: peers may have missed some
     // of its messages (a dropped connection loses what it carried), and the state machine waits
     // for them. Everything this replica knows of the height goes out again; peers drop what
@@ -785,6 +821,9 @@ std::string Replica::Describe() const {
   }
   text += ", " + std::to_string(mempool_.size()) + " waiting";
   if (awaiting_decided_block_) text += ", awaiting the decided block";
+  if (state_sync_.active()) {
+    text += ", fetching the snapshot of height " + std::to_string(state_sync_.height());
+  }
   if (!halted_.ok()) text += ", stopped";
   return text;
 }

@@ -2,7 +2,8 @@
 // mempool and a Tendermint state machine, driven by what peers send, by timers and by
 // transactions clients submit. It judges proposals by executing them, builds blocks when it
 // proposes, commits decided blocks with their certificates, gossips transactions, and catches
-// up by block sync when it finds itself behind.
+// up by block sync when it finds itself behind, or from a peer's state snapshot when it is far
+// behind (replica_state_sync.cc).
 //
 // Everything it needs from the world comes through ReplicaIo: clock, peers, timers, signature
 // verification. The node runs it on real sockets and clocks; the simulator (src/sim) on
@@ -35,6 +36,7 @@
 #include "mempool/mempool.h"
 #include "net/wire.h"
 #include "node/admission.h"
+#include "node/state_sync.h"
 #include "storage/kv_store.h"
 
 namespace nuri::node {
@@ -50,6 +52,8 @@ class ReplicaIo {
   virtual ~ReplicaIo() = default;
   // Wall time (proposers' block times, and judging others').
   virtual core::TimeMillis NowMillis() = 0;
+  // A clock for measuring how long work takes (block_work_micros()).
+  virtual std::int64_t MonotonicMicros() = 0;
   virtual void Broadcast(const std::string& message) = 0;
   virtual void Send(PeerId peer, const std::string& message) = 0;
   // Replica::OnTimer(id) is to be called once delay_millis have passed.
@@ -72,6 +76,12 @@ struct ReplicaOptions {
   std::int64_t block_time_drift_millis = 2000;
   // How often a replica tells its peers its height, so that one behind learns it.
   std::int64_t status_interval_millis = 2000;
+  // Every this many blocks a node keeps its state as the snapshot it offers peers far behind
+  // (0: it offers none).
+  std::uint64_t snapshot_interval = 1000;
+  // A node more than this many blocks behind a peer asks it for its snapshot instead of
+  // syncing block by block (0: never).
+  std::uint64_t snapshot_gap = 2000;
 };
 
 class Replica {
@@ -100,6 +110,8 @@ class Replica {
   std::string Describe() const;
   // A store write failed: the replica stopped and must be restarted.
   const base::Status& halted() const { return halted_; }
+  // Time spent building, executing and committing blocks, for a node's metrics.
+  std::int64_t block_work_micros() const { return block_work_micros_; }
 
  private:
   // A proposed block, decoded; `usable` when every transaction decoded and verified.
@@ -158,6 +170,8 @@ class Replica {
   bool RecordSigned(LastSigned record, std::uint64_t height, std::string_view bytes);
   void Commit(const consensus::Decide& decision);
   void AfterCommit(const ledger::ProducedBlock& block, bool by_sync);
+  // Forgets what was kept for heights up to `height`, now committed.
+  void ForgetThrough(std::uint64_t height);
 
   base::Status OnProposal(PeerId from, const net::ProposalMessage& message, std::string_view bytes);
   base::Status OnVote(PeerId from, const net::VoteMessage& message, std::string_view bytes);
@@ -165,6 +179,22 @@ class Replica {
   void OnStatus(PeerId from, const net::StatusMessage& message);
   void OnBlocksRequest(PeerId from, const net::BlocksRequest& request);
   base::Status OnBlocks(const net::BlocksMessage& message);
+
+  // State snapshots (replica_state_sync.cc).
+  void KeepSnapshot();
+  // The snapshot kept, encoded for peers; nullptr when none.
+  const std::string* SnapshotOffered();
+  // For a node far behind: asks `from` for its snapshot, unless a request went out lately.
+  // Whether to wait for an answer rather than sync blocks meanwhile.
+  bool AwaitSnapshot(PeerId from);
+  void OnSnapshotRequest(PeerId from);
+  base::Status OnSnapshotOffer(PeerId from, const net::SnapshotOfferMessage& message);
+  void OnStateChunkRequest(PeerId from, const net::StateChunkRequest& request);
+  base::Status OnStateChunk(PeerId from, net::StateChunkMessage message);
+  void RequestStateChunk();
+  void InstallSnapshot();
+  // Gives up a download that made no progress for a while.
+  void CheckStateSyncProgress();
 
   consensus::Verdict JudgeProposal(const core::Proposal& proposal);
   Candidate DecodeCandidate(const core::Block& block);
@@ -185,6 +215,15 @@ class Replica {
   // Sends every kept message of the height in progress again.
   void RepeatHeight();
   void Halt(const base::Status& status);
+  // Runs `work` (building, executing or committing a block), adding its time to
+  // block_work_micros_.
+  template <typename Work>
+  auto TimeBlockWork(Work&& work) {
+    const std::int64_t started = io_.MonotonicMicros();
+    auto result = work();
+    block_work_micros_ += io_.MonotonicMicros() - started;
+    return result;
+  }
 
   storage::KvStore& store_;
   ReplicaOptions options_;
@@ -224,8 +263,14 @@ class Replica {
   std::map<TimerId, TimerTarget> timers_;
   TimerId next_timer_ = 1;
   core::TimeMillis last_sync_request_ = 0;
+  std::optional<std::string> snapshot_offered_;  // encoded once per snapshot kept
+  StateSync state_sync_;
+  PeerId state_sync_peer_ = kNoPeer;
+  core::TimeMillis state_sync_progress_ = 0;  // when the download last advanced
+  core::TimeMillis last_snapshot_request_ = 0;
   std::uint64_t head_at_last_status_ = 0;
   bool awaiting_decided_block_ = false;
+  std::int64_t block_work_micros_ = 0;
 };
 
 }  // namespace nuri::node

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "crypto/key_file.h"
+#include "ledger/chain_check.h"
 #include "ledger/signatures.h"
 #include "node/test_chain.h"
 #include "storage/memory_store.h"
@@ -17,6 +20,7 @@ class RecordingIo final : public ReplicaIo {
  public:
   explicit RecordingIo(core::TimeMillis now) : now_(now) {}
   core::TimeMillis NowMillis() override { return now_; }
+  std::int64_t MonotonicMicros() override { return now_ * 1000; }
   void Broadcast(const std::string& message) override { sent_.push_back(message); }
   void Send(PeerId, const std::string& message) override { sent_.push_back(message); }
   void SetTimer(std::int64_t, TimerId) override {}
@@ -42,6 +46,8 @@ class RecordingIo final : public ReplicaIo {
     return votes;
   }
   const std::vector<crypto::Hash>& committed() const { return committed_; }
+  std::vector<std::string> TakeSent() { return std::exchange(sent_, {}); }
+  void Advance(std::int64_t millis) { now_ += millis; }
 
  private:
   core::TimeMillis now_;
@@ -295,6 +301,73 @@ TEST_F(ReplicaTest, ALoneValidatorCommitsWhatIsSubmittedAndIdlesOtherwise) {
                         })
                   .ok());
   EXPECT_EQ(kept, 0u);
+}
+
+// Two replicas wired to each other: everything one sends reaches the other, until both are
+// quiet. A peer's sends arrive as from peer 0; the other's as from peer 1.
+void Exchange(Replica& first, RecordingIo& first_io, Replica& second, RecordingIo& second_io) {
+  for (int round = 0; round < 1000; ++round) {
+    auto from_first = first_io.TakeSent();
+    auto from_second = second_io.TakeSent();
+    if (from_first.empty() && from_second.empty()) return;
+    for (const auto& message : from_first) ASSERT_TRUE(second.OnMessage(0, message).ok());
+    for (const auto& message : from_second) ASSERT_TRUE(first.OnMessage(1, message).ok());
+  }
+  FAIL() << "the replicas never went quiet";
+}
+
+// A node far behind takes a peer's snapshot and follows by block sync from it; a third node,
+// asking that node for blocks it skipped, is offered its snapshot in turn.
+TEST_F(ReplicaTest, ANodeFarBehindStartsFromAPeersSnapshotAndOffersItOn) {
+  genesis_ = TestChainGenesis(kChainId, 1);
+  const auto with_snapshots = [](ReplicaOptions options, std::uint64_t gap) {
+    options.snapshot_interval = 8;
+    options.snapshot_gap = gap;
+    return options;
+  };
+  ReplicaOptions observer;
+  observer.name = "o1";
+  storage::MemoryStore source_store;
+  RecordingIo source_io(genesis_.start_time + 1000);
+  auto source =
+      Replica::Open(source_store, genesis_, with_snapshots(Options("v1"), 10), source_io).value();
+  source->Start();
+  for (std::uint64_t nonce = 1; nonce <= 30; ++nonce) {
+    ASSERT_EQ(source->Submit({Mint(nonce)}).front().code, core::ReasonCode::kOk);
+  }
+  ASSERT_EQ(source->ledger().head().height, 30u);
+  source_io.TakeSent();
+
+  storage::MemoryStore store;
+  RecordingIo io(genesis_.start_time + 1000);
+  auto behind = Replica::Open(store, genesis_, with_snapshots(observer, 10), io).value();
+  behind->Start();
+  ASSERT_TRUE(behind->OnMessage(0, net::EncodeMessage(net::StatusMessage{30})).ok());
+  Exchange(*source, source_io, *behind, io);
+  EXPECT_EQ(behind->ledger().base_height(), 24u);
+  io.Advance(3000);  // past the pause between sync requests
+  ASSERT_TRUE(behind->OnMessage(0, net::EncodeMessage(net::StatusMessage{30})).ok());
+  Exchange(*source, source_io, *behind, io);
+  EXPECT_EQ(behind->ledger().head_hash(), source->ledger().head_hash());
+  const auto checked = ledger::CheckChain(store);
+  ASSERT_TRUE(checked.has_value()) << checked.error().ToString();
+  EXPECT_EQ(checked->base_height, 24u);
+
+  // A node that never asks for snapshots syncs blocks from it, and where they stop, is offered
+  // the snapshot it started from.
+  storage::MemoryStore third_store;
+  RecordingIo third_io(genesis_.start_time + 1000);
+  observer.name = "o2";
+  auto third = Replica::Open(third_store, genesis_, with_snapshots(observer, 0), third_io).value();
+  third->Start();
+  io.TakeSent();
+  for (int i = 0; i < 4 && third->ledger().head().height < 30; ++i) {
+    third_io.Advance(3000);
+    ASSERT_TRUE(third->OnMessage(0, net::EncodeMessage(net::StatusMessage{30})).ok());
+    Exchange(*behind, io, *third, third_io);
+  }
+  EXPECT_EQ(third->ledger().base_height(), 24u);
+  EXPECT_EQ(third->ledger().head_hash(), source->ledger().head_hash());
 }
 
 }  // namespace

@@ -74,6 +74,23 @@ TEST(Sim, TheValidatorSetChangesUnderFaults) {
   }
 }
 
+// An observer started near the end of the run, with an empty store, finds the chain past the
+// snapshot gap: it starts from a peer's snapshot, checked from the genesis set, then follows by
+// block sync and ends with everyone else's head.
+TEST(Sim, AnObserverStartedLateStartsFromASnapshot) {
+  base::SetLogLevel(base::LogLevel::kError);
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    SimulationOptions options = Quick(seed);
+    options.reconfigure = 0;
+    options.late_start_millis = options.fault_millis + options.heal_millis - 6000;
+    const auto report = RunSimulation(options);
+    ASSERT_TRUE(report.has_value())
+        << report.error().message() << "\nreplay: nuri sim --reconfigure 0 --late-start "
+        << options.late_start_millis << " --seed " << seed;
+    EXPECT_GE(report->from_snapshot, 1u) << "seed " << seed << " at height " << report->height;
+  }
+}
+
 TEST(Sim, ASeedReplaysExactly) {
   base::SetLogLevel(base::LogLevel::kError);
   const auto first = RunSimulation(Quick(42));

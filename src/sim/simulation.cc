@@ -28,6 +28,10 @@ constexpr std::string_view kChainId = "nuri-sim";
 constexpr std::int64_t kClientIntervalMillis = 250;
 constexpr std::int64_t kResubmitMillis = 3000;
 constexpr std::int64_t kCrashDowntimeMaxMillis = 6000;
+// Snapshots every few blocks, and a gap small enough that a node down for seconds, or started
+// late, fetches one.
+constexpr std::uint64_t kSnapshotIntervalBlocks = 4;
+constexpr std::uint64_t kSnapshotGapBlocks = 10;
 
 // Deterministic draws from the seed (no std:: distributions, whose results vary by library).
 class Draw {
@@ -74,6 +78,8 @@ class SimIo final : public node::ReplicaIo {
  public:
   SimIo(Simulation& sim, std::uint32_t index) : sim_(sim), index_(index) {}
   core::TimeMillis NowMillis() override;
+  // Simulated work takes no time.
+  std::int64_t MonotonicMicros() override { return 0; }
   void Broadcast(const std::string& message) override;
   void Send(node::PeerId peer, const std::string& message) override;
   void SetTimer(std::int64_t delay_millis, node::TimerId id) override;
@@ -100,6 +106,7 @@ struct SimNode {
   std::unique_ptr<SimIo> io;
   std::unique_ptr<node::Replica> replica;  // null while crashed
   std::uint64_t incarnation = 0;           // timers of an earlier life are ignored
+  bool late = false;                       // started at late_start_millis
 };
 
 struct Event {
@@ -232,13 +239,18 @@ base::Result<SimulationReport> Simulation::Run() {
     node.byzantine = node.validator && i < faults_.byzantine;
     node.skew = faults_.skew_max == 0 ? 0 : draw_.Between(-faults_.skew_max, faults_.skew_max);
     node.io = std::make_unique<SimIo>(*this, i);
+    node.late = options_.late_start_millis > 0 && !node.validator && i + 1 == count;
+    if (node.late) {
+      At(options_.late_start_millis, [this, i] { Violate(StartNode(i)); });
+      continue;
+    }
     if (auto status = StartNode(i); !status.ok()) return base::Error(status);
   }
   // Faults, a second at a time, until the network heals.
   for (std::int64_t second = 0; second * 1000 < options_.fault_millis; ++second) {
     const std::int64_t time = second * 1000 + draw_.Between(0, 999);
     for (std::uint32_t i = 0; i < count; ++i) {
-      if (!nodes_[i].byzantine && draw_.Chance(faults_.crash_per_mille)) {
+      if (!nodes_[i].byzantine && !nodes_[i].late && draw_.Chance(faults_.crash_per_mille)) {
         const std::int64_t downtime = draw_.Between(10, kCrashDowntimeMaxMillis);
         At(time, [this, i] { Crash(i); });
         At(std::min(time + downtime, options_.fault_millis), [this, i] { Violate(StartNode(i)); });
@@ -259,7 +271,8 @@ base::Result<SimulationReport> Simulation::Run() {
     healed_ = true;
     side_.assign(side_.size(), 0);
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-      if (!nodes_[i].replica) Violate(StartNode(i));
+      const bool late = options_.late_start_millis > options_.fault_millis && nodes_[i].late;
+      if (!nodes_[i].replica && !late) Violate(StartNode(i));
     }
   });
   At(0, [this] { ClientTick(); });
@@ -294,6 +307,8 @@ base::Status Simulation::StartNode(std::uint32_t index) {
   options.timeouts.timeout_delta_millis = 250;
   options.block_transactions_max = 50;
   options.status_interval_millis = 1000;
+  options.snapshot_interval = kSnapshotIntervalBlocks;
+  options.snapshot_gap = kSnapshotGapBlocks;
   // Observers hold keys too: one may be made a validator, and then votes.
   options.validator_key = crypto::DeriveTestKey(node.name);
   ++node.incarnation;
@@ -486,6 +501,7 @@ base::Status Simulation::Check() {
     }
     auto chain = ledger::CheckChain(*node.store);
     if (!chain) return Fail(node.name + "'s chain does not check: " + chain.error().message());
+    if (chain->base_height > 0) ++report_.from_snapshot;
   }
   if (reference != nullptr) report_.height = reference->ledger().head().height;
   return base::Status::Ok();
@@ -500,6 +516,12 @@ base::Result<SimulationReport> RunSimulation(const SimulationOptions& options) {
   if (options.reconfigure == 1 && options.observers == 0) {
     return base::Error(
         base::Status::InvalidArgument("changing the validator set needs an observer to add"));
+  }
+  if (options.late_start_millis < 0 ||
+      options.late_start_millis >= options.fault_millis + options.heal_millis ||
+      (options.late_start_millis > 0 && options.observers == 0)) {
+    return base::Error(base::Status::InvalidArgument(
+        "a late start needs an observer and must come before the run ends"));
   }
   if (options.byzantine > static_cast<int>((options.validators - 1) / 3)) {
     return base::Error(

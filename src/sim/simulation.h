@@ -9,7 +9,9 @@
 // proposals and votes to different peers), propose invalid blocks and vote for blocks that do
 // not exist. Clients submit transfers to random nodes and resubmit elsewhere what has no answer,
 // as `nuri load` does; in about half the seeds a governor also changes the validator set, adding
-// an observer and removing a validator.
+// an observer and removing a validator. Nodes keep a state snapshot every few blocks, so a node
+// that was down long enough starts over from a peer's snapshot, and so does an observer started
+// late.
 //
 // After the faults, the network heals and every node is restarted; the run then checks:
 // - agreement: no two nodes committed different blocks at any height, ever;
@@ -38,6 +40,9 @@ struct SimulationOptions {
   // How long faults go on, then how long the healed network has to finish, in simulated ms.
   std::int64_t fault_millis = 10000;
   std::int64_t heal_millis = 20000;
+  // When the last observer starts, with an empty store (0: with the others). One that starts
+  // later than the chain can grow a snapshot gap starts from a peer's state snapshot.
+  std::int64_t late_start_millis = 0;
 };
 
 struct SimulationReport {
@@ -48,6 +53,7 @@ struct SimulationReport {
   std::uint64_t crashes = 0;
   std::uint64_t partitions = 0;
   std::uint32_t byzantine = 0;
+  std::uint32_t from_snapshot = 0;    // honest nodes that started over from a state snapshot
   std::string faults;                 // the seed's fault settings, in words
 };
 

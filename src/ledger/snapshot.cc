@@ -1,0 +1,251 @@
+#include "ledger/snapshot.h"
+
+#include <iterator>
+#include <map>
+
+#include "base/limits.h"
+#include "codec/codec.h"
+#include "core/transaction.h"
+#include "ledger/records.h"
+
+namespace nuri::ledger {
+
+namespace {
+
+constexpr std::uint8_t kEvidenceVersion = 1;
+// A proof's path from its bucket to the root: one sibling per level of the tree.
+constexpr std::size_t kProofSiblings = kStateBucketBits;
+constexpr std::size_t kSetChangesMax = 65536;
+constexpr std::size_t kReceiptsSizeBytesMax = 16 * 1024 * 1024;
+
+crypto::Hash GetHash(codec::Reader& r, std::string_view what) {
+  return crypto::Hash::FromBytes(r.GetFixed(crypto::kHashSizeBytes, what)).value_or(crypto::Hash{});
+}
+
+base::Status Refuse(std::string why) {
+  return base::Status::InvalidArgument("snapshot evidence: " + std::move(why));
+}
+
+// The set in force at `height` by the schedule learned so far.
+const core::ValidatorSet& InForce(const std::map<std::uint64_t, core::ValidatorSet>& schedule,
+                                  std::uint64_t height) {
+  return std::prev(schedule.upper_bound(height))->second;
+}
+
+base::Status CheckCertified(const core::BlockHeader& header,
+                            const core::CommitCertificate& certificate,
+                            const core::ValidatorSet& set, std::string_view chain_id) {
+  const std::string at = "block " + std::to_string(header.height) + ": ";
+  if (header.chain_id != chain_id) return Refuse(at + "another chain");
+  if (header.validator_set_hash != set.Hash()) return Refuse(at + "another validator set");
+  if (auto status = core::VerifyCertificate(certificate, header, set); !status.ok()) {
+    return Refuse(at + status.message());
+  }
+  return base::Status::Ok();
+}
+
+// The set that `change` proves scheduled, once its block is certified by `set`.
+base::Result<core::ValidatorSet> ProvenSet(const SetChangeProof& change,
+                                           const core::ValidatorSet& set,
+                                           std::string_view chain_id) {
+  if (auto status = CheckCertified(change.header, change.certificate, set, chain_id);
+      !status.ok()) {
+    return base::Error(status);
+  }
+  const std::string at = "the set from height " + std::to_string(change.applies_from) + ": ";
+  const std::string key = ValidatorSetKey(change.applies_from);
+  const State::Proof& proof = change.proof;
+  if (proof.bucket != State::BucketOf(key) || proof.siblings.size() != kProofSiblings) {
+    return base::Error(Refuse(at + "the proof is not of its entry"));
+  }
+  const std::string* value = nullptr;
+  for (std::size_t i = 0; i < proof.bucket_entries.size(); ++i) {
+    const auto& [entry_key, entry_value] = proof.bucket_entries[i];
+    if ((i > 0 && proof.bucket_entries[i - 1].first >= entry_key) ||
+        State::BucketOf(entry_key) != proof.bucket) {
+      return base::Error(Refuse(at + "the proof's bucket is malformed"));
+    }
+    if (entry_key == key) value = &entry_value;
+  }
+  if (value == nullptr) return base::Error(Refuse(at + "the proof does not hold the entry"));
+  if (State::RootFromProof(proof) != change.header.state_root) {
+    return base::Error(Refuse(at + "the proof does not lead to the block's state root"));
+  }
+  auto scheduled = core::DecodeValidatorSet(*value);
+  if (!scheduled || scheduled->validators.empty()) {
+    return base::Error(Refuse(at + "not a validator set"));
+  }
+  return scheduled;
+}
+
+}  // namespace
+
+std::string EncodeSetChangeProof(const SetChangeProof& change) {
+  codec::Writer w;
+  w.PutBytes(core::EncodeHeader(change.header));
+  w.PutBytes(core::EncodeCertificate(change.certificate));
+  w.PutU64(change.applies_from);
+  w.PutU32(change.proof.bucket);
+  w.PutU32(static_cast<std::uint32_t>(change.proof.bucket_entries.size()));
+  for (const auto& [key, value] : change.proof.bucket_entries) {
+    w.PutBytes(key);
+    w.PutBytes(value);
+  }
+  for (const auto& sibling : change.proof.siblings) w.PutFixed(sibling.view());
+  return w.Take();
+}
+
+base::Result<SetChangeProof> DecodeSetChangeProof(std::string_view bytes) {
+  codec::Reader r(bytes);
+  SetChangeProof change;
+  const std::string header = r.GetBytes(core::kHeaderSizeBytesMax, "header");
+  const std::string certificate = r.GetBytes(bytes.size(), "certificate");
+  change.applies_from = r.GetU64("applies_from");
+  change.proof.bucket = r.GetU32("bucket");
+  if (r.ok() && change.proof.bucket >= kStateBucketCount) r.Fail("bucket out of range");
+  const std::uint32_t count = r.GetCount(bytes.size(), 8, "bucket entries");
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+    std::string key = r.GetBytes(base::kStateKeySizeBytesMax, "key");
+    std::string value = r.GetBytes(base::kStateValueSizeBytesMax, "value");
+    change.proof.bucket_entries.emplace_back(std::move(key), std::move(value));
+  }
+  for (std::size_t i = 0; i < kProofSiblings && r.ok(); ++i) {
+    change.proof.siblings.push_back(GetHash(r, "sibling"));
+  }
+  if (auto status = r.Finish(); !status.ok()) return base::Error(status);
+  auto decoded_header = core::DecodeHeader(header);
+  if (!decoded_header) return base::Error(decoded_header.error());
+  change.header = *std::move(decoded_header);
+  auto decoded_certificate = core::DecodeCertificate(certificate);
+  if (!decoded_certificate) return base::Error(decoded_certificate.error());
+  change.certificate = *std::move(decoded_certificate);
+  return change;
+}
+
+std::string EncodeSnapshotEvidence(const SnapshotEvidence& evidence) {
+  codec::Writer w;
+  w.PutU8(kEvidenceVersion);
+  w.PutBytes(core::EncodeBlock(evidence.block));
+  w.PutBytes(core::EncodeReceipts(evidence.receipts));
+  w.PutU32(static_cast<std::uint32_t>(evidence.set_changes.size()));
+  for (const auto& change : evidence.set_changes) w.PutBytes(EncodeSetChangeProof(change));
+  return w.Take();
+}
+
+base::Result<SnapshotEvidence> DecodeSnapshotEvidence(std::string_view bytes) {
+  codec::Reader r(bytes);
+  if (r.GetU8("version") != kEvidenceVersion && r.ok()) r.Fail("unknown evidence version");
+  const std::string block = r.GetBytes(base::kBlockSizeBytesMax, "block");
+  const std::string receipts = r.GetBytes(kReceiptsSizeBytesMax, "receipts");
+  const std::uint32_t count = r.GetCount(kSetChangesMax, 4, "set changes");
+  std::vector<std::string> changes;
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+    changes.push_back(r.GetBytes(bytes.size(), "set change"));
+  }
+  if (auto status = r.Finish(); !status.ok()) return base::Error(status);
+  SnapshotEvidence evidence;
+  auto decoded_block = core::DecodeBlock(block);
+  if (!decoded_block) return base::Error(decoded_block.error());
+  evidence.block = *std::move(decoded_block);
+  auto decoded_receipts = core::DecodeReceipts(receipts);
+  if (!decoded_receipts) return base::Error(decoded_receipts.error());
+  evidence.receipts = *std::move(decoded_receipts);
+  for (const auto& change : changes) {
+    auto decoded = DecodeSetChangeProof(change);
+    if (!decoded) return base::Error(decoded.error());
+    evidence.set_changes.push_back(*std::move(decoded));
+  }
+  return evidence;
+}
+
+std::string EncodeSnapshotOffer(const SnapshotOffer& offer) {
+  codec::Writer w;
+  w.PutBytes(EncodeSnapshotEvidence(offer.evidence));
+  for (const auto& hash : offer.bucket_hashes) w.PutFixed(hash.view());
+  return w.Take();
+}
+
+base::Result<SnapshotOffer> DecodeSnapshotOffer(std::string_view bytes) {
+  codec::Reader r(bytes);
+  const std::string evidence = r.GetBytes(bytes.size(), "evidence");
+  SnapshotOffer offer;
+  offer.bucket_hashes.reserve(kStateBucketCount);
+  for (std::size_t i = 0; i < kStateBucketCount && r.ok(); ++i) {
+    offer.bucket_hashes.push_back(GetHash(r, "bucket hash"));
+  }
+  if (auto status = r.Finish(); !status.ok()) return base::Error(status);
+  auto decoded = DecodeSnapshotEvidence(evidence);
+  if (!decoded) return base::Error(decoded.error());
+  offer.evidence = *std::move(decoded);
+  return offer;
+}
+
+base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::string_view chain_id,
+                                    const core::ValidatorSet& genesis_set) {
+  const core::Block& block = evidence.block;
+  const std::uint64_t height = block.header.height;
+  if (height == 0) return Refuse("the genesis needs no snapshot");
+  std::map<std::uint64_t, core::ValidatorSet> schedule{{1, genesis_set}};
+  for (const SetChangeProof& change : evidence.set_changes) {
+    const std::uint64_t scheduled_at = change.header.height;
+    if (scheduled_at == 0 || change.applies_from != scheduled_at + core::kValidatorSetChangeDelay ||
+        change.applies_from <= schedule.rbegin()->first || change.applies_from > height) {
+      return Refuse("set changes out of order or past the block");
+    }
+    auto set = ProvenSet(change, InForce(schedule, scheduled_at), chain_id);
+    if (!set) return set.error();
+    schedule.emplace(change.applies_from, *std::move(set));
+  }
+  NURI_RETURN_IF_ERROR(
+      CheckCertified(block.header, block.certificate, InForce(schedule, height), chain_id));
+  std::vector<crypto::Hash> ids;
+  for (const auto& bytes : block.transactions) {
+    auto tx = core::DecodeTransaction(bytes);
+    if (!tx) return Refuse("a transaction of the block: " + tx.error().message());
+    ids.push_back(tx->id);
+  }
+  if (core::TransactionsRoot(ids) != block.header.tx_root) return Refuse("tx root differs");
+  if (core::ReceiptsRoot(evidence.receipts) != block.header.receipts_root) {
+    return Refuse("receipts root differs");
+  }
+  return base::Status::Ok();
+}
+
+base::Status VerifySnapshotOffer(const SnapshotOffer& offer, std::string_view chain_id,
+                                 const core::ValidatorSet& genesis_set) {
+  NURI_RETURN_IF_ERROR(VerifySnapshotEvidence(offer.evidence, chain_id, genesis_set));
+  if (offer.bucket_hashes.size() != kStateBucketCount ||
+      State::RootOfBuckets(offer.bucket_hashes) != offer.evidence.block.header.state_root) {
+    return Refuse("the bucket hashes do not make the block's state root");
+  }
+  return base::Status::Ok();
+}
+
+base::Status VerifyStateChunk(std::uint32_t first_bucket, std::uint32_t end_bucket,
+                              std::span<const StateEntry> entries,
+                              std::span<const crypto::Hash> bucket_hashes) {
+  if (first_bucket >= end_bucket || end_bucket > kStateBucketCount ||
+      bucket_hashes.size() != kStateBucketCount) {
+    return base::Status::InvalidArgument("state chunk: bucket range out of bounds");
+  }
+  std::size_t next = 0;
+  for (std::uint32_t bucket = first_bucket; bucket < end_bucket; ++bucket) {
+    const std::size_t begin = next;
+    while (next < entries.size() && State::BucketOf(entries[next].first) == bucket) {
+      if (next > begin && entries[next - 1].first >= entries[next].first) {
+        return base::Status::InvalidArgument("state chunk: keys out of order");
+      }
+      ++next;
+    }
+    if (State::HashBucket(entries.subspan(begin, next - begin)) != bucket_hashes[bucket]) {
+      return base::Status::InvalidArgument("state chunk: bucket " + std::to_string(bucket) +
+                                           " differs from the offer");
+    }
+  }
+  if (next != entries.size()) {
+    return base::Status::InvalidArgument("state chunk: entries outside its buckets");
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace nuri::ledger

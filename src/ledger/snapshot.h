@@ -1,0 +1,82 @@
+// State snapshots (docs/consensus.md, "State snapshots"): what a node far behind needs to start
+// from a peer's state at a certified height H instead of executing every block before it, and
+// the checks that make that state as trustworthy as the blocks it skips.
+//
+// The evidence that H is certified starts from the genesis validator set alone. For each change
+// of the validator set up to H it holds the block that scheduled the change (height h, the set
+// applying from h + core::kValidatorSetChangeDelay), certified by the set in force at h, with a
+// proof of the scheduled set against that block's state root; so every set is learned only from
+// a block certified by sets already trusted, and a forged set can never certify the block that
+// would vouch for it. Block H then comes with its certificate and receipts. The state itself
+// arrives in chunks of whole buckets of the state commitment (state.h): each bucket's entries
+// are checked against the offer's bucket hashes, and those against block H's state root.
+//
+// Value types and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "core/block.h"
+#include "core/receipt.h"
+#include "ledger/state.h"
+
+namespace nuri::ledger {
+
+using StateEntry = std::pair<std::string, std::string>;
+
+// The block that scheduled a validator set, and the set's proof against its state root.
+struct SetChangeProof {
+  core::BlockHeader header;
+  core::CommitCertificate certificate;
+  std::uint64_t applies_from = 0;  // header.height + core::kValidatorSetChangeDelay
+  State::Proof proof;              // of the state entry v/<applies_from>
+  bool operator==(const SetChangeProof&) const = default;
+};
+
+// What certifies the state of `block`'s height.
+struct SnapshotEvidence {
+  core::Block block;                        // with its transactions and certificate
+  std::vector<core::Receipt> receipts;      // the block's
+  std::vector<SetChangeProof> set_changes;  // every one applying from a height up to the block's
+};
+
+// What a node offers: the evidence and the hash of each of the state's kStateBucketCount
+// buckets.
+struct SnapshotOffer {
+  SnapshotEvidence evidence;
+  std::vector<crypto::Hash> bucket_hashes;
+  std::uint64_t height() const { return evidence.block.header.height; }
+};
+
+// Grammars (docs/formats/storage.md, "Snapshots"):
+//   set_change := header:bytes certificate:bytes applies_from:u64 bucket:u32 count:u32
+//                 (key:bytes value:bytes)* sibling:32 * 16
+//   evidence   := version:u8(=1) block:bytes receipts:bytes count:u32 set_change:bytes*
+//   offer      := evidence:bytes bucket_hash:32 * 65536
+std::string EncodeSetChangeProof(const SetChangeProof& proof);
+base::Result<SetChangeProof> DecodeSetChangeProof(std::string_view bytes);
+std::string EncodeSnapshotEvidence(const SnapshotEvidence& evidence);
+base::Result<SnapshotEvidence> DecodeSnapshotEvidence(std::string_view bytes);
+std::string EncodeSnapshotOffer(const SnapshotOffer& offer);
+base::Result<SnapshotOffer> DecodeSnapshotOffer(std::string_view bytes);
+
+// Ok when the evidence certifies its block on the chain `chain_id` that begins with
+// `genesis_set`; otherwise the error says what does not hold.
+base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::string_view chain_id,
+                                    const core::ValidatorSet& genesis_set);
+// The evidence, and that the bucket hashes make the block's state root.
+base::Status VerifySnapshotOffer(const SnapshotOffer& offer, std::string_view chain_id,
+                                 const core::ValidatorSet& genesis_set);
+// Ok when `entries` are exactly the buckets [first_bucket, end_bucket) whose hashes are given:
+// bucket by bucket, keys in order within each.
+base::Status VerifyStateChunk(std::uint32_t first_bucket, std::uint32_t end_bucket,
+                              std::span<const StateEntry> entries,
+                              std::span<const crypto::Hash> bucket_hashes);
+
+}  // namespace nuri::ledger

@@ -1,0 +1,155 @@
+// The replica's side of state snapshots (docs/consensus.md, "State snapshots"): keeping and
+// serving its own, and starting over from a peer's when it is far behind.
+#include <algorithm>
+
+#include "base/log.h"
+#include "node/replica.h"
+
+namespace nuri::node {
+
+namespace {
+
+constexpr std::string_view kLog = "replica";
+// A download that has not advanced for this long is given up; the next peer ahead that tells
+// its height offers another.
+constexpr core::TimeMillis kStateSyncStallMillis = 10'000;
+// A snapshot request is answered within this long, or the node syncs blocks meanwhile; it asks
+// again after the longer pause.
+constexpr core::TimeMillis kSnapshotAnswerMillis = 1'000;
+constexpr core::TimeMillis kSnapshotRetryMillis = 10'000;
+
+}  // namespace
+
+void Replica::KeepSnapshot() {
+  ledger_->KeepSnapshot();
+  snapshot_offered_.reset();
+}
+
+const std::string* Replica::SnapshotOffered() {
+  if (!snapshot_offered_) {
+    auto offer = ledger_->SnapshotOffered();
+    if (!offer) {
+      if (offer.error().code() != base::StatusCode::kNotFound) Halt(offer.error());
+      return nullptr;
+    }
+    snapshot_offered_ =
+        net::EncodeMessage(net::SnapshotOfferMessage{ledger::EncodeSnapshotOffer(*offer)});
+    if (snapshot_offered_->size() > net::kMessageSizeBytesMax) {
+      base::LogWarning(kLog, "the snapshot of height " + std::to_string(offer->height()) +
+                                 " is too large to offer");
+      snapshot_offered_.reset();
+      return nullptr;
+    }
+  }
+  return &*snapshot_offered_;
+}
+
+bool Replica::AwaitSnapshot(PeerId from) {
+  if (from == kNoPeer) return false;
+  const core::TimeMillis now = io_.NowMillis();
+  if (last_snapshot_request_ == 0 || now - last_snapshot_request_ >= kSnapshotRetryMillis) {
+    last_snapshot_request_ = now;
+    io_.Send(from, net::EncodeMessage(net::SnapshotRequest{}));
+    return true;
+  }
+  return now - last_snapshot_request_ < kSnapshotAnswerMillis;
+}
+
+void Replica::OnSnapshotRequest(PeerId from) {
+  if (from == kNoPeer) return;
+  if (const std::string* offer = SnapshotOffered()) io_.Send(from, *offer);
+}
+
+base::Status Replica::OnSnapshotOffer(PeerId from, const net::SnapshotOfferMessage& message) {
+  if (from == kNoPeer) return base::Status::Ok();
+  auto offer = ledger::DecodeSnapshotOffer(message.offer);
+  if (!offer) return base::Status::InvalidArgument("snapshot offer: " + offer.error().message());
+  // Only a jump is worth a download; a newer offer replaces the one in progress.
+  const std::uint64_t height = offer->height();
+  if (height <= ledger_->head().height + 1 || height <= state_sync_.height()) {
+    return base::Status::Ok();
+  }
+  NURI_RETURN_IF_ERROR(ledger::VerifySnapshotOffer(*offer, chain_id(), ledger_->ValidatorsAt(1)));
+  if (!state_sync_.active()) {
+    base::LogInfo(kLog, options_.name + " at height " + std::to_string(ledger_->head().height) +
+                            " fetches the snapshot of height " + std::to_string(height));
+  }
+  state_sync_.Start(*std::move(offer));
+  state_sync_peer_ = from;
+  state_sync_progress_ = io_.NowMillis();
+  RequestStateChunk();
+  return base::Status::Ok();
+}
+
+void Replica::OnStateChunkRequest(PeerId from, const net::StateChunkRequest& request) {
+  if (from == kNoPeer) return;
+  const std::string* offer = SnapshotOffered();
+  if (offer == nullptr) return;
+  if (request.height != ledger_->snapshot_height() ||
+      request.first_bucket >= ledger::kStateBucketCount) {
+    // A snapshot this node no longer keeps: here is the one it does.
+    io_.Send(from, *offer);
+    return;
+  }
+  net::StateChunkMessage chunk;
+  chunk.height = request.height;
+  chunk.first_bucket = request.first_bucket;
+  chunk.entries =
+      ledger_->ReadSnapshotBuckets(request.first_bucket, net::kSyncBytesMax, chunk.end_bucket);
+  io_.Send(from, net::EncodeMessage(chunk));
+}
+
+base::Status Replica::OnStateChunk(PeerId from, net::StateChunkMessage message) {
+  if (!state_sync_.active() || from != state_sync_peer_ || message.height != state_sync_.height() ||
+      message.first_bucket != state_sync_.next_bucket()) {
+    return base::Status::Ok();  // late, or of a download given up
+  }
+  if (base::Status status =
+          state_sync_.Add(message.first_bucket, message.end_bucket, std::move(message.entries));
+      !status.ok()) {
+    state_sync_.Abandon();
+    return status;
+  }
+  state_sync_progress_ = io_.NowMillis();
+  if (state_sync_.complete()) {
+    InstallSnapshot();
+  } else {
+    RequestStateChunk();
+  }
+  return base::Status::Ok();
+}
+
+void Replica::RequestStateChunk() {
+  io_.Send(state_sync_peer_, net::EncodeMessage(net::StateChunkRequest{state_sync_.height(),
+                                                                       state_sync_.next_bucket()}));
+}
+
+void Replica::InstallSnapshot() {
+  auto [offer, entries] = state_sync_.Take();
+  const std::uint64_t height = offer.height();
+  const std::size_t count = entries.size();
+  if (height <= ledger_->head().height) return;  // block sync got here first
+  if (base::Status status = ledger_->InstallSnapshot(offer, std::move(entries)); !status.ok()) {
+    return Halt(status);
+  }
+  base::LogInfo(kLog, options_.name + " starts from the snapshot of height " +
+                          std::to_string(height) + " (" + std::to_string(count) +
+                          " state entries)");
+  ForgetThrough(height);
+  awaiting_decided_block_ = false;
+  highest_seen_height_ = std::max(highest_seen_height_, height);
+  ResetConsensus();
+  if (options_.snapshot_interval > 0) KeepSnapshot();
+  // Transactions waiting here may have been committed in the blocks skipped: the next block
+  // built leaves them out and they are forgotten then.
+}
+
+void Replica::CheckStateSyncProgress() {
+  if (state_sync_.active() && io_.NowMillis() - state_sync_progress_ > kStateSyncStallMillis) {
+    base::LogWarning(kLog, options_.name + " gives up the snapshot of height " +
+                               std::to_string(state_sync_.height()) + ": no progress");
+    state_sync_.Abandon();
+  }
+}
+
+}  // namespace nuri::node

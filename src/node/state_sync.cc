@@ -1,0 +1,71 @@
+#include "node/state_sync.h"
+
+#include "base/check.h"
+
+namespace nuri::node {
+
+void StateSync::Start(ledger::SnapshotOffer offer) {
+  if (offer_) {
+    // Buckets whose hash the new snapshot shares are still right.
+    for (std::uint32_t bucket = 0; bucket < ledger::kStateBucketCount; ++bucket) {
+      if (have_[bucket] && offer_->bucket_hashes[bucket] != offer.bucket_hashes[bucket]) {
+        have_[bucket] = false;
+        entries_ -= buckets_[bucket].size();
+        buckets_[bucket].clear();
+      }
+    }
+  } else {
+    buckets_.assign(ledger::kStateBucketCount, {});
+    have_.assign(ledger::kStateBucketCount, false);
+    entries_ = 0;
+  }
+  offer_ = std::move(offer);
+  next_ = 0;
+  AdvanceNext();
+}
+
+void StateSync::AdvanceNext() {
+  while (next_ < ledger::kStateBucketCount && have_[next_]) ++next_;
+}
+
+base::Status StateSync::Add(std::uint32_t first_bucket, std::uint32_t end_bucket,
+                            std::vector<ledger::StateEntry> entries) {
+  NURI_CHECK(active());
+  NURI_RETURN_IF_ERROR(
+      ledger::VerifyStateChunk(first_bucket, end_bucket, entries, offer_->bucket_hashes));
+  std::size_t next = 0;
+  for (std::uint32_t bucket = first_bucket; bucket < end_bucket; ++bucket) {
+    std::vector<ledger::StateEntry> members;
+    while (next < entries.size() && ledger::State::BucketOf(entries[next].first) == bucket) {
+      members.push_back(std::move(entries[next++]));
+    }
+    if (have_[bucket]) continue;
+    entries_ += members.size();
+    buckets_[bucket] = std::move(members);
+    have_[bucket] = true;
+  }
+  AdvanceNext();
+  return base::Status::Ok();
+}
+
+std::pair<ledger::SnapshotOffer, std::vector<ledger::StateEntry>> StateSync::Take() {
+  NURI_CHECK(complete());
+  std::vector<ledger::StateEntry> state;
+  state.reserve(entries_);
+  for (auto& bucket : buckets_) {
+    for (auto& entry : bucket) state.push_back(std::move(entry));
+  }
+  ledger::SnapshotOffer offer = *std::move(offer_);
+  Abandon();
+  return {std::move(offer), std::move(state)};
+}
+
+void StateSync::Abandon() {
+  offer_.reset();
+  buckets_.clear();
+  have_.clear();
+  next_ = 0;
+  entries_ = 0;
+}
+
+}  // namespace nuri::node
