@@ -1,4 +1,5 @@
-// nuri bench engine|cluster: prints the benchmark's JSON line (bench_engine.h, bench_cluster.cc).
+// nuri bench engine|cluster|snapshot: prints the benchmark's JSON line (bench_engine.h,
+// bench_cluster.cc, bench_snapshot.cc).
 #include <iostream>
 
 #include "cli/args.h"
@@ -14,12 +15,16 @@ int BenchCommand(const Words& words) {
   if (args && args->positional().size() == 1 && args->positional()[0] == "cluster") {
     return BenchClusterCommand(*args);
   }
+  if (args && args->positional().size() == 1 && args->positional()[0] == "snapshot") {
+    return BenchSnapshotCommand(*args);
+  }
   if (!args || args->positional().size() != 1 || args->positional()[0] != "engine") {
     return Complain(
         "usage: nuri bench engine [--json] [--threads N] [--transactions N] [--accounts N] "
         "[--block-transactions N] [--large-accounts N (0 skips)] [--no-payments] [--dir DIR]\n"
         "       nuri bench cluster [--validators N] [--seconds S] [--workers W] [--batch B] "
-        "[--json]",
+        "[--json]\n"
+        "       nuri bench snapshot [--accounts N] [--dir DIR] [--json]",
         2);
   }
   EngineBenchOptions options;

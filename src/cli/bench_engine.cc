@@ -16,8 +16,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <future>
 #include <memory>
@@ -32,6 +30,7 @@
 #include "base/check.h"
 #include "base/clock.h"
 #include "base/limits.h"
+#include "cli/bench_support.h"
 #include "core/example_program.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -104,49 +103,6 @@ void ParallelFor(std::size_t count, int threads, const std::function<void(std::s
   for (int i = 1; i < threads; ++i) helpers.emplace_back(drain);
   drain();
 }
-
-// A field of /proc/self/status ("VmHWM", "VmRSS") in MiB; 0 where the kernel has no such file.
-std::int64_t ProcessMemoryMebibytes(std::string_view field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.size() > field.size() && line.starts_with(field) && line[field.size()] == ':') {
-      return std::strtoll(line.c_str() + field.size() + 1, nullptr, 10) / 1024;  // from kB
-    }
-  }
-  return 0;
-}
-
-// A fresh directory, removed with all it holds when this goes out of scope.
-class ScratchDirectory {
- public:
-  static base::Result<std::unique_ptr<ScratchDirectory>> Make(std::string parent) {
-    if (parent.empty()) {
-      std::error_code error;
-      parent = std::filesystem::temp_directory_path(error).string();
-      if (error) {
-        return base::Error(base::Status::IoError("no temporary directory: " + error.message()));
-      }
-    }
-    std::string path_template = parent + "/nuri-bench-XXXXXX";
-    if (::mkdtemp(path_template.data()) == nullptr) {
-      return base::Error(base::Status::IoError("cannot make a directory under " + parent));
-    }
-    return std::unique_ptr<ScratchDirectory>(new ScratchDirectory(std::move(path_template)));
-  }
-  ~ScratchDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDirectory(const ScratchDirectory&) = delete;
-  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  explicit ScratchDirectory(std::string path) : path_(std::move(path)) {}
-  std::string path_;
-};
 
 std::string LoadAccountName(std::size_t index) { return "a" + std::to_string(index) + "@load"; }
 
@@ -576,6 +532,11 @@ base::Status CheckOptions(const EngineBenchOptions& options) {
 }
 
 }  // namespace
+
+base::Result<ledger::Genesis> BenchmarkGenesis(std::size_t accounts, int threads,
+                                               const crypto::SecretKey& validator_key) {
+  return BuildGenesis(accounts, threads, validator_key, false);
+}
 
 base::Result<double> MeasureVerifyRate(int threads) {
   struct Sample {

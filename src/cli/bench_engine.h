@@ -18,6 +18,8 @@
 #include <boost/json.hpp>
 
 #include "base/status.h"
+#include "crypto/keys.h"
+#include "ledger/genesis.h"
 
 namespace nuri::cli {
 
@@ -53,6 +55,12 @@ struct EngineBenchOptions {
 // InvalidArgument for options out of range; Internal when any transaction was refused or
 // rejected (a benchmark of failures is worthless); IoError when the store fails.
 base::Result<boost::json::object> RunEngineBench(const EngineBenchOptions& options);
+
+// The benchmarks' chain: a bank that issues the benchmark's deposit token, `accounts` holders
+// (keys derived from their names, made on `threads` threads) and one validator, "bench-1", with
+// `validator_key`.
+base::Result<ledger::Genesis> BenchmarkGenesis(std::size_t accounts, int threads,
+                                               const crypto::SecretKey& validator_key);
 
 // Ed25519 verifications per second of distinct keys and messages on `threads` threads (the
 // caller's among them), on the same kind of pool a node verifies admissions with: the ceiling

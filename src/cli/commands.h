@@ -23,6 +23,7 @@ int LoadCommand(const Words& words);
 int BenchCommand(const Words& words);
 int SimCommand(const Words& words);
 int BenchClusterCommand(const Args& args);
+int BenchSnapshotCommand(const Args& args);
 int ProgramCommand(const Words& words);
 
 // Reads a genesis file written by `nuri genesis` or `nuri localnet up`.

@@ -1,0 +1,33 @@
+// What the benchmarks share: a scratch directory for their stores, the process's memory, and
+// the benchmark chain's genesis.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace nuri::cli {
+
+// A field of /proc/self/status ("VmHWM", "VmRSS") in MiB; 0 where the kernel has no such file.
+std::int64_t ProcessMemoryMebibytes(std::string_view field);
+
+// A fresh directory, removed with all it holds when this goes out of scope.
+class ScratchDirectory {
+ public:
+  // Under `parent`, or the system's temporary directory when it is empty.
+  static base::Result<std::unique_ptr<ScratchDirectory>> Make(std::string parent);
+  ~ScratchDirectory();
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit ScratchDirectory(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+}  // namespace nuri::cli
