@@ -117,11 +117,18 @@ base::Result<std::optional<core::BlockHeader>> StartFromBase(const storage::KvSt
   if (core::HeaderHash(stored->header) != core::HeaderHash(header)) {
     return base::Error(AtHeight(height, "differs from the snapshot's evidence"));
   }
-  auto scan = store.Scan("sb/", [&](std::string_view key, std::string_view value) {
-    state.Put(key.substr(3), std::string(value));
+  base::Status pieces;
+  auto scan = store.Scan("sb/", [&](std::string_view, std::string_view value) {
+    auto entries = DecodeStatePiece(value);
+    if (!entries) {
+      pieces = AtHeight(height, "the snapshot's state: " + entries.error().message());
+      return false;
+    }
+    for (auto& [key, entry_value] : *entries) state.Put(key, std::move(entry_value));
     return true;
   });
   if (!scan.ok()) return base::Error(scan);
+  if (!pieces.ok()) return base::Error(pieces);
   state.TakeChanges();
   if (state.Root() != header.state_root) {
     return base::Error(AtHeight(height, "the snapshot's state differs from the block's root"));

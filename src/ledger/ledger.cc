@@ -16,12 +16,16 @@ constexpr std::string_view kSetChangePrefix = "vp/";
 constexpr std::string_view kBaseKey = "meta/base";
 constexpr std::string_view kBaseEvidenceKey = "meta/base_evidence";
 constexpr std::string_view kBaseStatePrefix = "sb/";
+constexpr std::size_t kBaseStatePieceBytes = 8 * 1024 * 1024;
 
 std::string BlockKey(std::uint64_t height) { return "blk/" + codec::EncodeKeyU64(height); }
 std::string ReceiptsKey(std::uint64_t height) { return "rcp/" + codec::EncodeKeyU64(height); }
 std::string TxIndexKey(const crypto::Hash& id) { return "txi/" + std::string(id.view()); }
 std::string SetChangeKey(std::uint64_t applies_from) {
   return std::string(kSetChangePrefix) + codec::EncodeKeyU64(applies_from);
+}
+std::string BaseStatePieceKey(std::uint64_t index) {
+  return std::string(kBaseStatePrefix) + codec::EncodeKeyU64(index);
 }
 std::string AccountIndexPrefix(std::string_view account) {
   return "acx/" + std::string(account) + "/";
@@ -401,7 +405,8 @@ base::Result<SnapshotOffer> Ledger::SnapshotOffered() const {
   base::Status status;
   const base::Status scan =
       store_.Scan(kSetChangePrefix, [&](std::string_view key, std::string_view value) {
-        if (codec::DecodeKeyU64(key.substr(kSetChangePrefix.size())) > snapshot_height_) {
+        if (codec::DecodeKeyU64(key.substr(kSetChangePrefix.size())) >
+            snapshot_height_ + core::kValidatorSetChangeDelay) {
           return false;
         }
         auto change = DecodeSetChangeProof(value);
@@ -418,7 +423,7 @@ base::Result<SnapshotOffer> Ledger::SnapshotOffered() const {
   // without keeping one (by a release before snapshots) cannot be offered.
   std::size_t changes = 0;
   for (const auto& [from, set] : ReadValidatorSchedule(*state_)) {
-    changes += from > 1 && from <= snapshot_height_;
+    changes += from > 1 && from <= snapshot_height_ + core::kValidatorSetChangeDelay;
   }
   if (changes != offer.evidence.set_changes.size()) {
     return base::Error(base::Status::NotFound("a validator set change up to height " +
@@ -459,6 +464,18 @@ base::Status Ledger::InstallSnapshot(const SnapshotOffer& offer, std::vector<Sta
   if (state->Root() != header.state_root) {
     return base::Status::InvalidArgument("the snapshot's state does not match its block");
   }
+  // The evidence proves each change it lists; the certified state says which there were. A node
+  // must hold the proof of every one to offer snapshots in turn.
+  std::vector<std::uint64_t> scheduled;
+  for (const auto& [from, set] : ReadValidatorSchedule(*state)) {
+    if (from > 1) scheduled.push_back(from);
+  }
+  std::vector<std::uint64_t> proven;
+  for (const auto& change : offer.evidence.set_changes) proven.push_back(change.applies_from);
+  if (scheduled != proven) {
+    return base::Status::InvalidArgument(
+        "the snapshot's evidence does not prove every change of the validator set");
+  }
 
   storage::WriteBatch batch;
   const base::Status cleared =
@@ -473,9 +490,10 @@ base::Status Ledger::InstallSnapshot(const SnapshotOffer& offer, std::vector<Sta
   }));
   state->Scan("", [&](const std::string& key, const std::string& value) {
     batch.Put(std::string(kStatePrefix) + key, value);
-    batch.Put(std::string(kBaseStatePrefix) + key, value);
     return true;
   });
+  const std::vector<std::string> pieces = EncodeStatePieces(*state, kBaseStatePieceBytes);
+  for (std::size_t i = 0; i < pieces.size(); ++i) batch.Put(BaseStatePieceKey(i), pieces[i]);
   for (std::uint32_t i = 0; i < block.transactions.size(); ++i) {
     auto tx = core::DecodeTransaction(block.transactions[i]);
     if (!tx) return base::Status::InvalidArgument("the snapshot's block: " + tx.error().message());

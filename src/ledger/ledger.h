@@ -24,7 +24,7 @@
 //   vp/<height BE>       the proof of the validator set applying from that height
 //                        (snapshot.h SetChangeProof), kept for snapshots this node offers
 //   meta/base            height of the snapshot this node started from, u64 BE (absent: 0)
-//   meta/base_evidence   that snapshot's evidence; sb/<state key> its state entries
+//   meta/base_evidence   that snapshot's evidence; sb/<index BE> its state, in pieces
 //
 // Thread-compatible: the node serializes writers and readers with its own lock.
 #pragma once

@@ -7,6 +7,7 @@
 #include "codec/codec.h"
 #include "core/transaction.h"
 #include "ledger/records.h"
+#include "ledger/signatures.h"
 
 namespace nuri::ledger {
 
@@ -180,6 +181,45 @@ base::Result<SnapshotOffer> DecodeSnapshotOffer(std::string_view bytes) {
   return offer;
 }
 
+std::vector<std::string> EncodeStatePieces(const State& state, std::size_t piece_bytes) {
+  std::vector<std::string> pieces;
+  std::vector<std::pair<const std::string*, const std::string*>> piece;
+  std::size_t bytes = 0;
+  const auto flush = [&] {
+    codec::Writer w;
+    w.PutU32(static_cast<std::uint32_t>(piece.size()));
+    for (const auto& [key, value] : piece) {
+      w.PutBytes(*key);
+      w.PutBytes(*value);
+    }
+    pieces.push_back(w.Take());
+    piece.clear();
+    bytes = 0;
+  };
+  state.Scan("", [&](const std::string& key, const std::string& value) {
+    piece.emplace_back(&key, &value);
+    bytes += key.size() + value.size() + 8;
+    if (bytes >= piece_bytes) flush();
+    return true;
+  });
+  if (!piece.empty()) flush();
+  return pieces;
+}
+
+base::Result<std::vector<StateEntry>> DecodeStatePiece(std::string_view bytes) {
+  codec::Reader r(bytes);
+  std::vector<StateEntry> entries;
+  const std::uint32_t count = r.GetCount(bytes.size(), 8, "entries");
+  entries.reserve(count);
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+    std::string key = r.GetBytes(base::kStateKeySizeBytesMax, "key");
+    std::string value = r.GetBytes(base::kStateValueSizeBytesMax, "value");
+    entries.emplace_back(std::move(key), std::move(value));
+  }
+  if (auto status = r.Finish(); !status.ok()) return base::Error(status);
+  return entries;
+}
+
 base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::string_view chain_id,
                                     const core::ValidatorSet& genesis_set) {
   const core::Block& block = evidence.block;
@@ -189,7 +229,7 @@ base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::strin
   for (const SetChangeProof& change : evidence.set_changes) {
     const std::uint64_t scheduled_at = change.header.height;
     if (scheduled_at == 0 || change.applies_from != scheduled_at + core::kValidatorSetChangeDelay ||
-        change.applies_from <= schedule.rbegin()->first || change.applies_from > height) {
+        change.applies_from <= schedule.rbegin()->first || scheduled_at > height) {
       return Refuse("set changes out of order or past the block");
     }
     auto set = ProvenSet(change, InForce(schedule, scheduled_at), chain_id);
@@ -202,6 +242,8 @@ base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::strin
   for (const auto& bytes : block.transactions) {
     auto tx = core::DecodeTransaction(bytes);
     if (!tx) return Refuse("a transaction of the block: " + tx.error().message());
+    // A transaction's id leaves out its signatures: the tx root does not vouch for them.
+    if (!SignaturesVerify(*tx)) return Refuse("a transaction of the block has a forged signature");
     ids.push_back(tx->id);
   }
   if (core::TransactionsRoot(ids) != block.header.tx_root) return Refuse("tx root differs");

@@ -43,7 +43,9 @@ struct SetChangeProof {
 struct SnapshotEvidence {
   core::Block block;                        // with its transactions and certificate
   std::vector<core::Receipt> receipts;      // the block's
-  std::vector<SetChangeProof> set_changes;  // every one applying from a height up to the block's
+  // Every change scheduled by the block or before it (applying up to two heights past it), in
+  // order: the installed state's schedule must list exactly these.
+  std::vector<SetChangeProof> set_changes;
 };
 
 // What a node offers: the evidence and the hash of each of the state's kStateBucketCount
@@ -65,6 +67,12 @@ std::string EncodeSnapshotEvidence(const SnapshotEvidence& evidence);
 base::Result<SnapshotEvidence> DecodeSnapshotEvidence(std::string_view bytes);
 std::string EncodeSnapshotOffer(const SnapshotOffer& offer);
 base::Result<SnapshotOffer> DecodeSnapshotOffer(std::string_view bytes);
+
+// The base copy of a snapshot's state that a node keeps for `nuri node check`, in pieces of
+// about `piece_bytes` (few large values rather than a key per entry: it is read only by checks).
+// Grammar: count:u32 (key:bytes value:bytes)*
+std::vector<std::string> EncodeStatePieces(const State& state, std::size_t piece_bytes);
+base::Result<std::vector<StateEntry>> DecodeStatePiece(std::string_view bytes);
 
 // Ok when the evidence certifies its block on the chain `chain_id` that begins with
 // `genesis_set`; otherwise the error says what does not hold.

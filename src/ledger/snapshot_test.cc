@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "codec/codec.h"
 #include "ledger/chain_check.h"
 #include "ledger/ledger.h"
 #include "ledger/state_view.h"
@@ -194,6 +195,17 @@ TEST_F(SnapshotTest, EvidenceThatDoesNotCertifyIsRefused) {
   changed.evidence.block.certificate.signatures[0].signature[5] ^= 1;
   EXPECT_NE(refusal(changed).find("snapshot evidence: block 7: "), std::string::npos);
 
+  // Ids leave signatures out: a forged one changes no root, and must still be caught.
+  changed = offer;
+  {
+    core::SignedTransaction tx =
+        core::DecodeTransaction(changed.evidence.block.transactions[0]).value();
+    tx.tx.signatures[0].signature[7] ^= 1;
+    changed.evidence.block.transactions[0] = core::Encode(tx.tx);
+  }
+  EXPECT_EQ(refusal(changed),
+            "snapshot evidence: a transaction of the block has a forged signature");
+
   changed = offer;
   changed.evidence.receipts[0].message = "forged";
   EXPECT_EQ(refusal(changed), "snapshot evidence: receipts root differs");
@@ -255,6 +267,45 @@ TEST_F(SnapshotTest, AChunkThatDiffersFromTheOfferIsRefused) {
             "state chunk: bucket range out of bounds");
 }
 
+// A change scheduled by the snapshot's block applies after it: the evidence carries its proof
+// too, so that the node that starts there can offer snapshots in turn.
+TEST_F(SnapshotTest, AChangeScheduledByTheSnapshotsBlockIsProvenToo) {
+  BuildHistory();
+  Commit({Sign("governor@bok", core::AddValidator{"v3", crypto::DeriveTestKey("v3").public_key()})},
+         {"v2"});
+  const SnapshotOffer offer = KeepAndOffer();
+  ASSERT_EQ(offer.evidence.set_changes.size(), 3u);
+  EXPECT_EQ(offer.evidence.set_changes[2].applies_from, 10u);
+  ASSERT_TRUE(Verify(offer).ok()) << Verify(offer).ToString();
+  storage::MemoryStore store;
+  auto fresh = Ledger::Open(store, genesis_).value();
+  ASSERT_TRUE(fresh->InstallSnapshot(offer, ReadAll(offer, 1 << 20)).ok());
+  fresh->KeepSnapshot();
+  const auto onward = fresh->SnapshotOffered();
+  ASSERT_TRUE(onward.has_value()) << onward.error().ToString();
+  EXPECT_EQ(onward->evidence.set_changes, offer.evidence.set_changes);
+}
+
+// v2 joins and leaves again: evidence without both changes still certifies the block (its set
+// is the genesis one), but the state says there were two, and the node refuses to start there.
+TEST_F(SnapshotTest, EvidenceThatLeavesOutChangesIsRefusedAtInstall) {
+  Commit({Sign("governor@bok", core::AddValidator{"v2", crypto::DeriveTestKey("v2").public_key()})},
+         {"v1"});
+  Commit({}, {"v1"});
+  Commit({Sign("governor@bok", core::RemoveValidator{"v2"})}, {"v1", "v2"});
+  Commit({}, {"v1", "v2"});
+  Commit({Mint("kim@moef", 5)}, {"v1"});
+  SnapshotOffer offer = KeepAndOffer();
+  ASSERT_EQ(offer.evidence.set_changes.size(), 2u);
+  offer.evidence.set_changes.clear();
+  ASSERT_TRUE(Verify(offer).ok());
+  storage::MemoryStore store;
+  auto fresh = Ledger::Open(store, genesis_).value();
+  EXPECT_EQ(fresh->InstallSnapshot(offer, ReadAll(offer, 1 << 20)).message(),
+            "the snapshot's evidence does not prove every change of the validator set");
+  EXPECT_EQ(fresh->head().height, 0u);
+}
+
 TEST_F(SnapshotTest, InstallingRefusesAStateThatIsNotTheBlocksAndWritesNothing) {
   BuildHistory();
   const SnapshotOffer offer = KeepAndOffer();
@@ -278,13 +329,28 @@ TEST_F(SnapshotTest, CheckingFindsABaseStateThatWasTamperedWith) {
   auto fresh = Ledger::Open(store, genesis_).value();
   ASSERT_TRUE(fresh->InstallSnapshot(offer, ReadAll(offer, 1 << 20)).ok());
   ASSERT_TRUE(CheckChain(store).has_value());
+  // One piece holds this small state; a balance in it changed.
+  const std::string key = "sb/" + codec::EncodeKeyU64(0);
+  std::vector<StateEntry> entries = DecodeStatePiece(store.Get(key).value()).value();
+  const auto balance = std::find_if(entries.begin(), entries.end(), [](const StateEntry& entry) {
+    return entry.first == "b/kim@moef/KRW-BNK";
+  });
+  ASSERT_NE(balance, entries.end());
+  balance->second = std::string(8, '\x7f');
+  State tampered;
+  for (const auto& [entry_key, value] : entries) tampered.Put(entry_key, value);
   storage::WriteBatch tamper;
-  tamper.Put("sb/b/kim@moef/KRW-BNK", std::string(8, '\x7f'));
+  tamper.Put(key, EncodeStatePieces(tampered, 1 << 30).at(0));
   ASSERT_TRUE(store.Write(tamper, true).ok());
-  const auto summary = CheckChain(store);
+  auto summary = CheckChain(store);
   ASSERT_FALSE(summary.has_value());
   EXPECT_EQ(summary.error().message(),
             "block 7: the snapshot's state differs from the block's root");
+  tamper.Put(key, "not a piece");
+  ASSERT_TRUE(store.Write(tamper, true).ok());
+  summary = CheckChain(store);
+  ASSERT_FALSE(summary.has_value());
+  EXPECT_NE(summary.error().message().find("block 7: the snapshot's state: "), std::string::npos);
 }
 
 TEST_F(SnapshotTest, OffersRoundTripAndTheirDecoderIsStrict) {

@@ -672,6 +672,7 @@ void Replica::RequestBlocks(PeerId from) {
   const core::TimeMillis now = io_.NowMillis();
   if (last_sync_request_ != 0 && now - last_sync_request_ < kSyncRequestIntervalMillis) return;
   last_sync_request_ = now;
+  ExpectOffer(from);  // a peer that no longer has these blocks offers its snapshot
   io_.Send(from, net::EncodeMessage(net::BlocksRequest{next_height(), net::kSyncBlocksMax}));
 }
 

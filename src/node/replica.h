@@ -184,9 +184,13 @@ class Replica {
   void KeepSnapshot();
   // The snapshot kept, encoded for peers; nullptr when none.
   const std::string* SnapshotOffered();
-  // For a node far behind: asks `from` for its snapshot, unless a request went out lately.
-  // Whether to wait for an answer rather than sync blocks meanwhile.
+  // For a node far behind: asks `from` for its snapshot, unless a request went out lately or
+  // `from` let the last download stall (it is passed over once). Whether to wait for an answer
+  // rather than sync blocks.
   bool AwaitSnapshot(PeerId from);
+  // An offer from `from` is welcome for a while: it was asked for one, or for blocks.
+  void ExpectOffer(PeerId from);
+  void PauseStateSync(std::string_view why);
   void OnSnapshotRequest(PeerId from);
   base::Status OnSnapshotOffer(PeerId from, const net::SnapshotOfferMessage& message);
   void OnStateChunkRequest(PeerId from, const net::StateChunkRequest& request);
@@ -264,8 +268,12 @@ class Replica {
   TimerId next_timer_ = 1;
   core::TimeMillis last_sync_request_ = 0;
   std::optional<std::string> snapshot_offered_;  // encoded once per snapshot kept
+  bool snapshot_unavailable_ = false;            // the one kept cannot be offered
   StateSync state_sync_;
   PeerId state_sync_peer_ = kNoPeer;
+  PeerId stalled_peer_ = kNoPeer;  // the last that let a download stall
+  PeerId offer_expected_from_ = kNoPeer;
+  core::TimeMillis offer_expected_since_ = 0;
   core::TimeMillis state_sync_progress_ = 0;  // when the download last advanced
   core::TimeMillis last_snapshot_request_ = 0;
   std::uint64_t head_at_last_status_ = 0;

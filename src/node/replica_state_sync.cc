@@ -1,6 +1,8 @@
 // The replica's side of state snapshots (docs/consensus.md, "State snapshots"): keeping and
 // serving its own, and starting over from a peer's when it is far behind.
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include "base/log.h"
 #include "node/replica.h"
@@ -23,13 +25,20 @@ constexpr core::TimeMillis kSnapshotRetryMillis = 10'000;
 void Replica::KeepSnapshot() {
   ledger_->KeepSnapshot();
   snapshot_offered_.reset();
+  snapshot_unavailable_ = false;
 }
 
 const std::string* Replica::SnapshotOffered() {
+  if (snapshot_unavailable_) return nullptr;
   if (!snapshot_offered_) {
     auto offer = ledger_->SnapshotOffered();
     if (!offer) {
       if (offer.error().code() != base::StatusCode::kNotFound) Halt(offer.error());
+      // Until the next snapshot kept: asking again would find the same.
+      snapshot_unavailable_ = ledger_->snapshot_height() > 0;
+      if (snapshot_unavailable_) {
+        base::LogWarning(kLog, "no snapshot to offer: " + offer.error().message());
+      }
       return nullptr;
     }
     snapshot_offered_ =
@@ -38,6 +47,7 @@ const std::string* Replica::SnapshotOffered() {
       base::LogWarning(kLog, "the snapshot of height " + std::to_string(offer->height()) +
                                  " is too large to offer");
       snapshot_offered_.reset();
+      snapshot_unavailable_ = true;
       return nullptr;
     }
   }
@@ -46,13 +56,23 @@ const std::string* Replica::SnapshotOffered() {
 
 bool Replica::AwaitSnapshot(PeerId from) {
   if (from == kNoPeer) return false;
+  if (from == stalled_peer_) {
+    stalled_peer_ = kNoPeer;  // passed over once: another peer's status comes first, if any
+    return false;
+  }
   const core::TimeMillis now = io_.NowMillis();
   if (last_snapshot_request_ == 0 || now - last_snapshot_request_ >= kSnapshotRetryMillis) {
     last_snapshot_request_ = now;
+    ExpectOffer(from);
     io_.Send(from, net::EncodeMessage(net::SnapshotRequest{}));
     return true;
   }
   return now - last_snapshot_request_ < kSnapshotAnswerMillis;
+}
+
+void Replica::ExpectOffer(PeerId from) {
+  offer_expected_from_ = from;
+  offer_expected_since_ = io_.NowMillis();
 }
 
 void Replica::OnSnapshotRequest(PeerId from) {
@@ -61,7 +81,14 @@ void Replica::OnSnapshotRequest(PeerId from) {
 }
 
 base::Status Replica::OnSnapshotOffer(PeerId from, const net::SnapshotOfferMessage& message) {
-  if (from == kNoPeer) return base::Status::Ok();
+  // Taken only from the peer asked (for a snapshot, or for blocks it may no longer have), or
+  // from the one serving the download when it moves on to a newer snapshot: an offer nobody
+  // asked for would stop block sync for nothing.
+  const bool asked = from == offer_expected_from_ &&
+                     io_.NowMillis() - offer_expected_since_ < kStateSyncStallMillis;
+  if (from == kNoPeer || (!asked && !(state_sync_.active() && from == state_sync_peer_))) {
+    return base::Status::Ok();
+  }
   auto offer = ledger::DecodeSnapshotOffer(message.offer);
   if (!offer) return base::Status::InvalidArgument("snapshot offer: " + offer.error().message());
   // Only a jump is worth a download; a newer offer replaces the one in progress.
@@ -75,6 +102,7 @@ base::Status Replica::OnSnapshotOffer(PeerId from, const net::SnapshotOfferMessa
                             " fetches the snapshot of height " + std::to_string(height));
   }
   state_sync_.Start(*std::move(offer));
+  offer_expected_from_ = kNoPeer;
   state_sync_peer_ = from;
   state_sync_progress_ = io_.NowMillis();
   RequestStateChunk();
@@ -107,7 +135,7 @@ base::Status Replica::OnStateChunk(PeerId from, net::StateChunkMessage message) 
   if (base::Status status =
           state_sync_.Add(message.first_bucket, message.end_bucket, std::move(message.entries));
       !status.ok()) {
-    state_sync_.Abandon();
+    PauseStateSync("a chunk differs from its offer");
     return status;
   }
   state_sync_progress_ = io_.NowMillis();
@@ -130,7 +158,12 @@ void Replica::InstallSnapshot() {
   const std::size_t count = entries.size();
   if (height <= ledger_->head().height) return;  // block sync got here first
   if (base::Status status = ledger_->InstallSnapshot(offer, std::move(entries)); !status.ok()) {
-    return Halt(status);
+    // A store that failed stops the node; a snapshot that does not hold together is refused.
+    if (status.code() != base::StatusCode::kInvalidArgument) return Halt(status);
+    stalled_peer_ = state_sync_peer_;
+    base::LogWarning(kLog, options_.name + " refuses the snapshot of height " +
+                               std::to_string(height) + ": " + status.message());
+    return;
   }
   base::LogInfo(kLog, options_.name + " starts from the snapshot of height " +
                           std::to_string(height) + " (" + std::to_string(count) +
@@ -146,10 +179,16 @@ void Replica::InstallSnapshot() {
 
 void Replica::CheckStateSyncProgress() {
   if (state_sync_.active() && io_.NowMillis() - state_sync_progress_ > kStateSyncStallMillis) {
-    base::LogWarning(kLog, options_.name + " gives up the snapshot of height " +
-                               std::to_string(state_sync_.height()) + ": no progress");
-    state_sync_.Abandon();
+    PauseStateSync("no progress");
   }
+}
+
+void Replica::PauseStateSync(std::string_view why) {
+  base::LogWarning(kLog, options_.name + " pauses the snapshot of height " +
+                             std::to_string(state_sync_.height()) + ": " + std::string(why));
+  state_sync_.Pause();
+  stalled_peer_ = state_sync_peer_;
+  last_snapshot_request_ = 0;
 }
 
 }  // namespace nuri::node

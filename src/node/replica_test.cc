@@ -361,6 +361,14 @@ TEST_F(ReplicaTest, ANodeFarBehindStartsFromAPeersSnapshotAndOffersItOn) {
   auto third = Replica::Open(third_store, genesis_, with_snapshots(observer, 0), third_io).value();
   third->Start();
   io.TakeSent();
+  third_io.TakeSent();
+  // An offer it did not ask for is ignored: it would hold up block sync for nothing.
+  ASSERT_TRUE(behind->OnMessage(1, net::EncodeMessage(net::SnapshotRequest{})).ok());
+  const auto offers = io.TakeSent();
+  ASSERT_EQ(offers.size(), 1u);
+  ASSERT_TRUE(third->OnMessage(0, offers.front()).ok());
+  EXPECT_TRUE(third_io.TakeSent().empty());
+  EXPECT_EQ(third->Describe().find("snapshot"), std::string::npos);
   for (int i = 0; i < 4 && third->ledger().head().height < 30; ++i) {
     third_io.Advance(3000);
     ASSERT_TRUE(third->OnMessage(0, net::EncodeMessage(net::StatusMessage{30})).ok());

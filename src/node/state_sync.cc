@@ -20,6 +20,7 @@ void StateSync::Start(ledger::SnapshotOffer offer) {
     entries_ = 0;
   }
   offer_ = std::move(offer);
+  active_ = true;
   next_ = 0;
   AdvanceNext();
 }
@@ -56,16 +57,8 @@ std::pair<ledger::SnapshotOffer, std::vector<ledger::StateEntry>> StateSync::Tak
     for (auto& entry : bucket) state.push_back(std::move(entry));
   }
   ledger::SnapshotOffer offer = *std::move(offer_);
-  Abandon();
+  *this = StateSync();
   return {std::move(offer), std::move(state)};
-}
-
-void StateSync::Abandon() {
-  offer_.reset();
-  buckets_.clear();
-  have_.clear();
-  next_ = 0;
-  entries_ = 0;
 }
 
 }  // namespace nuri::node
