@@ -12,8 +12,8 @@ namespace nuri::node {
 namespace {
 
 constexpr std::string_view kLog = "replica";
-// A download that has not advanced for this long is given up; the next peer ahead that tells
-// its height offers another.
+// A download that has not advanced for this long pauses, keeping what it verified; the next peer
+// ahead that tells its height is asked for an offer. An offer asked for is awaited as long.
 constexpr core::TimeMillis kStateSyncStallMillis = 10'000;
 // A snapshot request is answered within this long, or the node syncs blocks meanwhile; it asks
 // again after the longer pause.
@@ -130,7 +130,7 @@ void Replica::OnStateChunkRequest(PeerId from, const net::StateChunkRequest& req
 base::Status Replica::OnStateChunk(PeerId from, net::StateChunkMessage message) {
   if (!state_sync_.active() || from != state_sync_peer_ || message.height != state_sync_.height() ||
       message.first_bucket != state_sync_.next_bucket()) {
-    return base::Status::Ok();  // late, or of a download given up
+    return base::Status::Ok();  // late, or of a download paused
   }
   if (base::Status status =
           state_sync_.Add(message.first_bucket, message.end_bucket, std::move(message.entries));
