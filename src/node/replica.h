@@ -191,6 +191,8 @@ class Replica {
   // An offer from `from` is welcome for a while: it was asked for one, or for blocks.
   void ExpectOffer(PeerId from);
   void PauseStateSync(std::string_view why);
+  // Whether `from` may be sent one more offer or chunk this second.
+  bool TakeSnapshotAnswer(PeerId from);
   void OnSnapshotRequest(PeerId from);
   base::Status OnSnapshotOffer(PeerId from, const net::SnapshotOfferMessage& message);
   void OnStateChunkRequest(PeerId from, const net::StateChunkRequest& request);
@@ -276,6 +278,8 @@ class Replica {
   core::TimeMillis offer_expected_since_ = 0;
   core::TimeMillis state_sync_progress_ = 0;  // when the download last advanced
   core::TimeMillis last_snapshot_request_ = 0;
+  // By peer: the second it began, and the offers and chunks served to it in it.
+  std::map<PeerId, std::pair<core::TimeMillis, int>> snapshot_answers_;
   std::uint64_t head_at_last_status_ = 0;
   bool awaiting_decided_block_ = false;
   std::int64_t block_work_micros_ = 0;

@@ -19,6 +19,9 @@ constexpr core::TimeMillis kStateSyncStallMillis = 10'000;
 // again after the longer pause.
 constexpr core::TimeMillis kSnapshotAnswerMillis = 1'000;
 constexpr core::TimeMillis kSnapshotRetryMillis = 10'000;
+// Offers and chunks served to one peer in a second, at most: a chunk is about 8 MiB, and a peer
+// that asks faster than it can take them only wastes the server's time.
+constexpr int kSnapshotAnswersPerSecondMax = 16;
 
 }  // namespace
 
@@ -75,8 +78,18 @@ void Replica::ExpectOffer(PeerId from) {
   offer_expected_since_ = io_.NowMillis();
 }
 
+bool Replica::TakeSnapshotAnswer(PeerId from) {
+  const core::TimeMillis now = io_.NowMillis();
+  auto& [second, answers] = snapshot_answers_[from];
+  if (now - second >= 1000) {
+    second = now;
+    answers = 0;
+  }
+  return ++answers <= kSnapshotAnswersPerSecondMax;
+}
+
 void Replica::OnSnapshotRequest(PeerId from) {
-  if (from == kNoPeer) return;
+  if (from == kNoPeer || !TakeSnapshotAnswer(from)) return;
   if (const std::string* offer = SnapshotOffered()) io_.Send(from, *offer);
 }
 
@@ -110,7 +123,7 @@ base::Status Replica::OnSnapshotOffer(PeerId from, const net::SnapshotOfferMessa
 }
 
 void Replica::OnStateChunkRequest(PeerId from, const net::StateChunkRequest& request) {
-  if (from == kNoPeer) return;
+  if (from == kNoPeer || !TakeSnapshotAnswer(from)) return;
   const std::string* offer = SnapshotOffered();
   if (offer == nullptr) return;
   if (request.height != ledger_->snapshot_height() ||

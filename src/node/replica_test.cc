@@ -362,6 +362,12 @@ TEST_F(ReplicaTest, ANodeFarBehindStartsFromAPeersSnapshotAndOffersItOn) {
   third->Start();
   io.TakeSent();
   third_io.TakeSent();
+  // A peer that asks too often is answered 16 times a second.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(behind->OnMessage(1, net::EncodeMessage(net::SnapshotRequest{})).ok());
+  }
+  EXPECT_EQ(io.TakeSent().size(), 16u);
+  io.Advance(1000);
   // An offer it did not ask for is ignored: it would hold up block sync for nothing.
   ASSERT_TRUE(behind->OnMessage(1, net::EncodeMessage(net::SnapshotRequest{})).ok());
   const auto offers = io.TakeSent();
