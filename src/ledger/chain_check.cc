@@ -112,9 +112,12 @@ base::Result<std::optional<core::BlockHeader>> StartFromBase(const storage::KvSt
       !status.ok()) {
     return base::Error(AtHeight(height, status.message()));
   }
+  // The block and receipts stored at the base are the evidence's, signatures and all.
   auto stored = LoadBlock(store, height);
   if (!stored) return base::Error(stored.error());
-  if (core::HeaderHash(stored->header) != core::HeaderHash(header)) {
+  auto stored_receipts = store.Get("rcp/" + codec::EncodeKeyU64(height));
+  if (core::EncodeBlock(*stored) != core::EncodeBlock(evidence->block) || !stored_receipts ||
+      *stored_receipts != core::EncodeReceipts(evidence->receipts)) {
     return base::Error(AtHeight(height, "differs from the snapshot's evidence"));
   }
   base::Status pieces;

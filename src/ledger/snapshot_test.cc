@@ -351,6 +351,21 @@ TEST_F(SnapshotTest, CheckingFindsABaseStateThatWasTamperedWith) {
   summary = CheckChain(store);
   ASSERT_FALSE(summary.has_value());
   EXPECT_NE(summary.error().message().find("block 7: the snapshot's state: "), std::string::npos);
+
+  // The stored base block with a forged signature: its hash is the same, its bytes are not.
+  storage::MemoryStore other;
+  auto again = Ledger::Open(other, genesis_).value();
+  ASSERT_TRUE(again->InstallSnapshot(offer, ReadAll(offer, 1 << 20)).ok());
+  core::Block block = again->ReadBlock(7).value();
+  core::SignedTransaction tx = core::DecodeTransaction(block.transactions[0]).value();
+  tx.tx.signatures[0].signature[3] ^= 1;
+  block.transactions[0] = core::Encode(tx.tx);
+  storage::WriteBatch forge;
+  forge.Put("blk/" + codec::EncodeKeyU64(7), core::EncodeBlock(block));
+  ASSERT_TRUE(other.Write(forge, true).ok());
+  summary = CheckChain(other);
+  ASSERT_FALSE(summary.has_value());
+  EXPECT_EQ(summary.error().message(), "block 7: differs from the snapshot's evidence");
 }
 
 TEST_F(SnapshotTest, OffersRoundTripAndTheirDecoderIsStrict) {
