@@ -23,6 +23,25 @@ crypto::Hash GetHash(codec::Reader& r, std::string_view what) {
   return crypto::Hash::FromBytes(r.GetFixed(crypto::kHashSizeBytes, what)).value_or(crypto::Hash{});
 }
 
+// State entries in the grammars below: key:bytes value:bytes, each.
+void PutEntry(codec::Writer& w, std::string_view key, std::string_view value) {
+  w.PutBytes(key);
+  w.PutBytes(value);
+}
+
+// count:u32 then that many entries.
+std::vector<StateEntry> GetEntries(codec::Reader& r, std::size_t count_max) {
+  std::vector<StateEntry> entries;
+  const std::uint32_t count = r.GetCount(count_max, 8, "entries");
+  entries.reserve(count);
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+    std::string key = r.GetBytes(base::kStateKeySizeBytesMax, "key");
+    std::string value = r.GetBytes(base::kStateValueSizeBytesMax, "value");
+    entries.emplace_back(std::move(key), std::move(value));
+  }
+  return entries;
+}
+
 base::Status Refuse(std::string why) {
   return base::Status::InvalidArgument("snapshot evidence: " + std::move(why));
 }
@@ -88,10 +107,7 @@ std::string EncodeSetChangeProof(const SetChangeProof& change) {
   w.PutU64(change.applies_from);
   w.PutU32(change.proof.bucket);
   w.PutU32(static_cast<std::uint32_t>(change.proof.bucket_entries.size()));
-  for (const auto& [key, value] : change.proof.bucket_entries) {
-    w.PutBytes(key);
-    w.PutBytes(value);
-  }
+  for (const auto& [key, value] : change.proof.bucket_entries) PutEntry(w, key, value);
   for (const auto& sibling : change.proof.siblings) w.PutFixed(sibling.view());
   return w.Take();
 }
@@ -104,12 +120,7 @@ base::Result<SetChangeProof> DecodeSetChangeProof(std::string_view bytes) {
   change.applies_from = r.GetU64("applies_from");
   change.proof.bucket = r.GetU32("bucket");
   if (r.ok() && change.proof.bucket >= kStateBucketCount) r.Fail("bucket out of range");
-  const std::uint32_t count = r.GetCount(bytes.size(), 8, "bucket entries");
-  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
-    std::string key = r.GetBytes(base::kStateKeySizeBytesMax, "key");
-    std::string value = r.GetBytes(base::kStateValueSizeBytesMax, "value");
-    change.proof.bucket_entries.emplace_back(std::move(key), std::move(value));
-  }
+  change.proof.bucket_entries = GetEntries(r, bytes.size());
   for (std::size_t i = 0; i < kProofSiblings && r.ok(); ++i) {
     change.proof.siblings.push_back(GetHash(r, "sibling"));
   }
@@ -183,39 +194,29 @@ base::Result<SnapshotOffer> DecodeSnapshotOffer(std::string_view bytes) {
 
 std::vector<std::string> EncodeStatePieces(const State& state, std::size_t piece_bytes) {
   std::vector<std::string> pieces;
-  std::vector<std::pair<const std::string*, const std::string*>> piece;
-  std::size_t bytes = 0;
+  codec::Writer entries;
+  std::uint32_t count = 0;
   const auto flush = [&] {
     codec::Writer w;
-    w.PutU32(static_cast<std::uint32_t>(piece.size()));
-    for (const auto& [key, value] : piece) {
-      w.PutBytes(*key);
-      w.PutBytes(*value);
-    }
+    w.PutU32(count);
+    w.PutFixed(entries.bytes());
     pieces.push_back(w.Take());
-    piece.clear();
-    bytes = 0;
+    entries = codec::Writer();
+    count = 0;
   };
   state.Scan("", [&](const std::string& key, const std::string& value) {
-    piece.emplace_back(&key, &value);
-    bytes += key.size() + value.size() + 8;
-    if (bytes >= piece_bytes) flush();
+    PutEntry(entries, key, value);
+    ++count;
+    if (entries.bytes().size() >= piece_bytes) flush();
     return true;
   });
-  if (!piece.empty()) flush();
+  if (count > 0) flush();
   return pieces;
 }
 
 base::Result<std::vector<StateEntry>> DecodeStatePiece(std::string_view bytes) {
   codec::Reader r(bytes);
-  std::vector<StateEntry> entries;
-  const std::uint32_t count = r.GetCount(bytes.size(), 8, "entries");
-  entries.reserve(count);
-  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
-    std::string key = r.GetBytes(base::kStateKeySizeBytesMax, "key");
-    std::string value = r.GetBytes(base::kStateValueSizeBytesMax, "value");
-    entries.emplace_back(std::move(key), std::move(value));
-  }
+  std::vector<StateEntry> entries = GetEntries(r, bytes.size());
   if (auto status = r.Finish(); !status.ok()) return base::Error(status);
   return entries;
 }
@@ -263,31 +264,33 @@ base::Status VerifySnapshotOffer(const SnapshotOffer& offer, std::string_view ch
   return base::Status::Ok();
 }
 
-base::Status VerifyStateChunk(std::uint32_t first_bucket, std::uint32_t end_bucket,
-                              std::span<const StateEntry> entries,
-                              std::span<const crypto::Hash> bucket_hashes) {
+base::Result<std::vector<std::size_t>> VerifyStateChunk(
+    std::uint32_t first_bucket, std::uint32_t end_bucket, std::span<const StateEntry> entries,
+    std::span<const crypto::Hash> bucket_hashes) {
+  const auto refuse = [](std::string why) {
+    return base::Error(base::Status::InvalidArgument("state chunk: " + std::move(why)));
+  };
   if (first_bucket >= end_bucket || end_bucket > kStateBucketCount ||
       bucket_hashes.size() != kStateBucketCount) {
-    return base::Status::InvalidArgument("state chunk: bucket range out of bounds");
+    return refuse("bucket range out of bounds");
   }
+  std::vector<std::size_t> starts{0};
   std::size_t next = 0;
   for (std::uint32_t bucket = first_bucket; bucket < end_bucket; ++bucket) {
     const std::size_t begin = next;
     while (next < entries.size() && State::BucketOf(entries[next].first) == bucket) {
       if (next > begin && entries[next - 1].first >= entries[next].first) {
-        return base::Status::InvalidArgument("state chunk: keys out of order");
+        return refuse("keys out of order");
       }
       ++next;
     }
     if (State::HashBucket(entries.subspan(begin, next - begin)) != bucket_hashes[bucket]) {
-      return base::Status::InvalidArgument("state chunk: bucket " + std::to_string(bucket) +
-                                           " differs from the offer");
+      return refuse("bucket " + std::to_string(bucket) + " differs from the offer");
     }
+    starts.push_back(next);
   }
-  if (next != entries.size()) {
-    return base::Status::InvalidArgument("state chunk: entries outside its buckets");
-  }
-  return base::Status::Ok();
+  if (next != entries.size()) return refuse("entries outside its buckets");
+  return starts;
 }
 
 }  // namespace nuri::ledger

@@ -81,10 +81,11 @@ base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::strin
 // The evidence, and that the bucket hashes make the block's state root.
 base::Status VerifySnapshotOffer(const SnapshotOffer& offer, std::string_view chain_id,
                                  const core::ValidatorSet& genesis_set);
-// Ok when `entries` are exactly the buckets [first_bucket, end_bucket) whose hashes are given:
-// bucket by bucket, keys in order within each.
-base::Status VerifyStateChunk(std::uint32_t first_bucket, std::uint32_t end_bucket,
-                              std::span<const StateEntry> entries,
-                              std::span<const crypto::Hash> bucket_hashes);
+// Whether `entries` are exactly the buckets [first_bucket, end_bucket) whose hashes are given:
+// bucket by bucket, keys in order within each. If so, where each bucket's entries begin, and
+// where the last ends (end_bucket - first_bucket + 1 indexes), so that no key is hashed again.
+base::Result<std::vector<std::size_t>> VerifyStateChunk(
+    std::uint32_t first_bucket, std::uint32_t end_bucket, std::span<const StateEntry> entries,
+    std::span<const crypto::Hash> bucket_hashes);
 
 }  // namespace nuri::ledger

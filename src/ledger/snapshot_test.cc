@@ -68,7 +68,7 @@ class SnapshotTest : public ::testing::Test {
     for (std::uint32_t first = 0; first < kStateBucketCount;) {
       std::uint32_t end = 0;
       auto entries = source_->ReadSnapshotBuckets(first, bytes_max, end);
-      EXPECT_TRUE(VerifyStateChunk(first, end, entries, offer.bucket_hashes).ok());
+      EXPECT_TRUE(VerifyStateChunk(first, end, entries, offer.bucket_hashes).has_value());
       all.insert(all.end(), entries.begin(), entries.end());
       first = end;
       if (chunks != nullptr) ++*chunks;
@@ -241,10 +241,12 @@ TEST_F(SnapshotTest, AChunkThatDiffersFromTheOfferIsRefused) {
   }
   ASSERT_LT(bucket, kStateBucketCount);
   const auto verify = [&](std::vector<StateEntry> chunk, std::uint32_t end) {
-    const base::Status status = VerifyStateChunk(bucket, end, chunk, offer.bucket_hashes);
-    return status.ok() ? std::string("accepted") : status.message();
+    const auto starts = VerifyStateChunk(bucket, end, chunk, offer.bucket_hashes);
+    return starts ? std::string("accepted") : starts.error().message();
   };
   EXPECT_EQ(verify(entries, bucket + 1), "accepted");
+  EXPECT_EQ(VerifyStateChunk(bucket, bucket + 1, entries, offer.bucket_hashes).value(),
+            (std::vector<std::size_t>{0, entries.size()}));
   const std::string differs = "state chunk: bucket " + std::to_string(bucket) +
                               " differs from "
                               "the offer";
@@ -263,7 +265,7 @@ TEST_F(SnapshotTest, AChunkThatDiffersFromTheOfferIsRefused) {
     EXPECT_EQ(verify(changed, bucket + 1), "state chunk: entries outside its buckets");
   }
   EXPECT_EQ(verify(entries, bucket), "state chunk: bucket range out of bounds");
-  EXPECT_EQ(VerifyStateChunk(0, kStateBucketCount + 1, {}, offer.bucket_hashes).message(),
+  EXPECT_EQ(VerifyStateChunk(0, kStateBucketCount + 1, {}, offer.bucket_hashes).error().message(),
             "state chunk: bucket range out of bounds");
 }
 

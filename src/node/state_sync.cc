@@ -1,5 +1,7 @@
 #include "node/state_sync.h"
 
+#include <iterator>
+
 #include "base/check.h"
 
 namespace nuri::node {
@@ -32,17 +34,15 @@ void StateSync::AdvanceNext() {
 base::Status StateSync::Add(std::uint32_t first_bucket, std::uint32_t end_bucket,
                             std::vector<ledger::StateEntry> entries) {
   NURI_CHECK(active());
-  NURI_RETURN_IF_ERROR(
-      ledger::VerifyStateChunk(first_bucket, end_bucket, entries, offer_->bucket_hashes));
-  std::size_t next = 0;
+  auto starts = ledger::VerifyStateChunk(first_bucket, end_bucket, entries, offer_->bucket_hashes);
+  if (!starts) return starts.error();
   for (std::uint32_t bucket = first_bucket; bucket < end_bucket; ++bucket) {
-    std::vector<ledger::StateEntry> members;
-    while (next < entries.size() && ledger::State::BucketOf(entries[next].first) == bucket) {
-      members.push_back(std::move(entries[next++]));
-    }
     if (have_[bucket]) continue;
-    entries_ += members.size();
-    buckets_[bucket] = std::move(members);
+    const std::size_t begin = (*starts)[bucket - first_bucket];
+    const std::size_t end = (*starts)[bucket - first_bucket + 1];
+    buckets_[bucket].assign(std::make_move_iterator(entries.begin() + begin),
+                            std::make_move_iterator(entries.begin() + end));
+    entries_ += end - begin;
     have_[bucket] = true;
   }
   AdvanceNext();
