@@ -37,8 +37,18 @@ crypto::Hash State::LeafHash(std::string_view key, std::string_view value) {
   return builder.Finish();
 }
 
+State::EntryMap::iterator State::FindEntry(std::string_view key) {
+  const auto found = index_.find(key);
+  return found == index_.end() ? entries_.end() : *found;
+}
+
+State::EntryMap::const_iterator State::FindEntry(std::string_view key) const {
+  const auto found = index_.find(key);
+  return found == index_.end() ? entries_.cend() : EntryMap::const_iterator(*found);
+}
+
 const std::string* State::Find(std::string_view key) const {
-  const auto it = entries_.find(key);
+  const auto it = FindEntry(key);
   return it == entries_.end() ? nullptr : &it->second.value;
 }
 
@@ -57,12 +67,13 @@ void State::PreserveFrozen(std::uint32_t bucket) {
 }
 
 State::EntryMap::iterator State::Upsert(std::string_view key, std::string value) {
-  auto it = entries_.find(key);
+  auto it = FindEntry(key);
   if (it == entries_.end()) {
     const std::uint32_t bucket = BucketOf(key);
     PreserveFrozen(bucket);
     it = entries_.emplace(std::string(key), Entry{.value = std::move(value), .bucket = bucket})
              .first;
+    index_.insert(it);
     auto& members = buckets_[bucket];
     const auto at = std::lower_bound(
         members.begin(), members.end(), key,
@@ -85,6 +96,7 @@ void State::Remove(EntryMap::iterator it) {
   NURI_CHECK(at != members.end());
   members.erase(at);
   MarkDirty(bucket);
+  index_.erase(it);
   entries_.erase(it);
 }
 
@@ -95,7 +107,7 @@ void State::Journal(std::string_view key, const std::string* value) {
 
 void State::Put(std::string_view key, std::string value) {
   if (undoing_) {
-    const auto existing = entries_.find(key);
+    const auto existing = FindEntry(key);
     if (existing == entries_.end()) {
       Journal(key, nullptr);
     } else if (!existing->second.journaled) {
@@ -111,7 +123,7 @@ void State::Put(std::string_view key, std::string value) {
 }
 
 void State::Erase(std::string_view key) {
-  const auto it = entries_.find(key);
+  const auto it = FindEntry(key);
   if (it == entries_.end()) return;
   // A key erased and put again is journaled twice; Rollback applies the journal last first, so
   // the earliest value is the one restored.
@@ -133,7 +145,7 @@ void State::BeginUndo() {
 
 void State::ClearJournalMarks() {
   for (const auto& [key, value] : undo_) {
-    if (const auto it = entries_.find(key); it != entries_.end()) it->second.journaled = false;
+    if (const auto it = FindEntry(key); it != entries_.end()) it->second.journaled = false;
   }
   undo_.clear();
   undoing_ = false;
@@ -147,7 +159,7 @@ void State::Rollback() {
   for (auto record = undo_.rbegin(); record != undo_.rend(); ++record) {
     if (record->second) {
       Upsert(record->first, *record->second);
-    } else if (const auto it = entries_.find(record->first); it != entries_.end()) {
+    } else if (const auto it = FindEntry(record->first); it != entries_.end()) {
       Remove(it);
     }
   }
@@ -262,7 +274,7 @@ std::vector<StateChange> State::TakeChanges() {
   std::sort(erased_keys_.begin(), erased_keys_.end());
   erased_keys_.erase(std::unique(erased_keys_.begin(), erased_keys_.end()), erased_keys_.end());
   for (auto& key : erased_keys_) {
-    if (entries_.find(key) == entries_.end()) changes.push_back({std::move(key), std::nullopt});
+    if (FindEntry(key) == entries_.end()) changes.push_back({std::move(key), std::nullopt});
   }
   changed_entries_.clear();
   erased_keys_.clear();

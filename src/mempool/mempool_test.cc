@@ -38,17 +38,27 @@ TEST(Mempool, RefusesDuplicatesByIdAndByNonceAndWhenFull) {
 
 TEST(VerifierPool, RunsEveryItemOnceAndKeepsOrder) {
   VerifierPool pool(3);
-  std::vector<std::atomic<int>> calls(1000);
-  const auto results = pool.Run(1000, [&](std::size_t i) {
-    calls[i].fetch_add(1);
-    return i % 3 == 0;
-  });
-  ASSERT_EQ(results.size(), 1000u);
-  for (std::size_t i = 0; i < 1000; ++i) {
-    EXPECT_EQ(results[i], i % 3 == 0);
-    EXPECT_EQ(calls[i].load(), 1);
+  for (const auto caller : {VerifierPool::Caller::kWaits, VerifierPool::Caller::kHelps}) {
+    std::vector<std::atomic<int>> calls(1000);
+    const auto results = pool.Run(
+        1000,
+        [&](std::size_t i) {
+          calls[i].fetch_add(1);
+          return i % 3 == 0;
+        },
+        caller);
+    ASSERT_EQ(results.size(), 1000u);
+    for (std::size_t i = 0; i < 1000; ++i) {
+      EXPECT_EQ(results[i], i % 3 == 0);
+      EXPECT_EQ(calls[i].load(), 1);
+    }
+    EXPECT_TRUE(pool.Run(
+                        0, [](std::size_t) { return true; }, caller)
+                    .empty());
+    EXPECT_EQ(pool.Run(
+                  1, [](std::size_t) { return false; }, caller),
+              std::vector<bool>{false});
   }
-  EXPECT_TRUE(pool.Run(0, [](std::size_t) { return true; }).empty());
 }
 
 }  // namespace

@@ -61,9 +61,10 @@ std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) 
     results[i].id = decoded[i].id;
     to_verify.push_back(i);
   }
-  const std::vector<bool> verified = verifiers_.Run(to_verify.size(), [&](std::size_t k) {
-    return ledger::SignaturesVerify(decoded[to_verify[k]]);
-  });
+  const std::vector<bool> verified = verifiers_.Run(
+      to_verify.size(),
+      [&](std::size_t k) { return ledger::SignaturesVerify(decoded[to_verify[k]]); },
+      mempool::VerifierPool::Caller::kWaits);
   if (replica_) {
     std::vector<core::SignedTransaction> good;
     std::vector<std::size_t> index;

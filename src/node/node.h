@@ -55,7 +55,7 @@ struct NetworkOptions {
 };
 
 struct NodeOptions {
-  int verifier_threads = 2;
+  int verifier_threads = 2;  // the signature verifier pool's (VerifierPool)
   std::size_t mempool_capacity = base::kMempoolTransactionsMax;
   std::size_t block_transactions_max = 1000;
   // How long the producer lets transactions gather after the first arrives, to batch them.

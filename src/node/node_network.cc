@@ -39,11 +39,15 @@ class Node::NetworkIo final : public ReplicaIo {
   }
   std::vector<bool> VerifySignatures(
       std::span<const core::SignedTransaction> transactions) override {
-    // Client transactions were verified on the submitting thread (SubmitBatch).
-    return node_.verifiers_.Run(transactions.size(), [&](std::size_t i) {
-      return node_.preverified_.contains(transactions[i].id) ||
-             ledger::SignaturesVerify(transactions[i]);
-    });
+    // Client transactions were verified at submission (SubmitBatch). The driver helps with the
+    // rest: it has nothing else to do until they are checked.
+    return node_.verifiers_.Run(
+        transactions.size(),
+        [&](std::size_t i) {
+          return node_.preverified_.contains(transactions[i].id) ||
+                 ledger::SignaturesVerify(transactions[i]);
+        },
+        mempool::VerifierPool::Caller::kHelps);
   }
   void Committed(const ledger::ProducedBlock& block) override {
     const std::uint64_t interval = node_.options_.invariant_check_interval_blocks;
@@ -106,7 +110,7 @@ Node::Node(std::shared_ptr<storage::KvStore> store, ledger::ValidatorSigner sign
       signer_(std::move(signer)),
       clock_(clock),
       options_(options),
-      verifiers_(std::max(0, options.verifier_threads - 1)),
+      verifiers_(std::max(1, options.verifier_threads)),
       mempool_(options.mempool_capacity) {}
 
 Node::~Node() { Stop(); }
