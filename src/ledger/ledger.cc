@@ -221,10 +221,10 @@ base::Result<Ledger::Executed> Ledger::Execute(core::TimeMillis time, std::strin
 
   Executed executed;
   ProducedBlock& produced = executed.produced;
-  std::vector<crypto::Hash> tx_ids;
+  std::vector<crypto::Hash>& tx_ids = produced.transaction_ids;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const core::SignedTransaction& candidate = candidates[i];
-    if (produced.transactions.size() >= base::kBlockTransactionsMax) break;
+    if (tx_ids.size() >= base::kBlockTransactionsMax) break;
     auto receipt = executor_->Execute(candidate);
     if (!receipt) {
       if (all_must_be_included) {
@@ -243,7 +243,6 @@ base::Result<Ledger::Executed> Ledger::Execute(core::TimeMillis time, std::strin
                          std::string(candidate.id.view()));
     }
     tx_ids.push_back(candidate.id);
-    produced.transactions.push_back(candidate);
     produced.block.transactions.push_back(candidate.bytes);
   }
 

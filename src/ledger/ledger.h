@@ -55,7 +55,7 @@ struct ProducedBlock {
   core::Block block;
   crypto::Hash hash;
   std::vector<core::Receipt> receipts;
-  std::vector<core::SignedTransaction> transactions;  // in block order
+  std::vector<crypto::Hash> transaction_ids;  // in block order
   // Candidates left out, with the admission code that keeps them out (expired meanwhile, or a
   // duplicate of one that got in).
   std::vector<std::pair<crypto::Hash, core::ReasonCode>> dropped;

@@ -468,7 +468,7 @@ RC_GTEST_PROP(LedgerProperty, BlocksTakenBackLeaveNoTrace, ()) {
     const ProducedBlock* built = plain->BuildBlock(time, txs, "v1").value();
     const core::BlockHeader header = built->block.header;
     const crypto::Hash hash = built->hash;
-    const std::vector<core::SignedTransaction> included = built->transactions;
+    const std::vector<core::SignedTransaction> included = BlockTransactions(built->block);
     core::CommitCertificate certificate;
     certificate.signatures.push_back(
         {"v1", validator_key.Sign(
@@ -568,7 +568,7 @@ TEST_F(LedgerTest, AProposedBlockIsRefusedForWhatDiffers) {
   const auto tx = Sign("issuer@bnk", MintTo("kim@moef", 5));
   const ProducedBlock* built = ledger_->BuildBlock(time_ + 1000, std::span(&tx, 1), "v1").value();
   const core::BlockHeader header = built->block.header;
-  const std::vector<core::SignedTransaction> txs = built->transactions;
+  const std::vector<core::SignedTransaction> txs = BlockTransactions(built->block);
   ledger_->AbandonExecuted();
   auto refusal = [&](core::BlockHeader changed, std::vector<core::SignedTransaction> with) {
     auto result = ledger_->ExecuteBlock(changed, std::move(with));

@@ -68,6 +68,13 @@ inline core::SignedTransaction TestTransaction(std::string_view signer, core::Bo
   return core::Seal(std::move(tx));
 }
 
+// The transactions a block holds, decoded, in block order.
+inline std::vector<core::SignedTransaction> BlockTransactions(const core::Block& block) {
+  std::vector<core::SignedTransaction> decoded;
+  for (const auto& bytes : block.transactions) decoded.push_back(*core::DecodeTransaction(bytes));
+  return decoded;
+}
+
 // Builds the next block from `txs` and commits it with the precommits of `signers` (test keys
 // by validator name, indexed in the set that certifies the block).
 inline base::Result<ProducedBlock> CommitSignedBy(Ledger& ledger, core::TimeMillis time,

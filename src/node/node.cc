@@ -128,8 +128,7 @@ base::Result<ledger::ProducedBlock> Node::ProduceBlock(core::TimeMillis time) {
     }
   }
   if (!produced) return produced;
-  std::vector<crypto::Hash> finished;
-  for (const auto& tx : produced->transactions) finished.push_back(tx.id);
+  std::vector<crypto::Hash> finished = produced->transaction_ids;
   for (const auto& [id, code] : produced->dropped) finished.push_back(id);
   mempool_.Remove(finished);
   metrics_.blocks += 1;

@@ -257,15 +257,25 @@ void Replica::BuildValue(std::uint64_t height, std::uint32_t round,
     return;
   }
   const core::TimeMillis time = std::max(io_.NowMillis(), ledger_->head().time);
-  const auto built = TimeBlockWork([&] {
-    return ledger_->BuildBlock(time, mempool_.Peek(options_.block_transactions_max), options_.name);
-  });
+  std::vector<core::SignedTransaction> pending = mempool_.Peek(options_.block_transactions_max);
+  const auto built =
+      TimeBlockWork([&] { return ledger_->BuildBlock(time, pending, options_.name); });
   if (!built) return Halt(built.error());
   const ledger::ProducedBlock& block = **built;
   std::vector<crypto::Hash> dropped;
   for (const auto& [id, code] : block.dropped) dropped.push_back(id);
   mempool_.Remove(dropped);
-  candidates_[block.hash] = Candidate{block.block.header, block.transactions, true};
+  // The block holds the pending transactions it did not drop, in their order.
+  std::vector<core::SignedTransaction> included;
+  included.reserve(block.transaction_ids.size());
+  for (auto& tx : pending) {
+    if (included.size() < block.transaction_ids.size() &&
+        tx.id == block.transaction_ids[included.size()]) {
+      included.push_back(std::move(tx));
+    }
+  }
+  NURI_CHECK(included.size() == block.transaction_ids.size());
+  candidates_[block.hash] = Candidate{block.block.header, std::move(included), true};
   auto more = tendermint_->OnValue(height, round, block.hash);
   out.insert(out.end(), more.begin(), more.end());
 }
@@ -394,8 +404,7 @@ void Replica::Commit(const consensus::Decide& decision) {
 
 void Replica::AfterCommit(const ledger::ProducedBlock& block, bool by_sync) {
   const std::uint64_t height = block.block.header.height;
-  std::vector<crypto::Hash> finished;
-  for (const auto& tx : block.transactions) finished.push_back(tx.id);
+  std::vector<crypto::Hash> finished = block.transaction_ids;
   for (const auto& [id, code] : block.dropped) finished.push_back(id);
   mempool_.Remove(finished);
   ForgetThrough(height);

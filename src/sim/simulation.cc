@@ -396,7 +396,7 @@ void Simulation::Committed(std::uint32_t index, const ledger::ProducedBlock& blo
     Violate(Fail("fork at height " + std::to_string(height) + ": " + nodes_[index].name +
                  " committed " + block.hash.ToHex() + ", another node " + it->second.ToHex()));
   }
-  for (const auto& tx : block.transactions) outstanding_.erase(tx.id);
+  for (const auto& id : block.transaction_ids) outstanding_.erase(id);
 }
 
 std::vector<std::uint32_t> Simulation::LiveHonestNodes() const {
