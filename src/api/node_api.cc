@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "api/json_response.h"
 #include "api/views.h"
 #include "base/limits.h"
 #include "codec/codec.h"
@@ -16,20 +17,6 @@ namespace nuri::api {
 namespace json = boost::json;
 
 namespace {
-
-HttpResponse Json(int status, const json::value& body) {
-  HttpResponse response;
-  response.status = status;
-  response.body = json::serialize(body);
-  return response;
-}
-
-HttpResponse Error(int status, std::string_view code, std::string_view message,
-                   std::string_view field = {}) {
-  json::object body{{"code", code}, {"message", message}};
-  if (!field.empty()) body["field"] = field;
-  return Json(status, body);
-}
 
 // Splits "/v1/blocks/12" into {"v1","blocks","12"}.
 std::vector<std::string_view> Segments(std::string_view path) {
@@ -83,9 +70,13 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (request.path == "/metrics" && get) return respond(GetMetrics());
   if (segments.size() < 2 || segments[0] != "v1") {
-    return respond(Error(404, "NOT_FOUND", "no such endpoint: " + request.path));
+    return respond(ErrorResponse(404, "NOT_FOUND", "no such endpoint: " + request.path));
   }
   const std::string_view resource = segments[1];
+  if (wallets_ != nullptr && wallets_->Handle(request, respond)) return;
+  if (resource == "sessions" && wallets_ == nullptr) {
+    return respond(ErrorResponse(404, "NOT_FOUND", "this node keeps no wallets"));
+  }
   if (resource == "transactions") {
     if (request.method == "POST" && segments.size() == 2)
       return SubmitTransaction(request, respond);
@@ -113,31 +104,33 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   } else if (get && segments.size() == 2 && resource == "validators") {
     return respond(GetValidators());
   }
-  respond(Error(404, "NOT_FOUND", "no such endpoint: " + request.method + " " + request.path));
+  respond(
+      ErrorResponse(404, "NOT_FOUND", "no such endpoint: " + request.method + " " + request.path));
 }
 
 void NodeApi::SubmitTransaction(const HttpRequest& request, Responder respond) {
   const auto wait = WaitMillis(request);
-  if (!wait) return respond(Error(400, "MALFORMED", "wait_ms must be a non-negative integer"));
+  if (!wait)
+    return respond(ErrorResponse(400, "MALFORMED", "wait_ms must be a non-negative integer"));
   std::string bytes;
   if (request.Header("content-type").starts_with("application/octet-stream")) {
     bytes = request.body;
   } else {
     auto value = core::ParseJsonText(request.body);
-    if (!value) return respond(Error(400, "MALFORMED", value.error().message()));
+    if (!value) return respond(ErrorResponse(400, "MALFORMED", value.error().message()));
     auto tx = core::TransactionFromJson(*value);
     if (!tx) {
-      return respond(
-          Error(400, core::ReasonName(tx.error().code), tx.error().message, tx.error().field));
+      return respond(ErrorResponse(400, core::ReasonName(tx.error().code), tx.error().message,
+                                   tx.error().field));
     }
     bytes = core::Encode(*tx);
   }
   const node::Admission admission = node_.Submit(bytes);
   if (admission.code != core::ReasonCode::kOk) {
-    return respond(Json(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
+    return respond(JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
   }
   if (*wait > 0) return WaitThenRespond(admission.id, *wait, std::move(respond));
-  respond(Json(202, json::object{{"id", admission.id.ToHex()}, {"status", "pending"}}));
+  respond(JsonResponse(202, json::object{{"id", admission.id.ToHex()}, {"status", "pending"}}));
 }
 
 void NodeApi::SubmitBatch(const HttpRequest& request, Responder respond) {
@@ -145,13 +138,14 @@ void NodeApi::SubmitBatch(const HttpRequest& request, Responder respond) {
   std::vector<std::string> items;
   while (reader.ok() && reader.remaining() > 0) {
     if (items.size() >= base::kHttpBatchTransactionsMax) {
-      return respond(Error(413, "TOO_LARGE",
-                           "a batch holds at most " +
-                               std::to_string(base::kHttpBatchTransactionsMax) + " transactions"));
+      return respond(ErrorResponse(413, "TOO_LARGE",
+                                   "a batch holds at most " +
+                                       std::to_string(base::kHttpBatchTransactionsMax) +
+                                       " transactions"));
     }
     items.push_back(reader.GetBytes(base::kTransactionSizeBytesMax, "transaction"));
   }
-  if (!reader.ok()) return respond(Error(400, "MALFORMED", reader.status().message()));
+  if (!reader.ok()) return respond(ErrorResponse(400, "MALFORMED", reader.status().message()));
   const auto admissions = node_.SubmitBatch(items);
   json::array results;
   for (const auto& admission : admissions) {
@@ -159,30 +153,32 @@ void NodeApi::SubmitBatch(const HttpRequest& request, Responder respond) {
     if (admission.code == core::ReasonCode::kOk) item.erase("message");
     results.push_back(std::move(item));
   }
-  respond(Json(200, json::object{{"results", std::move(results)}}));
+  respond(JsonResponse(200, json::object{{"results", std::move(results)}}));
 }
 
 void NodeApi::WaitThenRespond(const crypto::Hash& id, int wait_millis, Responder respond) {
   const std::int64_t deadline = clock_.MonotonicMicros() + std::int64_t{wait_millis} * 1000;
   node_.WhenFinal(id, deadline, [respond = std::move(respond)](const node::TxStatus& status) {
-    respond(Json(status.state == node::TxState::kPending ? 202 : 200, TxStatusView(status)));
+    respond(
+        JsonResponse(status.state == node::TxState::kPending ? 202 : 200, TxStatusView(status)));
   });
 }
 
 void NodeApi::GetTransaction(const HttpRequest& request, std::string_view id_text,
                              Responder respond) {
   const auto id = crypto::Hash::FromHex(id_text);
-  if (!id) return respond(Error(400, "MALFORMED", "a transaction id is 64 hex digits"));
+  if (!id) return respond(ErrorResponse(400, "MALFORMED", "a transaction id is 64 hex digits"));
   const auto wait = WaitMillis(request);
-  if (!wait) return respond(Error(400, "MALFORMED", "wait_ms must be a non-negative integer"));
+  if (!wait)
+    return respond(ErrorResponse(400, "MALFORMED", "wait_ms must be a non-negative integer"));
   const node::TxStatus status = node_.GetTransaction(*id);
   if (status.state == node::TxState::kPending && *wait > 0) {
     return WaitThenRespond(*id, *wait, std::move(respond));
   }
   if (status.state == node::TxState::kUnknown) {
-    return respond(Error(404, "NOT_FOUND", "no transaction " + std::string(id_text)));
+    return respond(ErrorResponse(404, "NOT_FOUND", "no transaction " + std::string(id_text)));
   }
-  respond(Json(200, TxStatusView(status)));
+  respond(JsonResponse(200, TxStatusView(status)));
 }
 
 HttpResponse NodeApi::GetBlock(std::string_view which) {
@@ -192,24 +188,26 @@ HttpResponse NodeApi::GetBlock(std::string_view which) {
   } else {
     const auto [end, error] = std::from_chars(which.data(), which.data() + which.size(), height);
     if (error != std::errc() || end != which.data() + which.size()) {
-      return Error(400, "MALFORMED", "a block is named by its height or 'latest'");
+      return ErrorResponse(400, "MALFORMED", "a block is named by its height or 'latest'");
     }
   }
   auto block = node_.Read([&](const ledger::Ledger& ledger) { return ledger.ReadBlock(height); });
-  if (!block) return Error(404, "NOT_FOUND", block.error().message());
-  return Json(200, BlockView(*block));
+  if (!block) return ErrorResponse(404, "NOT_FOUND", block.error().message());
+  return JsonResponse(200, BlockView(*block));
 }
 
 HttpResponse NodeApi::GetAccount(std::string_view id) {
-  if (!core::AccountId::Parse(id)) return Error(400, "MALFORMED", "expected an account name@org");
+  if (!core::AccountId::Parse(id))
+    return ErrorResponse(400, "MALFORMED", "expected an account name@org");
   const json::value view =
       node_.Read([&](const ledger::Ledger& ledger) { return AccountView(ledger.state(), id); });
-  if (view.is_null()) return Error(404, "UNKNOWN_ACCOUNT", "no account " + std::string(id));
-  return Json(200, view);
+  if (view.is_null()) return ErrorResponse(404, "UNKNOWN_ACCOUNT", "no account " + std::string(id));
+  return JsonResponse(200, view);
 }
 
 HttpResponse NodeApi::GetAccountHistory(const HttpRequest& request, std::string_view id) {
-  if (!core::AccountId::Parse(id)) return Error(400, "MALFORMED", "expected an account name@org");
+  if (!core::AccountId::Parse(id))
+    return ErrorResponse(400, "MALFORMED", "expected an account name@org");
   const std::string limit_text = request.QueryParameter("limit");
   std::size_t limit = kHistoryLimitDefault;
   if (!limit_text.empty()) {
@@ -217,7 +215,8 @@ HttpResponse NodeApi::GetAccountHistory(const HttpRequest& request, std::string_
         std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
     if (error != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 ||
         limit > kHistoryLimitMax) {
-      return Error(400, "MALFORMED", "limit is 1 to " + std::to_string(kHistoryLimitMax), "limit");
+      return ErrorResponse(400, "MALFORMED", "limit is 1 to " + std::to_string(kHistoryLimitMax),
+                           "limit");
     }
   }
   auto ids =
@@ -229,21 +228,22 @@ HttpResponse NodeApi::GetAccountHistory(const HttpRequest& request, std::string_
       });
   if (!ids) {
     if (ids.error().code() == base::StatusCode::kNotFound) {
-      return Error(404, "UNKNOWN_ACCOUNT", ids.error().message());
+      return ErrorResponse(404, "UNKNOWN_ACCOUNT", ids.error().message());
     }
-    return Error(500, "INTERNAL", "the history could not be read");
+    return ErrorResponse(500, "INTERNAL", "the history could not be read");
   }
   json::array transactions;
   for (const auto& tx_id : *ids) transactions.push_back(TxStatusView(node_.GetTransaction(tx_id)));
-  return Json(200, json::object{{"account", id}, {"transactions", std::move(transactions)}});
+  return JsonResponse(200,
+                      json::object{{"account", id}, {"transactions", std::move(transactions)}});
 }
 
 HttpResponse NodeApi::GetToken(std::string_view id) {
-  if (!core::TokenId::Parse(id)) return Error(400, "MALFORMED", "expected a token id");
+  if (!core::TokenId::Parse(id)) return ErrorResponse(400, "MALFORMED", "expected a token id");
   const json::value view =
       node_.Read([&](const ledger::Ledger& ledger) { return TokenView(ledger.state(), id); });
-  if (view.is_null()) return Error(404, "UNKNOWN_TOKEN", "no token " + std::string(id));
-  return Json(200, view);
+  if (view.is_null()) return ErrorResponse(404, "UNKNOWN_TOKEN", "no token " + std::string(id));
+  return JsonResponse(200, view);
 }
 
 HttpResponse NodeApi::ListPrograms() {
@@ -260,11 +260,11 @@ HttpResponse NodeApi::ListPrograms() {
     }
     return list;
   });
-  return Json(200, json::object{{"programs", std::move(programs)}});
+  return JsonResponse(200, json::object{{"programs", std::move(programs)}});
 }
 
 HttpResponse NodeApi::GetProgram(std::string_view id) {
-  if (!core::IsProgramId(id)) return Error(400, "MALFORMED", "expected a program id");
+  if (!core::IsProgramId(id)) return ErrorResponse(400, "MALFORMED", "expected a program id");
   json::value view = node_.Read([&](const ledger::Ledger& ledger) -> json::value {
     json::value program = ProgramView(ledger.state(), id);
     if (program.is_null()) return program;
@@ -275,13 +275,13 @@ HttpResponse NodeApi::GetProgram(std::string_view id) {
     program.as_object()["explanation"] = std::move(explanation);
     return program;
   });
-  if (view.is_null()) return Error(404, "UNKNOWN_PROGRAM", "no program " + std::string(id));
-  return Json(200, view);
+  if (view.is_null()) return ErrorResponse(404, "UNKNOWN_PROGRAM", "no program " + std::string(id));
+  return JsonResponse(200, view);
 }
 
 HttpResponse NodeApi::CheckProgram(const HttpRequest& request) {
   auto value = core::ParseJsonText(request.body);
-  if (!value) return Error(400, "MALFORMED", value.error().message());
+  if (!value) return ErrorResponse(400, "MALFORMED", value.error().message());
   const policy::CheckedDefinition checked = node_.Read([&](const ledger::Ledger& ledger) {
     const ledger::StateDirectory directory(ledger.state());
     return policy::CheckDefinition(*value, &directory);
@@ -299,11 +299,11 @@ HttpResponse NodeApi::CheckProgram(const HttpRequest& request) {
                       {"field", first.field},
                       {"valid", false},
                       {"faults", std::move(faults)}};
-    return Json(422, body);
+    return JsonResponse(422, body);
   }
   json::array explanation;
   for (const auto& line : policy::ExplainProgram(*checked.program)) explanation.emplace_back(line);
-  return Json(200, json::object{{"valid", true}, {"explanation", std::move(explanation)}});
+  return JsonResponse(200, json::object{{"valid", true}, {"explanation", std::move(explanation)}});
 }
 
 HttpResponse NodeApi::GetStatus() {
@@ -320,7 +320,7 @@ HttpResponse NodeApi::GetStatus() {
   json::array peers;
   for (const auto& peer : node_.peers()) peers.emplace_back(peer);
   status["peers"] = std::move(peers);
-  return Json(200, status);
+  return JsonResponse(200, status);
 }
 
 HttpResponse NodeApi::GetValidators() {
@@ -331,7 +331,7 @@ HttpResponse NodeApi::GetValidators() {
     }
     return validators;
   };
-  return Json(200, node_.Read([&](const ledger::Ledger& ledger) {
+  return JsonResponse(200, node_.Read([&](const ledger::Ledger& ledger) {
     json::array schedule;
     for (const auto& [from_height, set] : ledger::ReadValidatorSchedule(ledger.state())) {
       schedule.push_back(

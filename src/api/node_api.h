@@ -18,6 +18,7 @@
 //   POST /v1/programs/check        validates a definition (JSON) against the current ledger
 //                                  without submitting it: 200 {"valid":true,"explanation"} or
 //                                  422 {"code","message","field","faults":[{field,code,message}]}
+//   /v1/sessions...                a node's custodial wallets (wallet_api.h)
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
 //   GET  /metrics                  Prometheus text
 //
@@ -25,6 +26,7 @@
 #pragma once
 
 #include "api/http_server.h"
+#include "api/wallet_api.h"
 #include "node/node.h"
 
 namespace nuri::api {
@@ -35,7 +37,9 @@ inline constexpr std::size_t kHistoryLimitMax = 1000;
 
 class NodeApi {
  public:
-  NodeApi(node::Node& node, const base::Clock& clock) : node_(node), clock_(clock) {}
+  // `wallets`: the wallet endpoints, when the node keeps wallets (may be null).
+  NodeApi(node::Node& node, const base::Clock& clock, WalletApi* wallets = nullptr)
+      : node_(node), clock_(clock), wallets_(wallets) {}
   NodeApi(const NodeApi&) = delete;
   NodeApi& operator=(const NodeApi&) = delete;
 
@@ -59,6 +63,7 @@ class NodeApi {
 
   node::Node& node_;
   const base::Clock& clock_;
+  WalletApi* wallets_;
 };
 
 // HTTP status for an admission refusal.

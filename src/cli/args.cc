@@ -1,13 +1,5 @@
 #include "cli/args.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 namespace nuri::cli {
 
 base::Result<Args> Args::Parse(const std::vector<std::string>& words,
@@ -63,37 +55,6 @@ base::Result<long long> Args::IntegerOr(const std::string& name, long long fallb
   } catch (const std::exception&) {
   }
   return base::Error(base::Status::InvalidArgument("--" + name + " expects an integer"));
-}
-
-base::Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return base::Error(base::Status::NotFound("cannot read " + path));
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) return base::Error(base::Status::IoError("error reading " + path));
-  return contents.str();
-}
-
-base::Status WriteFileAtomically(const std::string& path, std::string_view contents,
-                                 unsigned mode) {
-  const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-  if (fd < 0) return base::Status::IoError("cannot write " + path + ": " + std::strerror(errno));
-  std::size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      ::close(fd);
-      return base::Status::IoError("cannot write " + path + ": " + std::strerror(errno));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    return base::Status::IoError("cannot write " + path + ": " + std::strerror(errno));
-  }
-  return base::Status::Ok();
 }
 
 }  // namespace nuri::cli

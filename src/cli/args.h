@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/files.h"
 #include "base/status.h"
 
 namespace nuri::cli {
@@ -31,10 +32,7 @@ class Args {
   std::map<std::string, std::string> options_;
 };
 
-// Reads a whole file; NotFound or IoError naming the path.
-base::Result<std::string> ReadFile(const std::string& path);
-// Writes a file atomically (temporary file, fsync, rename), with the given permission bits.
-base::Status WriteFileAtomically(const std::string& path, std::string_view contents,
-                                 unsigned mode = 0644);
+using base::ReadFile;
+using base::WriteFileAtomically;
 
 }  // namespace nuri::cli

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/localnet.h"
 #include "cli/network_files.h"
+#include "cli/submit.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
 #include "ledger/chain_check.h"
@@ -317,32 +318,19 @@ int TxCommand(const Words& words) {
   auto body = core::BodyFromJson(*body_json, "body");
   if (!body) return Complain(body.error().ToString(), 2);
 
-  auto client = api::HttpClient::FromUrl(signer_and_key->url);
-  if (!client) return Complain(client.error().ToString());
-  auto status = client->Request("GET", "/v1/status");
-  if (!status || status->status != 200) return Complain("the node does not answer /v1/status");
-  auto status_json = core::ParseJsonText(status->body);
-  if (!status_json) return Complain("the node's status is not JSON");
-  auto head = core::ParseTime(status_json->at("time").as_string());
   const auto valid_for = args->IntegerOr("valid-for", 600);
   const auto nonce = args->IntegerOr("nonce", -1);
-  if (!head || !valid_for || !nonce || *valid_for <= 0 || *valid_for > 86400) {
+  if (!valid_for || !nonce || *valid_for <= 0 || *valid_for > 86400 || *nonce < -1) {
     return Complain("--valid-for is 1 to 86400 seconds; --nonce a non-negative integer", 2);
   }
-  core::Transaction tx;
-  tx.chain_id = std::string(status_json->at("chain_id").as_string());
-  tx.signer = *signer;
-  // A random nonce: any unused number is valid, and random ones never collide in practice.
-  tx.nonce = *nonce >= 0 ? static_cast<std::uint64_t>(*nonce)
-                         : std::random_device{}() * 4294967296ull + std::random_device{}();
-  tx.valid_until =
-      std::max(*head, static_cast<core::TimeMillis>(std::time(nullptr)) * 1000) + *valid_for * 1000;
-  tx.body = std::move(*body);
-  core::AddSignature(tx, tx.signer, signer_and_key->key);
-  const std::string target =
-      args->Flag("no-wait") ? "/v1/transactions" : "/v1/transactions?wait_ms=30000";
-  auto response = client->Request("POST", target, core::Encode(tx), "application/octet-stream");
-  if (!response) return Complain(response.error().ToString());
+  auto client = api::HttpClient::FromUrl(signer_and_key->url);
+  if (!client) return Complain(client.error().ToString());
+  SubmitOptions options{.valid_for_seconds = *valid_for, .wait = !args->Flag("no-wait")};
+  if (*nonce >= 0) options.nonce = static_cast<std::uint64_t>(*nonce);
+  auto submitted = SignAndSubmit(*client, *signer, signer_and_key->key, *std::move(body), options);
+  if (!submitted) return Complain(submitted.error().ToString());
+  if (!submitted->response) return Complain(submitted->response.error().ToString());
+  const api::HttpResponse* response = &*submitted->response;
   std::cout << response->body << "\n";
   // A receipt that says rejected is an answer, but not the one the caller asked for.
   return response->status < 300 &&

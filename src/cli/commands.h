@@ -25,6 +25,7 @@ int SimCommand(const Words& words);
 int BenchClusterCommand(const Args& args);
 int BenchSnapshotCommand(const Args& args);
 int ProgramCommand(const Words& words);
+int WalletCommand(const Words& words);
 
 // Reads a genesis file written by `nuri genesis` or `nuri localnet up`.
 base::Result<ledger::Genesis> LoadGenesisFile(const std::string& path);

@@ -7,12 +7,13 @@
 //    "api_address": "127.0.0.1", "api_port": 7101, "verifier_threads": 2,
 //    "network": "network.json", "p2p_address": "127.0.0.1", "p2p_port": 7201,
 //    "tls_certificate": "tls.pem", "tls_key": "tls.key",
-//    "snapshot_interval": 1000, "snapshot_gap": 2000}
+//    "snapshot_interval": 1000, "snapshot_gap": 2000, "wallet_key": "wallet.key"}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
-// its own blocks. Relative paths are relative to the configuration
-// file.
+// its own blocks. With "wallet_key", the node keeps custodial wallets in data_dir/wallets and
+// serves the session endpoints (api/wallet_api.h), on loopback only. Relative paths are
+// relative to the configuration file.
 #include <signal.h>
 
 #include <filesystem>
@@ -21,16 +22,18 @@
 
 #include "api/http_server.h"
 #include "api/node_api.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/main.h"
 #include "core/json.h"
-#include "base/hex.h"
 #include "crypto/key_file.h"
 #include "net/tls_identity.h"
 #include "node/node.h"
 #include "node/system_clock.h"
+#include "wallet/authenticator.h"
+#include "wallet/sealer.h"
 
 namespace nuri::cli {
 
@@ -55,6 +58,7 @@ struct DaemonConfig {
   std::uint16_t p2p_port = 0;
   std::string tls_certificate_path;
   std::string tls_key_path;
+  std::string wallet_key_path;  // empty: the node keeps no wallets
 };
 
 base::Result<DaemonConfig> LoadConfig(const std::string& path) {
@@ -100,6 +104,11 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     return base::Error(key.error());  // alone, a node is a validator
   }
   if (auto address = string_field("api_address", false)) config.api_address = *address;
+  if (object.contains("wallet_key")) {
+    auto key = string_field("wallet_key", true);
+    if (!key) return base::Error(key.error());
+    config.wallet_key_path = *key;
+  }
   for (auto [target, name] : {std::pair{&config.api_port, "api_port"}, {&config.p2p_port, "p2p_port"}}) {
     if (const json::value* port = object.if_contains(name)) {
       if (!port->is_int64() || port->get_int64() < 0 || port->get_int64() > 65535) {
@@ -177,11 +186,6 @@ base::Result<net::TransportOptions> LoadNetwork(const DaemonConfig& config,
   return options;
 }
 
-std::string TrimLine(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
 int Fail(const std::string& message) {
   base::LogError("nurid", message);
   return 1;
@@ -210,13 +214,13 @@ int RunNurid(int argc, char** argv) {
   if (!config) return Fail(config.error().ToString());
   auto genesis = LoadGenesisFile(config->genesis_path);
   if (!genesis) return Fail(genesis.error().ToString());
-  auto password = ReadFile(config->password_path);
+  auto password = base::ReadPasswordFile(config->password_path);
   if (!password) return Fail("cannot read the key password file");
   std::optional<crypto::SecretKey> validator_key;
   if (!config->validator_key_path.empty()) {
     auto key_text = ReadFile(config->validator_key_path);
     if (!key_text) return Fail("cannot read the validator key");
-    auto key = crypto::OpenKeyFile(*key_text, TrimLine(*password));
+    auto key = crypto::OpenKeyFile(*key_text, *password);
     if (!key) return Fail("validator key: " + key.error().ToString());
     validator_key = key->secret;
   }
@@ -228,26 +232,59 @@ int RunNurid(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  std::unique_ptr<wallet::Sealer> wallet_sealer;
+  if (!config->wallet_key_path.empty()) {
+    // Passwords, codes and session tokens must not cross a network in the clear, and this API
+    // does not speak TLS yet.
+    if (config->api_address != "127.0.0.1" && config->api_address != "::1") {
+      return Fail(
+          "a node that keeps wallets serves its API on loopback only (127.0.0.1 or ::1), "
+          "not " +
+          config->api_address);
+    }
+    auto key_text = ReadFile(config->wallet_key_path);
+    if (!key_text) return Fail("cannot read the wallet key");
+    auto sealer = wallet::FileKeySealer::FromKeyFile(*key_text, *password);
+    if (!sealer) return Fail("wallet key: " + sealer.error().ToString());
+    wallet_sealer = *std::move(sealer);
+  }
+
   std::filesystem::create_directories(config->data_dir);
-  auto store = storage::OpenRocksDb(config->data_dir + "/db");
-  if (!store) return Fail(store.error().ToString());
+  auto opened_store = storage::OpenRocksDb(config->data_dir + "/db");
+  if (!opened_store) return Fail(opened_store.error().ToString());
+  const std::shared_ptr<storage::KvStore> store = *std::move(opened_store);
   node::SystemClock clock;
   const node::NodeOptions options{.verifier_threads = config->verifier_threads};
   base::Result<std::unique_ptr<node::Node>> node;
   if (config->network_path.empty()) {
-    node = node::Node::Open(std::shared_ptr<storage::KvStore>(std::move(*store)), *genesis,
-                            ledger::ValidatorSigner{config->name, *validator_key}, clock, options);
+    node = node::Node::Open(store, *genesis, ledger::ValidatorSigner{config->name, *validator_key},
+                            clock, options);
   } else {
-    auto transport = LoadNetwork(*config, TrimLine(*password));
+    auto transport = LoadNetwork(*config, *password);
     if (!transport) return Fail(transport.error().ToString());
     node = node::Node::OpenInNetwork(
-        std::shared_ptr<storage::KvStore>(std::move(*store)), *genesis, config->name, validator_key,
-        clock, options,
+        store, *genesis, config->name, validator_key, clock, options,
         node::NetworkOptions{
             *std::move(transport), {}, config->snapshot_interval, config->snapshot_gap});
   }
   if (!node) return Fail(node.error().ToString());
-  api::NodeApi node_api(**node, clock);
+  // The wallets' login records have a store of their own: they are the node's, not the
+  // ledger's, and a failing write of theirs must not stop the ledger's.
+  std::unique_ptr<storage::KvStore> wallet_store;
+  std::optional<wallet::Authenticator> authenticator;
+  std::optional<api::WalletApi> wallet_api;
+  if (wallet_sealer) {
+    const std::string wallets = config->data_dir + "/wallets";
+    std::filesystem::create_directories(wallets);
+    std::filesystem::permissions(wallets, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
+    auto opened = storage::OpenRocksDb(wallets + "/logins");
+    if (!opened) return Fail("wallet logins: " + opened.error().ToString());
+    wallet_store = *std::move(opened);
+    authenticator.emplace(wallet::WalletDirectory(wallets), *wallet_sealer, *wallet_store, clock);
+    wallet_api.emplace(*authenticator);
+  }
+  api::NodeApi node_api(**node, clock, wallet_api ? &*wallet_api : nullptr);
   api::HttpServer server(
       api::HttpServerOptions{.address = config->api_address, .port = config->api_port},
       [&node_api](api::HttpRequest request, api::Responder respond) {

@@ -21,6 +21,7 @@
 #include "core/json.h"
 #include "crypto/key_file.h"
 #include "node/node.h"
+#include "wallet/sealer.h"
 
 extern char** environ;
 
@@ -292,6 +293,14 @@ int Up(const Args& args, const std::string& directory) {
   json::array validator_set;
   for (int i = 0; i < count; ++i) {
     const NodeMade& node = (*made)[static_cast<std::size_t>(i)];
+    const std::string node_directory = directory + "/nodes/" + node.plan.name;
+    // Every node may keep officials' wallets (`nuri wallet enroll`), sealed under its own key.
+    auto wallet_key = wallet::FileKeySealer::NewKeyFile(node.plan.name, password);
+    if (!wallet_key) return Complain(wallet_key.error().ToString());
+    if (auto status = WriteFileAtomically(node_directory + "/wallet.key", *wallet_key, 0600);
+        !status.ok()) {
+      return Complain(status.ToString());
+    }
     json::object config{{"name", node.plan.name},
                         {"data_dir", "."},
                         {"genesis", "../../genesis.json"},
@@ -308,9 +317,9 @@ int Up(const Args& args, const std::string& directory) {
                         // A node keeps a snapshot every interval, and one two intervals behind
                         // fetches one.
                         {"snapshot_interval", *snapshot_interval},
-                        {"snapshot_gap", 2 * *snapshot_interval}};
-    if (auto status = WriteJson(directory + "/nodes/" + node.plan.name + "/config.json", config);
-        !status.ok()) {
+                        {"snapshot_gap", 2 * *snapshot_interval},
+                        {"wallet_key", "wallet.key"}};
+    if (auto status = WriteJson(node_directory + "/config.json", config); !status.ok()) {
       return Complain(status.ToString());
     }
     if (node.plan.role == "validator") {

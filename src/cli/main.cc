@@ -28,6 +28,8 @@ usage: nuri COMMAND ...
   tx --url URL --key FILE --password-file F --body JSON [--nonce N] [--no-wait]
   tx --network DIR --as ACCOUNT --body JSON  sign with a localnet account's demo key
   query --url URL status|account ID|token ID|program ID|block H|latest|tx ID
+  wallet enroll --network DIR --account ID --password-file F [--node NAME] [--json]
+                                           a custodial wallet with TOTP for an official
   node check --data DIR                    re-verify a node's whole chain
   localnet up|status|stop-node|start-node|down --dir DIR ...
   load --network DIR --seconds S [--rate R] [--json]
@@ -68,6 +70,7 @@ int RunNuri(int argc, char** argv) {
   if (command == "bench") return BenchCommand(rest);
   if (command == "sim") return SimCommand(rest);
   if (command == "program") return ProgramCommand(rest);
+  if (command == "wallet") return WalletCommand(rest);
   std::cerr << kUsage;
   return 2;
 }

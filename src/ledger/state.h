@@ -12,7 +12,7 @@
 #pragma once
 
 #include <array>
-#include <boost/unordered/unordered_flat_set.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>  // lookup only, never iterated
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -121,7 +121,8 @@ class State {
       return Of(a) == Of(b);
     }
   };
-  using EntryIndex = boost::unordered_flat_set<EntryMap::iterator, EntryKey, EntryKey>;
+  using EntryIndex = boost::unordered_flat_set<  // lookup only, never iterated
+      EntryMap::iterator, EntryKey, EntryKey>;
 
   // Sets or inserts, and removes, keeping buckets and dirty marks: no change tracking.
   EntryMap::iterator Upsert(std::string_view key, std::string value);

@@ -1,0 +1,90 @@
+#include "wallet/totp.h"
+
+#include <liboath/oath.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <mutex>
+
+#include "base/check.h"
+
+namespace nuri::wallet {
+
+namespace {
+
+void InitializeOath() {
+  static std::once_flag once;
+  std::call_once(once, [] { NURI_CHECK(oath_init() == OATH_OK); });
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += kHex[byte >> 4];
+      encoded += kHex[byte & 0x0f];
+    }
+  }
+  return encoded;
+}
+
+}  // namespace
+
+std::string NewTotpSecret() {
+  std::string secret(kTotpSecretSizeBytes, '\0');
+  randombytes_buf(secret.data(), secret.size());
+  return secret;
+}
+
+std::string Base32(std::string_view bytes) {
+  InitializeOath();
+  char* text = nullptr;
+  std::size_t size = 0;
+  NURI_CHECK(oath_base32_encode(bytes.data(), bytes.size(), &text, &size) == OATH_OK);
+  std::string encoded(text, size);
+  std::free(text);
+  encoded.erase(std::find(encoded.begin(), encoded.end(), '='), encoded.end());
+  return encoded;
+}
+
+std::string OtpauthUri(std::string_view account, std::string_view secret) {
+  return "otpauth://totp/Nuri:" + PercentEncode(account) + "?secret=" + Base32(secret) +
+         "&issuer=Nuri&algorithm=SHA1&digits=" + std::to_string(kTotpDigits) +
+         "&period=" + std::to_string(kTotpStepSeconds);
+}
+
+std::string TotpCode(std::string_view secret, std::int64_t unix_seconds) {
+  InitializeOath();
+  char code[kTotpDigits + 1] = {};
+  NURI_CHECK(oath_totp_generate(secret.data(), secret.size(), static_cast<time_t>(unix_seconds),
+                                kTotpStepSeconds, OATH_TOTP_DEFAULT_START_TIME, kTotpDigits,
+                                code) == OATH_OK);
+  return std::string(code, kTotpDigits);
+}
+
+std::optional<std::uint64_t> MatchTotp(std::string_view secret, std::string_view code,
+                                       std::int64_t unix_seconds) {
+  if (code.size() != kTotpDigits ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  InitializeOath();
+  const std::string terminated(code);
+  int position = 0;
+  std::uint64_t step = 0;
+  const int matched = oath_totp_validate3(secret.data(), secret.size(),
+                                          static_cast<time_t>(unix_seconds), kTotpStepSeconds,
+                                          OATH_TOTP_DEFAULT_START_TIME, kTotpWindowSteps,
+                                          &position, &step, terminated.c_str());
+  if (matched < 0) return std::nullopt;
+  return step;
+}
+
+}  // namespace nuri::wallet

@@ -1,0 +1,405 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+
+#include "base/clock.h"
+#include "base/files.h"
+#include "base/hex.h"
+#include "crypto/key_file.h"
+#include "crypto/keys.h"
+#include "storage/memory_store.h"
+#include "wallet/authenticator.h"
+#include "wallet/credential.h"
+#include "wallet/password.h"
+#include "wallet/sealer.h"
+#include "wallet/totp.h"
+
+namespace nuri::wallet {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPassword = "correct horse battery";
+constexpr std::string_view kNodePassword = "node password";
+// 2026-03-02 09:00:00 KST, the middle of a TOTP step.
+constexpr std::int64_t kStartMillis = 1'772'409'615'000;
+
+core::AccountId Account(std::string_view text) { return core::AccountId::Parse(text).value(); }
+
+std::unique_ptr<FileKeySealer> NewSealer() {
+  return FileKeySealer::FromKeyFile(FileKeySealer::NewKeyFile("v1", kNodePassword).value(),
+                                    kNodePassword)
+      .value();
+}
+
+class WalletTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { crypto::Initialize(); }
+
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() /
+                 ("nuri-wallet-test-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(directory_);
+    fs::create_directories(directory_);
+    sealer_ = NewSealer();
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  WalletDirectory Wallets() const { return WalletDirectory((directory_ / "wallets").string()); }
+
+  // Enrols `account` and returns its TOTP secret.
+  std::string EnrolSaved(std::string_view account) {
+    auto enrolment = Enrol(Account(account), kPassword, *sealer_, clock_.NowMillis());
+    EXPECT_TRUE(enrolment.has_value());
+    EXPECT_TRUE(Wallets().Save(enrolment->credential).ok());
+    return enrolment->totp_secret;
+  }
+
+  std::string CodeAt(const std::string& secret, std::int64_t millis) const {
+    return TotpCode(secret, millis / 1000);
+  }
+  std::string CodeNow(const std::string& secret) const { return CodeAt(secret, clock_.NowMillis()); }
+  // Six digits that are no code of the steps accepted now.
+  std::string WrongCode(const std::string& secret) const {
+    for (int candidate = 0;; ++candidate) {
+      std::string code = std::to_string(candidate);
+      code.insert(0, kTotpDigits - code.size(), '0');
+      if (!MatchTotp(secret, code, clock_.NowMillis() / 1000)) return code;
+    }
+  }
+  // Moves the clock to the next TOTP step, so that a fresh code exists.
+  void NextStep() { clock_.AdvanceMillis(kTotpStepSeconds * 1000); }
+
+  fs::path directory_;
+  std::unique_ptr<FileKeySealer> sealer_;
+  base::ManualClock clock_{kStartMillis};
+  storage::MemoryStore store_;
+};
+
+TEST(Totp, MatchesTheCodesOfRfc6238) {
+  // RFC 6238, Appendix B: the SHA-1 secret, the 8-digit codes' last six digits.
+  const std::string secret = "12345678901234567890";
+  EXPECT_EQ(TotpCode(secret, 59), "287082");
+  EXPECT_EQ(TotpCode(secret, 1111111109), "081804");
+  EXPECT_EQ(TotpCode(secret, 1234567890), "005924");
+  EXPECT_EQ(TotpCode(secret, 2000000000), "279037");
+}
+
+TEST(Totp, AcceptsTheStepsBesideNowAndNothingFurther) {
+  const std::string secret = NewTotpSecret();
+  ASSERT_EQ(secret.size(), kTotpSecretSizeBytes);
+  const std::int64_t now = 1'772'409'615;
+  const std::uint64_t step = now / kTotpStepSeconds;
+  EXPECT_EQ(MatchTotp(secret, TotpCode(secret, now), now), step);
+  EXPECT_EQ(MatchTotp(secret, TotpCode(secret, now - kTotpStepSeconds), now), step - 1);
+  EXPECT_EQ(MatchTotp(secret, TotpCode(secret, now + kTotpStepSeconds), now), step + 1);
+  EXPECT_EQ(MatchTotp(secret, TotpCode(secret, now - 2 * kTotpStepSeconds), now), std::nullopt);
+  EXPECT_EQ(MatchTotp(secret, TotpCode(secret, now + 2 * kTotpStepSeconds), now), std::nullopt);
+}
+
+TEST(Totp, RefusesWhatIsNotSixDigits) {
+  const std::string secret = NewTotpSecret();
+  const std::int64_t now = 1'772'409'615;
+  const std::string code = TotpCode(secret, now);
+  EXPECT_EQ(MatchTotp(secret, code.substr(0, 5), now), std::nullopt);
+  EXPECT_EQ(MatchTotp(secret, code + "0", now), std::nullopt);
+  EXPECT_EQ(MatchTotp(secret, "12345a", now), std::nullopt);
+  EXPECT_EQ(MatchTotp(secret, " " + code.substr(1), now), std::nullopt);
+  EXPECT_EQ(MatchTotp(secret, "", now), std::nullopt);
+}
+
+TEST(Totp, WritesTheSecretAsAuthenticatorAppsReadIt) {
+  EXPECT_EQ(Base32("foobar"), "MZXW6YTBOI");  // RFC 4648, section 10, without padding
+  EXPECT_EQ(Base32("12345678901234567890"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+  EXPECT_EQ(OtpauthUri("kim@moef", "12345678901234567890"),
+            "otpauth://totp/Nuri:kim%40moef?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+            "&issuer=Nuri&algorithm=SHA1&digits=6&period=30");
+}
+
+TEST(Password, IsStoredAsAnArgon2idHashThatChecksOnlyItself) {
+  EXPECT_FALSE(CheckPasswordPolicy("short").ok());
+  EXPECT_FALSE(CheckPasswordPolicy(std::string(kPasswordSizeBytesMax + 1, 'x')).ok());
+  EXPECT_TRUE(CheckPasswordPolicy(kPassword).ok());
+  const std::string hash = HashPassword(kPassword).value();
+  EXPECT_TRUE(hash.starts_with("$argon2id$"));
+  EXPECT_EQ(hash.find(kPassword), std::string::npos);
+  EXPECT_TRUE(PasswordMatches(hash, kPassword));
+  EXPECT_FALSE(PasswordMatches(hash, "correct horse battery."));
+  EXPECT_FALSE(PasswordMatches("not a hash", kPassword));
+  EXPECT_NE(HashPassword(kPassword).value(), hash);  // a new salt each time
+}
+
+TEST(Sealer, OpensOnlyWhatItSealedForTheSameAssociatedData) {
+  crypto::Initialize();
+  const auto sealer = NewSealer();
+  const std::string sealed = sealer->Seal("secret", "kim@moef totp").value();
+  EXPECT_EQ(sealed.find("secret"), std::string::npos);
+  EXPECT_EQ(sealer->Open(sealed, "kim@moef totp").value(), "secret");
+  EXPECT_EQ(sealer->Open(sealed, "lee@moef totp").error().code(),
+            base::StatusCode::kPermissionDenied);
+  std::string tampered = sealed;
+  tampered.back() ^= 1;
+  EXPECT_FALSE(sealer->Open(tampered, "kim@moef totp").has_value());
+  EXPECT_FALSE(sealer->Open(sealed.substr(0, 10), "kim@moef totp").has_value());
+  EXPECT_FALSE(NewSealer()->Open(sealed, "kim@moef totp").has_value());  // another node's key
+}
+
+TEST(Sealer, TheKeyFileNeedsTheNodePasswordAndMustBeAWalletKey) {
+  crypto::Initialize();
+  const std::string file = FileKeySealer::NewKeyFile("v1", kNodePassword).value();
+  EXPECT_EQ(FileKeySealer::FromKeyFile(file, "wrong").error().code(),
+            base::StatusCode::kPermissionDenied);
+  const std::string account_key =
+      crypto::SealKeyFile({"kim@moef", crypto::SecretKey::Generate(), false}, kNodePassword)
+          .value();
+  EXPECT_EQ(FileKeySealer::FromKeyFile(account_key, kNodePassword).error().code(),
+            base::StatusCode::kInvalidArgument);
+  // The same file opened twice seals for each other.
+  const auto first = FileKeySealer::FromKeyFile(file, kNodePassword).value();
+  const auto second = FileKeySealer::FromKeyFile(file, kNodePassword).value();
+  EXPECT_EQ(second->Open(first->Seal("x", "ad").value(), "ad").value(), "x");
+}
+
+TEST_F(WalletTest, AnEnrolmentSealsItsSecretsAndSurvivesItsFile) {
+  auto enrolment = Enrol(Account("kim@moef"), kPassword, *sealer_, clock_.NowMillis()).value();
+  const WalletCredential& credential = enrolment.credential;
+  ASSERT_TRUE(Wallets().Save(credential).ok());
+  const std::string path = Wallets().directory() + "/kim@moef.json";
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  const std::string text = base::ReadFile(path).value();
+  EXPECT_EQ(text.find(base::ToHex(enrolment.totp_secret)), std::string::npos);
+  EXPECT_EQ(text.find(std::string(kPassword)), std::string::npos);
+
+  const WalletCredential loaded = Wallets().Load(Account("kim@moef")).value();
+  EXPECT_EQ(EncodeCredential(loaded), EncodeCredential(credential));
+  EXPECT_EQ(OpenTotpSecret(loaded, *sealer_).value(), enrolment.totp_secret);
+  EXPECT_EQ(OpenSigningKey(loaded, *sealer_).value().public_key(), credential.public_key);
+  EXPECT_TRUE(PasswordMatches(loaded.password_hash, kPassword));
+  EXPECT_EQ(Wallets().Load(Account("lee@moef")).error().code(), base::StatusCode::kNotFound);
+}
+
+TEST_F(WalletTest, SealedSecretsDoNotOpenInAnotherPlace) {
+  const WalletCredential kim =
+      Enrol(Account("kim@moef"), kPassword, *sealer_, clock_.NowMillis()).value().credential;
+  const WalletCredential lee =
+      Enrol(Account("lee@moef"), kPassword, *sealer_, clock_.NowMillis()).value().credential;
+  WalletCredential swapped = kim;
+  swapped.sealed_totp_secret = kim.sealed_signing_key;
+  EXPECT_FALSE(OpenTotpSecret(swapped, *sealer_).has_value());
+  swapped = lee;
+  swapped.sealed_signing_key = kim.sealed_signing_key;
+  EXPECT_FALSE(OpenSigningKey(swapped, *sealer_).has_value());
+  swapped = kim;
+  swapped.account = Account("lee@moef");
+  EXPECT_FALSE(OpenTotpSecret(swapped, *sealer_).has_value());
+  swapped = kim;
+  swapped.public_key = lee.public_key;
+  EXPECT_FALSE(OpenSigningKey(swapped, *sealer_).has_value());
+}
+
+TEST_F(WalletTest, ACredentialFileIsCheckedFieldByField) {
+  const WalletCredential credential =
+      Enrol(Account("kim@moef"), kPassword, *sealer_, clock_.NowMillis()).value().credential;
+  const std::string text = EncodeCredential(credential);
+  ASSERT_TRUE(DecodeCredential(text).has_value());
+  auto replaced = [&](std::string_view from, std::string_view to) {
+    std::string changed = text;
+    const auto at = changed.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    changed.replace(at, from.size(), to);
+    return DecodeCredential(changed);
+  };
+  EXPECT_FALSE(replaced("\"version\":1", "\"version\":2").has_value());
+  EXPECT_FALSE(replaced("\"nuri-wallet\"", "\"nuri-key-file\"").has_value());
+  EXPECT_FALSE(replaced("\"kim@moef\"", "\"Kim\"").has_value());
+  EXPECT_FALSE(replaced("$argon2id$", "$argon2i$").has_value());
+  EXPECT_FALSE(replaced("\"totp_secret\":\"", "\"totp_secret\":\"zz").has_value());
+  EXPECT_FALSE(replaced("\"enrolment\":\"", "\"enrolment\":\"00").has_value());
+  EXPECT_FALSE(DecodeCredential("[]").has_value());
+  EXPECT_FALSE(DecodeCredential(std::string(20000, ' ')).has_value());
+  // A file renamed to another account's name is not that account's wallet.
+  ASSERT_TRUE(Wallets().Save(credential).ok());
+  fs::rename(Wallets().directory() + "/kim@moef.json", Wallets().directory() + "/lee@moef.json");
+  EXPECT_EQ(Wallets().Load(Account("lee@moef")).error().code(), base::StatusCode::kCorruption);
+}
+
+TEST_F(WalletTest, ALoginNeedsThePasswordAndAFreshCode) {
+  const std::string secret = EnrolSaved("kim@moef");
+  Authenticator auth(Wallets(), *sealer_, store_, clock_);
+  const auto token = auth.Login("kim@moef", kPassword, CodeNow(secret));
+  ASSERT_TRUE(token.has_value()) << token.error().message;
+  const auto session = auth.Session(*token);
+  ASSERT_TRUE(session.has_value());
+  EXPECT_EQ(session->account.str(), "kim@moef");
+  EXPECT_FALSE(auth.Session(*token + "x").has_value());
+
+  // The same code again, even with the right password, is a failure.
+  const auto replayed = auth.Login("kim@moef", kPassword, CodeNow(secret));
+  ASSERT_FALSE(replayed.has_value());
+  EXPECT_EQ(replayed.error().kind, Refusal::Kind::kWrongCredentials);
+  // So is the code of the step before, once a later one was used.
+  EXPECT_FALSE(
+      auth.Login("kim@moef", kPassword, CodeAt(secret, clock_.NowMillis() - 30'000)).has_value());
+  NextStep();
+  EXPECT_FALSE(auth.Login("kim@moef", "correct horse batterx", CodeNow(secret)).has_value());
+  EXPECT_FALSE(auth.Login("kim@moef", kPassword, WrongCode(secret)).has_value());
+  // Every refusal reads the same, whatever was wrong, and whether or not there is a wallet.
+  const auto unknown = auth.Login("lee@moef", kPassword, CodeNow(secret));
+  const auto malformed = auth.Login("not an account", kPassword, CodeNow(secret));
+  ASSERT_FALSE(unknown.has_value());
+  ASSERT_FALSE(malformed.has_value());
+  EXPECT_EQ(unknown.error().message, replayed.error().message);
+  EXPECT_EQ(malformed.error().message, replayed.error().message);
+  // Four failures so far on kim@moef: the next right attempt still gets in and resets them.
+  EXPECT_TRUE(auth.Login("kim@moef", kPassword, CodeNow(secret)).has_value());
+}
+
+TEST_F(WalletTest, FiveFailuresLockTheWalletForAGrowingTimeEvenAcrossARestart) {
+  const std::string secret = EnrolSaved("kim@moef");
+  {
+    Authenticator auth(Wallets(), *sealer_, store_, clock_);
+    for (int i = 0; i < kFailuresBeforeLock; ++i) {
+      const auto refused = auth.Login("kim@moef", "a wrong password", CodeNow(secret));
+      ASSERT_FALSE(refused.has_value());
+      EXPECT_EQ(refused.error().kind, Refusal::Kind::kWrongCredentials);
+    }
+  }
+  Authenticator auth(Wallets(), *sealer_, store_, clock_);  // the node restarted
+  NextStep();
+  auto locked = auth.Login("kim@moef", kPassword, CodeNow(secret));
+  ASSERT_FALSE(locked.has_value());
+  EXPECT_EQ(locked.error().kind, Refusal::Kind::kLocked);
+  EXPECT_GT(locked.error().retry_after_millis, 0);
+  EXPECT_LE(locked.error().retry_after_millis, 60'000);
+  // The lock ends; one more failure locks again, for twice as long.
+  clock_.AdvanceMillis(60'000);
+  ASSERT_FALSE(auth.Login("kim@moef", "a wrong password", CodeNow(secret)).has_value());
+  NextStep();
+  locked = auth.Login("kim@moef", kPassword, CodeNow(secret));
+  ASSERT_FALSE(locked.has_value());
+  EXPECT_EQ(locked.error().kind, Refusal::Kind::kLocked);
+  EXPECT_GT(locked.error().retry_after_millis, 60'000);
+  clock_.AdvanceMillis(120'000);
+  EXPECT_TRUE(auth.Login("kim@moef", kPassword, CodeNow(secret)).has_value());
+  // The count starts over after a success.
+  NextStep();
+  for (int i = 0; i < kFailuresBeforeLock - 1; ++i) {
+    ASSERT_FALSE(auth.Login("kim@moef", "a wrong password", CodeNow(secret)).has_value());
+  }
+  EXPECT_TRUE(auth.Login("kim@moef", kPassword, CodeNow(secret)).has_value());
+}
+
+TEST_F(WalletTest, SessionsEndWhenIdleWhenOldAtLogoutAndAtReEnrolment) {
+  std::string secret = EnrolSaved("kim@moef");
+  Authenticator auth(Wallets(), *sealer_, store_, clock_,
+                     AuthenticatorOptions{.session_idle_millis = 600'000,
+                                          .session_lifetime_millis = 3'600'000});
+  auto login = [&] {
+    NextStep();
+    return auth.Login("kim@moef", kPassword, CodeNow(secret)).value();
+  };
+  const std::string idle = login();
+  clock_.AdvanceMillis(599'000);
+  EXPECT_TRUE(auth.Session(idle).has_value());  // used: idle time starts again
+  clock_.AdvanceMillis(599'000);
+  EXPECT_TRUE(auth.Session(idle).has_value());
+  clock_.AdvanceMillis(600'000);
+  EXPECT_FALSE(auth.Session(idle).has_value());
+
+  const std::string busy = login();
+  for (int i = 0; i < 7; ++i) {
+    clock_.AdvanceMillis(i < 6 ? 500'000 : 598'000);  // used last at 3,598 s
+    EXPECT_TRUE(auth.Session(busy).has_value());
+  }
+  clock_.AdvanceMillis(3'000);
+  EXPECT_FALSE(auth.Session(busy).has_value());  // used 3 s ago, but an hour since the login
+
+  const std::string ended = login();
+  EXPECT_TRUE(auth.Logout(ended));
+  EXPECT_FALSE(auth.Logout(ended));
+  EXPECT_FALSE(auth.Session(ended).has_value());
+
+  const std::string before = login();
+  secret = EnrolSaved("kim@moef");  // a new enrolment: new secret, sessions end
+  EXPECT_FALSE(auth.Session(before).has_value());
+  EXPECT_TRUE(auth.Session(login()).has_value());
+}
+
+TEST_F(WalletTest, AnAccountWithoutAWalletLocksLikeOneWithAWrongPassword) {
+  const std::string secret = EnrolSaved("kim@moef");
+  Authenticator auth(Wallets(), *sealer_, store_, clock_);
+  for (const std::string account : {"kim@moef", "lee@moef"}) {
+    for (int i = 0; i < kFailuresBeforeLock; ++i) {
+      const auto refused = auth.Login(account, "a wrong password", CodeNow(secret));
+      ASSERT_FALSE(refused.has_value());
+      EXPECT_EQ(refused.error().kind, Refusal::Kind::kWrongCredentials) << account;
+      EXPECT_EQ(refused.error().message, "wrong account, password or code");
+    }
+    const auto locked = auth.Login(account, kPassword, CodeNow(secret));
+    ASSERT_FALSE(locked.has_value());
+    EXPECT_EQ(locked.error().kind, Refusal::Kind::kLocked) << account;
+    EXPECT_EQ(locked.error().retry_after_millis, 60'000) << account;
+  }
+  // Strangers' guesses leave nothing on disk but the one decoy record.
+  std::vector<std::string> keys;
+  ASSERT_TRUE(store_
+                  .Scan("",
+                        [&](std::string_view key, std::string_view) {
+                          keys.emplace_back(key);
+                          return true;
+                        })
+                  .ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"wallet-login-decoy", "wallet-login/kim@moef"}));
+}
+
+TEST_F(WalletTest, AReEnrolmentClearsALock) {
+  std::string secret = EnrolSaved("kim@moef");
+  Authenticator auth(Wallets(), *sealer_, store_, clock_);
+  for (int i = 0; i < kFailuresBeforeLock; ++i) {
+    ASSERT_FALSE(auth.Login("kim@moef", "a wrong password", CodeNow(secret)).has_value());
+  }
+  NextStep();
+  ASSERT_EQ(auth.Login("kim@moef", kPassword, CodeNow(secret)).error().kind,
+            Refusal::Kind::kLocked);
+  secret = EnrolSaved("kim@moef");
+  EXPECT_TRUE(auth.Login("kim@moef", kPassword, CodeNow(secret)).has_value());
+}
+
+TEST_F(WalletTest, AStepUpNeedsAFreshCodeAndItsFailuresCount) {
+  const std::string secret = EnrolSaved("kim@moef");
+  Authenticator auth(Wallets(), *sealer_, store_, clock_);
+  ASSERT_TRUE(auth.Login("kim@moef", kPassword, CodeNow(secret)).has_value());
+  // The login's code was used.
+  EXPECT_FALSE(auth.StepUp(Account("kim@moef"), CodeNow(secret)).has_value());
+  NextStep();
+  EXPECT_TRUE(auth.StepUp(Account("kim@moef"), CodeNow(secret)).has_value());
+  EXPECT_FALSE(auth.StepUp(Account("kim@moef"), CodeNow(secret)).has_value());
+  for (int i = 0; i < kFailuresBeforeLock - 1; ++i) {
+    ASSERT_FALSE(auth.StepUp(Account("kim@moef"), WrongCode(secret)).has_value());
+  }
+  NextStep();
+  EXPECT_EQ(auth.StepUp(Account("kim@moef"), CodeNow(secret)).error().kind,
+            Refusal::Kind::kLocked);
+}
+
+TEST_F(WalletTest, TheSigningKeyIsTheEnrolledOne) {
+  EnrolSaved("kim@moef");
+  Authenticator auth(Wallets(), *sealer_, store_, clock_);
+  const WalletCredential credential = Wallets().Load(Account("kim@moef")).value();
+  const crypto::SecretKey key = auth.SigningKey(Account("kim@moef")).value();
+  EXPECT_EQ(key.public_key(), credential.public_key);
+  EXPECT_TRUE(crypto::Verify(key.public_key(), "message", key.Sign("message")));
+  EXPECT_EQ(auth.SigningKey(Account("lee@moef")).error().code(), base::StatusCode::kNotFound);
+  // Under another node's wallet key the file does not open.
+  const auto other = NewSealer();
+  Authenticator elsewhere(Wallets(), *other, store_, clock_);
+  EXPECT_FALSE(elsewhere.SigningKey(Account("kim@moef")).has_value());
+}
+
+}  // namespace
+}  // namespace nuri::wallet
