@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config python3 curl
-  libssl-dev libsodium-dev liboath-dev oathtool librocksdb-dev libboost1.81-dev libboost-json1.81-dev
+  libssl-dev libsodium-dev liboath-dev oathtool libqrencode-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
   libgtest-dev librapidcheck-dev libbenchmark-dev clang-16 libc++-16-dev libc++abi-16-dev
 )
 if [ "${1:-}" = "fuzz" ]; then

@@ -46,25 +46,6 @@ std::optional<int> WaitMillis(const HttpRequest& request) {
 
 }  // namespace
 
-int HttpStatusForRefusal(core::ReasonCode code) {
-  switch (code) {
-    case core::ReasonCode::kBadSignature:
-      return 401;
-    case core::ReasonCode::kUnknownSigner:
-      return 403;
-    case core::ReasonCode::kDuplicate:
-      return 409;
-    case core::ReasonCode::kWrongChain:
-    case core::ReasonCode::kExpired:
-    case core::ReasonCode::kTooFarInFuture:
-      return 422;
-    case core::ReasonCode::kMempoolFull:
-      return 503;
-    default:
-      return 400;
-  }
-}
-
 void NodeApi::Handle(HttpRequest request, Responder respond) {
   const auto segments = Segments(request.path);
   const bool get = request.method == "GET" || request.method == "HEAD";
@@ -74,7 +55,9 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   }
   const std::string_view resource = segments[1];
   if (wallets_ != nullptr && wallets_->Handle(request, respond)) return;
-  if (resource == "sessions" && wallets_ == nullptr) {
+  if (payments_ != nullptr && payments_->Handle(request, respond)) return;
+  if ((resource == "sessions" && wallets_ == nullptr) ||
+      (resource == "payment-requests" && payments_ == nullptr)) {
     return respond(ErrorResponse(404, "NOT_FOUND", "this node keeps no wallets"));
   }
   if (resource == "transactions") {

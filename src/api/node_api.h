@@ -19,6 +19,8 @@
 //                                  without submitting it: 200 {"valid":true,"explanation"} or
 //                                  422 {"code","message","field","faults":[{field,code,message}]}
 //   /v1/sessions...                a node's custodial wallets (wallet_api.h)
+//   /v1/payment-requests...        merchants' payment requests, paid from wallets
+//                                  (payment_request_api.h)
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
 //   GET  /metrics                  Prometheus text
 //
@@ -26,6 +28,7 @@
 #pragma once
 
 #include "api/http_server.h"
+#include "api/payment_request_api.h"
 #include "api/wallet_api.h"
 #include "node/node.h"
 
@@ -37,9 +40,11 @@ inline constexpr std::size_t kHistoryLimitMax = 1000;
 
 class NodeApi {
  public:
-  // `wallets`: the wallet endpoints, when the node keeps wallets (may be null).
-  NodeApi(node::Node& node, const base::Clock& clock, WalletApi* wallets = nullptr)
-      : node_(node), clock_(clock), wallets_(wallets) {}
+  // `wallets` and `payments`: the wallet and payment-request endpoints, when the node keeps
+  // wallets (else null).
+  NodeApi(node::Node& node, const base::Clock& clock, WalletApi* wallets = nullptr,
+          PaymentRequestApi* payments = nullptr)
+      : node_(node), clock_(clock), wallets_(wallets), payments_(payments) {}
   NodeApi(const NodeApi&) = delete;
   NodeApi& operator=(const NodeApi&) = delete;
 
@@ -64,9 +69,7 @@ class NodeApi {
   node::Node& node_;
   const base::Clock& clock_;
   WalletApi* wallets_;
+  PaymentRequestApi* payments_;
 };
-
-// HTTP status for an admission refusal.
-int HttpStatusForRefusal(core::ReasonCode code);
 
 }  // namespace nuri::api

@@ -159,4 +159,23 @@ json::object AdmissionView(const node::Admission& admission) {
   return view;
 }
 
+int HttpStatusForRefusal(core::ReasonCode code) {
+  switch (code) {
+    case core::ReasonCode::kBadSignature:
+      return 401;
+    case core::ReasonCode::kUnknownSigner:
+      return 403;
+    case core::ReasonCode::kDuplicate:
+      return 409;
+    case core::ReasonCode::kWrongChain:
+    case core::ReasonCode::kExpired:
+    case core::ReasonCode::kTooFarInFuture:
+      return 422;
+    case core::ReasonCode::kMempoolFull:
+      return 503;
+    default:
+      return 400;
+  }
+}
+
 }  // namespace nuri::api

@@ -29,5 +29,7 @@ boost::json::value ProgramView(const ledger::State& state, std::string_view prog
 boost::json::value TokenView(const ledger::State& state, std::string_view token);
 // An admission refusal: {"code","message","id"}.
 boost::json::object AdmissionView(const node::Admission& admission);
+// HTTP status for an admission refusal.
+int HttpStatusForRefusal(core::ReasonCode code);
 
 }  // namespace nuri::api

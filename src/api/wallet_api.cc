@@ -33,6 +33,8 @@ HttpResponse Unauthenticated() {
   return ErrorResponse(401, "UNAUTHENTICATED", "no session: log in with POST /v1/sessions");
 }
 
+}  // namespace
+
 HttpResponse RefusalResponse(const wallet::Refusal& refusal) {
   switch (refusal.kind) {
     case wallet::Refusal::Kind::kWrongCredentials:
@@ -48,8 +50,6 @@ HttpResponse RefusalResponse(const wallet::Refusal& refusal) {
   }
   return ErrorResponse(500, "INTERNAL", "the wallet could not be read");
 }
-
-}  // namespace
 
 WalletApi::WalletApi(wallet::Authenticator& authenticator) : authenticator_(authenticator) {}
 

@@ -28,6 +28,9 @@
 
 namespace nuri::api {
 
+// The answer to a refused login or step-up code.
+HttpResponse RefusalResponse(const wallet::Refusal& refusal);
+
 class WalletApi {
  public:
   explicit WalletApi(wallet::Authenticator& authenticator);

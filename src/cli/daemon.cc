@@ -7,7 +7,8 @@
 //    "api_address": "127.0.0.1", "api_port": 7101, "verifier_threads": 2,
 //    "network": "network.json", "p2p_address": "127.0.0.1", "p2p_port": 7201,
 //    "tls_certificate": "tls.pem", "tls_key": "tls.key",
-//    "snapshot_interval": 1000, "snapshot_gap": 2000, "wallet_key": "wallet.key"}
+//    "snapshot_interval": 1000, "snapshot_gap": 2000, "wallet_key": "wallet.key",
+//    "step_up_won": 500000}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
@@ -59,6 +60,7 @@ struct DaemonConfig {
   std::string tls_certificate_path;
   std::string tls_key_path;
   std::string wallet_key_path;  // empty: the node keeps no wallets
+  std::int64_t step_up_won = api::PaymentRequestApiOptions{}.step_up_won;
 };
 
 base::Result<DaemonConfig> LoadConfig(const std::string& path) {
@@ -104,6 +106,13 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     return base::Error(key.error());  // alone, a node is a validator
   }
   if (auto address = string_field("api_address", false)) config.api_address = *address;
+  if (const json::value* step_up = object.if_contains("step_up_won")) {
+    if (!step_up->is_int64() || step_up->get_int64() < 0) {
+      return base::Error(
+          base::Status::InvalidArgument(path + ": step_up_won must be a number of won, 0 or more"));
+    }
+    config.step_up_won = step_up->get_int64();
+  }
   if (object.contains("wallet_key")) {
     auto key = string_field("wallet_key", true);
     if (!key) return base::Error(key.error());
@@ -273,6 +282,7 @@ int RunNurid(int argc, char** argv) {
   std::unique_ptr<storage::KvStore> wallet_store;
   std::optional<wallet::Authenticator> authenticator;
   std::optional<api::WalletApi> wallet_api;
+  std::optional<api::PaymentRequestApi> payment_api;
   if (wallet_sealer) {
     const std::string wallets = config->data_dir + "/wallets";
     std::filesystem::create_directories(wallets);
@@ -283,8 +293,11 @@ int RunNurid(int argc, char** argv) {
     wallet_store = *std::move(opened);
     authenticator.emplace(wallet::WalletDirectory(wallets), *wallet_sealer, *wallet_store, clock);
     wallet_api.emplace(*authenticator);
+    payment_api.emplace(**node, *wallet_api, *authenticator, clock,
+                        api::PaymentRequestApiOptions{.step_up_won = config->step_up_won});
   }
-  api::NodeApi node_api(**node, clock, wallet_api ? &*wallet_api : nullptr);
+  api::NodeApi node_api(**node, clock, wallet_api ? &*wallet_api : nullptr,
+                        payment_api ? &*payment_api : nullptr);
   api::HttpServer server(
       api::HttpServerOptions{.address = config->api_address, .port = config->api_port},
       [&node_api](api::HttpRequest request, api::Responder respond) {

@@ -13,6 +13,7 @@
 #include "wallet/authenticator.h"
 #include "wallet/credential.h"
 #include "wallet/password.h"
+#include "wallet/payment_request.h"
 #include "wallet/sealer.h"
 #include "wallet/totp.h"
 
@@ -399,6 +400,79 @@ TEST_F(WalletTest, TheSigningKeyIsTheEnrolledOne) {
   const auto other = NewSealer();
   Authenticator elsewhere(Wallets(), *other, store_, clock_);
   EXPECT_FALSE(elsewhere.SigningKey(Account("kim@moef")).has_value());
+}
+
+}  // namespace
+}  // namespace nuri::wallet
+
+namespace nuri::wallet {
+namespace {
+
+TEST(PaymentRequests, AreCheckedWhenMade) {
+  PaymentRequestBook book;
+  const core::AccountId cafe = core::AccountId::Parse("cafe@merchants").value();
+  EXPECT_FALSE(book.Create(cafe, core::Amount::Won(0), "", 60'000, 0).has_value());
+  EXPECT_FALSE(book.Create(cafe, core::Amount::Won(1), std::string(141, 'x'), 60'000, 0));
+  EXPECT_FALSE(book.Create(cafe, core::Amount::Won(1), "", 59'999, 0).has_value());
+  EXPECT_FALSE(book.Create(cafe, core::Amount::Won(1), "", 86'400'001, 0).has_value());
+  const auto request = book.Create(cafe, core::Amount::Won(30000), "lunch", 60'000, 1000);
+  ASSERT_TRUE(request.has_value());
+  EXPECT_EQ(request->id.size(), 32u);
+  EXPECT_EQ(PaymentRequestUri(*request),
+            "nuri:pay?request=" + request->id + "&merchant=cafe%40merchants&amount=30000");
+  EXPECT_NE(book.Create(cafe, core::Amount::Won(30000), "lunch", 60'000, 1000)->id, request->id);
+}
+
+TEST(PaymentRequests, ArePaidOnceAndNeverAfterTheyExpire) {
+  PaymentRequestBook book;
+  const core::AccountId cafe = core::AccountId::Parse("cafe@merchants").value();
+  const core::AccountId kim = core::AccountId::Parse("kim@moef").value();
+  const crypto::Hash payment = crypto::Sha256("payment");
+  const std::string id = book.Create(cafe, core::Amount::Won(1000), "", 60'000, 0)->id;
+  ASSERT_TRUE(book.BeginPaying(id, kim, payment, 1000).has_value());
+  EXPECT_EQ(book.Find(id, 1000)->status, PaymentRequest::Status::kPaying);
+  EXPECT_EQ(book.BeginPaying(id, kim, payment, 1000).error().code(),
+            base::StatusCode::kAlreadyExists);
+  book.FinishPaying(id, false);  // the payment did not commit: open again
+  const auto reopened = book.Find(id, 1000);
+  EXPECT_EQ(reopened->status, PaymentRequest::Status::kOpen);
+  EXPECT_FALSE(reopened->payment.has_value());
+  ASSERT_TRUE(book.BeginPaying(id, kim, payment, 2000).has_value());
+  book.FinishPaying(id, true);
+  const auto paid = book.Find(id, 120'000);  // paid stays paid past the expiry
+  EXPECT_EQ(paid->status, PaymentRequest::Status::kPaid);
+  EXPECT_EQ(paid->payment, payment);
+  EXPECT_EQ(paid->payer, kim);
+  EXPECT_EQ(book.BeginPaying(id, kim, payment, 3000).error().code(),
+            base::StatusCode::kAlreadyExists);
+
+  const std::string late = book.Create(cafe, core::Amount::Won(1000), "", 60'000, 0)->id;
+  EXPECT_EQ(book.Find(late, 60'000)->status, PaymentRequest::Status::kExpired);
+  EXPECT_EQ(book.BeginPaying(late, kim, payment, 60'000).error().code(),
+            base::StatusCode::kInvalidArgument);
+  EXPECT_EQ(book.BeginPaying("0123", kim, payment, 0).error().code(), base::StatusCode::kNotFound);
+  EXPECT_FALSE(book.Find("0123", 0).has_value());
+}
+
+TEST(PaymentRequests, QrCodeIsASquareOfModulesWithAQuietZone) {
+  // A short text fits version 1: 21 modules a side, plus 4 of quiet zone on each.
+  const std::string svg = QrCodeSvg("nuri:pay");
+  EXPECT_TRUE(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 29 29\""));
+  EXPECT_TRUE(svg.ends_with("</svg>"));
+  // The three finder patterns alone have 3 x 33 dark modules; the top-left one starts at (4, 4)
+  // and no module lies in the quiet zone.
+  std::size_t dark = 0;
+  for (std::size_t at = svg.find("h1v1h-1z"); at != std::string::npos;
+       at = svg.find("h1v1h-1z", at + 1)) {
+    ++dark;
+  }
+  EXPECT_GT(dark, 99u);
+  EXPECT_LT(dark, 21u * 21u);
+  EXPECT_NE(svg.find("M4 4h1v1h-1z"), std::string::npos);
+  EXPECT_EQ(svg.find("M3 "), std::string::npos);
+  EXPECT_EQ(svg.find(" 3h1v1"), std::string::npos);
+  // A longer text takes a larger version.
+  EXPECT_FALSE(QrCodeSvg(std::string(200, 'x')).starts_with(svg.substr(0, 80)));
 }
 
 }  // namespace

@@ -1,0 +1,280 @@
+#include "api/payment_request_api.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+#include "api/json_response.h"
+#include "api/views.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "core/transaction.h"
+#include "ledger/ledger.h"
+#include "ledger/state_view.h"
+
+namespace nuri::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/v1/payment-requests";
+constexpr std::int64_t kDefaultLifetimeSeconds = 15 * 60;
+// A wallet's payment may wait this long for a block.
+constexpr std::int64_t kPaymentValidForMillis = 10 * 60'000;
+constexpr std::size_t kTextFieldSizeBytesMax = 1024;
+
+json::object RequestView(const wallet::PaymentRequest& request) {
+  json::object view{{"id", request.id},
+                    {"merchant", request.merchant.str()},
+                    {"amount", request.amount.won()},
+                    {"memo", request.memo},
+                    {"created", core::FormatKoreaTime(request.created)},
+                    {"expires", core::FormatKoreaTime(request.expires)},
+                    {"status", wallet::PaymentRequestStatusName(request.status)},
+                    {"uri", wallet::PaymentRequestUri(request)}};
+  if (request.payer) view["payer"] = request.payer->str();
+  if (request.payment) view["payment"] = request.payment->ToHex();
+  return view;
+}
+
+// A JSON body with only the named fields; the fault otherwise.
+std::optional<HttpResponse> CheckFields(const json::value* body,
+                                        std::initializer_list<std::string_view> allowed) {
+  if (body == nullptr || !body->is_object()) {
+    return ErrorResponse(400, "MALFORMED", "the body is not a JSON object");
+  }
+  for (const auto& [name, value] : body->get_object()) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return ErrorResponse(400, "MALFORMED", "unknown field", name);
+    }
+  }
+  return std::nullopt;
+}
+
+// An optional string field of at most kTextFieldSizeBytesMax bytes ("" when absent).
+std::optional<std::string> TextField(const json::object& body, std::string_view name) {
+  const json::value* value = body.if_contains(name);
+  if (value == nullptr) return std::string();
+  if (!value->is_string() || value->get_string().size() > kTextFieldSizeBytesMax) {
+    return std::nullopt;
+  }
+  return std::string(value->get_string());
+}
+
+HttpResponse Unauthenticated() {
+  return ErrorResponse(401, "UNAUTHENTICATED", "no session: log in with POST /v1/sessions");
+}
+
+}  // namespace
+
+PaymentRequestApi::PaymentRequestApi(node::Node& node, WalletApi& sessions,
+                                     wallet::Authenticator& authenticator,
+                                     const base::Clock& clock, PaymentRequestApiOptions options)
+    : node_(node),
+      sessions_(sessions),
+      authenticator_(authenticator),
+      clock_(clock),
+      options_(options) {}
+
+bool PaymentRequestApi::Handle(const HttpRequest& request, Responder& respond) {
+  if (!request.path.starts_with(kPrefix)) return false;
+  std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
+  if (!rest.empty() && rest.front() != '/') return false;
+  const auto session = sessions_.SessionOf(request);
+  if (!session) {
+    respond(Unauthenticated());
+    return true;
+  }
+  if (rest.empty() || rest == "/") {
+    if (request.method != "POST") return false;
+    respond(Create(request, *session));
+    return true;
+  }
+  rest.remove_prefix(1);
+  const std::string_view id = rest.substr(0, rest.find('/'));
+  const std::string_view tail = rest.substr(id.size());
+  if (tail.empty() && (request.method == "GET" || request.method == "HEAD")) {
+    respond(Show(id));
+    return true;
+  }
+  if (tail == "/pay" && request.method == "POST") {
+    Pay(request, id, *session, std::move(respond));
+    return true;
+  }
+  return false;
+}
+
+HttpResponse PaymentRequestApi::Create(const HttpRequest& request,
+                                       const wallet::SessionInfo& session) {
+  const bool merchant = node_.Read([&](const ledger::Ledger& ledger) {
+    const auto record = ledger::ReadAccount(ledger.state(), session.account.str());
+    return record && record->roles.Has(core::Role::kMerchant) && !record->frozen;
+  });
+  if (!merchant) {
+    return ErrorResponse(403, "NOT_AUTHORIZED",
+                         session.account.str() + " is not a merchant that may be paid");
+  }
+  auto body = core::ParseJsonText(request.body);
+  if (auto fault = CheckFields(body ? &*body : nullptr, {"amount", "memo", "expires_in_seconds"})) {
+    return *fault;
+  }
+  const json::object& fields = body->get_object();
+  const json::value* amount = fields.if_contains("amount");
+  if (amount == nullptr || !amount->is_int64() || amount->get_int64() <= 0) {
+    return ErrorResponse(400, "MALFORMED", "a positive number of won is needed", "amount");
+  }
+  const auto memo = TextField(fields, "memo");
+  if (!memo || memo->size() > wallet::kPaymentMemoSizeBytesMax) {
+    return ErrorResponse(400, "MALFORMED", "a memo is a string of at most 140 bytes", "memo");
+  }
+  std::int64_t lifetime_seconds = kDefaultLifetimeSeconds;
+  if (const json::value* expires = fields.if_contains("expires_in_seconds")) {
+    if (!expires->is_int64()) {
+      return ErrorResponse(400, "MALFORMED", "a number of seconds is needed",
+                           "expires_in_seconds");
+    }
+    lifetime_seconds = expires->get_int64();
+  }
+  if (lifetime_seconds < wallet::kPaymentRequestLifetimeMillisMin / 1000 ||
+      lifetime_seconds > wallet::kPaymentRequestLifetimeMillisMax / 1000) {
+    return ErrorResponse(400, "MALFORMED", "a request lasts from 60 to 86400 seconds",
+                         "expires_in_seconds");
+  }
+  auto created = book_.Create(session.account, core::Amount::Won(amount->get_int64()), *memo,
+                              lifetime_seconds * 1000, clock_.NowMillis());
+  if (!created) {
+    return ErrorResponse(created.error().code() == base::StatusCode::kResourceExhausted ? 503 : 400,
+                         created.error().code() == base::StatusCode::kResourceExhausted
+                             ? "BUSY"
+                             : "MALFORMED",
+                         created.error().message());
+  }
+  json::object view = RequestView(*created);
+  view["qr_svg"] = wallet::QrCodeSvg(wallet::PaymentRequestUri(*created));
+  return JsonResponse(201, view);
+}
+
+HttpResponse PaymentRequestApi::Show(std::string_view id) {
+  auto request = book_.Find(id, clock_.NowMillis());
+  if (!request) return ErrorResponse(404, "NOT_FOUND", "no payment request " + std::string(id));
+  // A payment whose answer came too late is settled here, from what the ledger says of it.
+  if (request->status == wallet::PaymentRequest::Status::kPaying && request->payment) {
+    const node::TxStatus status = node_.GetTransaction(*request->payment);
+    if (status.state == node::TxState::kCommitted) {
+      book_.FinishPaying(id, status.receipt.status == core::ReceiptStatus::kOk);
+    } else if (status.state == node::TxState::kRefused) {
+      book_.FinishPaying(id, false);
+    }
+    request = book_.Find(id, clock_.NowMillis());
+  }
+  return JsonResponse(200, RequestView(*request));
+}
+
+void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
+                            const wallet::SessionInfo& session, Responder respond) {
+  auto body = core::ParseJsonText(request.body);
+  if (auto fault = CheckFields(body ? &*body : nullptr, {"program", "attendees", "purpose",
+                                                         "evidence", "justification",
+                                                         "totp"})) {
+    return respond(*fault);
+  }
+  const json::object& fields = body->get_object();
+  core::Pay pay;
+  for (auto [target, name] : {std::pair{&pay.program, "program"}, {&pay.purpose, "purpose"},
+                              {&pay.justification, "justification"}}) {
+    auto text = TextField(fields, name);
+    if (!text) return respond(ErrorResponse(400, "MALFORMED", "a string is needed", name));
+    *target = *std::move(text);
+  }
+  if (pay.program.empty()) {
+    return respond(ErrorResponse(400, "MALFORMED", "the program paid from is needed", "program"));
+  }
+  if (const json::value* attendees = fields.if_contains("attendees")) {
+    if (!attendees->is_int64() || attendees->get_int64() < 0 ||
+        attendees->get_int64() > 10'000) {
+      return respond(ErrorResponse(400, "MALFORMED", "attendees is 0 to 10,000", "attendees"));
+    }
+    pay.attendees = static_cast<std::uint32_t>(attendees->get_int64());
+  }
+  const auto evidence = TextField(fields, "evidence");
+  if (!evidence) return respond(ErrorResponse(400, "MALFORMED", "hex is needed", "evidence"));
+  if (!evidence->empty()) {
+    pay.evidence = crypto::Hash::FromHex(*evidence);
+    if (!pay.evidence) {
+      return respond(ErrorResponse(400, "MALFORMED", "a SHA-256 in 64 hex digits is needed",
+                                   "evidence"));
+    }
+  }
+  const auto totp = TextField(fields, "totp");
+  if (!totp) return respond(ErrorResponse(400, "MALFORMED", "a string is needed", "totp"));
+
+  const core::TimeMillis now = clock_.NowMillis();
+  const auto shown = book_.Find(id, now);
+  if (!shown) return respond(ErrorResponse(404, "NOT_FOUND", "no payment request " + std::string(id)));
+  if (shown->status != wallet::PaymentRequest::Status::kOpen) {
+    return respond(ErrorResponse(shown->status == wallet::PaymentRequest::Status::kExpired ? 410
+                                                                                         : 409,
+                                 shown->status == wallet::PaymentRequest::Status::kExpired
+                                     ? "EXPIRED"
+                                     : "NOT_OPEN",
+                                 "the payment request is " +
+                                     std::string(PaymentRequestStatusName(shown->status))));
+  }
+  if (shown->amount.won() > options_.step_up_won) {
+    if (totp->empty()) {
+      return respond(ErrorResponse(401, "STEP_UP_REQUIRED",
+                                   "a payment of more than " +
+                                       core::Amount::Won(options_.step_up_won).ToGrouped() +
+                                       " won needs a fresh code from the authenticator",
+                                   "totp"));
+    }
+    if (auto stepped = authenticator_.StepUp(session.account, *totp); !stepped) {
+      return respond(RefusalResponse(stepped.error()));
+    }
+  }
+  auto key = authenticator_.SigningKey(session.account);
+  if (!key) return respond(ErrorResponse(500, "INTERNAL", "the wallet's key could not be opened"));
+  pay.to = shown->merchant;
+  pay.amount = shown->amount;
+  core::Transaction tx;
+  tx.chain_id = node_.Read([](const ledger::Ledger& ledger) { return ledger.chain_id(); });
+  tx.signer = session.account;
+  randombytes_buf(&tx.nonce, sizeof tx.nonce);
+  const core::TimeMillis head =
+      node_.Read([](const ledger::Ledger& ledger) { return ledger.head().time; });
+  tx.valid_until = std::max(now, head) + kPaymentValidForMillis;
+  tx.body = std::move(pay);
+  core::AddSignature(tx, tx.signer, *key);
+  const crypto::Hash payment = core::TransactionId(tx);
+  auto held = book_.BeginPaying(id, session.account, payment, now);
+  if (!held) {
+    return respond(ErrorResponse(held.error().code() == base::StatusCode::kNotFound ? 404 : 409,
+                                 "NOT_OPEN", held.error().message()));
+  }
+  const node::Admission admission = node_.Submit(core::Encode(tx));
+  if (admission.code != core::ReasonCode::kOk) {
+    book_.FinishPaying(id, false);
+    return respond(JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
+  }
+  const std::int64_t deadline =
+      clock_.MonotonicMicros() + std::int64_t{options_.wait_millis} * 1000;
+  node_.WhenFinal(payment, deadline,
+                  [this, request_id = std::string(id),
+                   respond = std::move(respond)](const node::TxStatus& status) {
+                    json::object view = TxStatusView(status);
+                    view["request"] = request_id;
+                    if (status.state == node::TxState::kPending) {
+                      // Still pending: the request stays held; GET settles it later.
+                      return respond(JsonResponse(202, view));
+                    }
+                    const bool ok = status.state == node::TxState::kCommitted &&
+                                    status.receipt.status == core::ReceiptStatus::kOk;
+                    book_.FinishPaying(request_id, ok);
+                    respond(JsonResponse(ok ? 200 : 422, view));
+                  });
+}
+
+}  // namespace nuri::api

@@ -1,0 +1,165 @@
+#include "wallet/payment_request.h"
+
+#include <qrencode.h>
+#include <sodium.h>
+
+#include <memory>
+
+#include "base/hex.h"
+
+namespace nuri::wallet {
+
+namespace {
+
+constexpr std::size_t kRequestIdSizeBytes = 16;
+constexpr int kQuietZoneModules = 4;
+
+std::string PercentEncode(std::string_view text) {
+  std::string encoded;
+  for (const char c : text) {
+    if (c == '@') {
+      encoded += "%40";
+    } else {
+      encoded += c;
+    }
+  }
+  return encoded;
+}
+
+}  // namespace
+
+std::string_view PaymentRequestStatusName(PaymentRequest::Status status) {
+  switch (status) {
+    case PaymentRequest::Status::kOpen:
+      return "open";
+    case PaymentRequest::Status::kPaying:
+      return "paying";
+    case PaymentRequest::Status::kPaid:
+      return "paid";
+    case PaymentRequest::Status::kExpired:
+      return "expired";
+  }
+  return "open";
+}
+
+std::string PaymentRequestUri(const PaymentRequest& request) {
+  // Account ids are lower-case letters, digits, '-', '_', '.' and '@': only '@' needs escaping.
+  return "nuri:pay?request=" + request.id + "&merchant=" + PercentEncode(request.merchant.str()) +
+         "&amount=" + std::to_string(request.amount.won());
+}
+
+std::string QrCodeSvg(std::string_view text) {
+  const std::string terminated(text);
+  const std::unique_ptr<QRcode, void (*)(QRcode*)> code(
+      QRcode_encodeString8bit(terminated.c_str(), 0, QR_ECLEVEL_M), QRcode_free);
+  if (!code) return "";
+  const int width = code->width;
+  const int size = width + 2 * kQuietZoneModules;
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+                    std::to_string(size) + " " + std::to_string(size) +
+                    "\" shape-rendering=\"crispEdges\"><rect width=\"" + std::to_string(size) +
+                    "\" height=\"" + std::to_string(size) + "\" fill=\"#fff\"/><path d=\"";
+  for (int y = 0; y < width; ++y) {
+    for (int x = 0; x < width; ++x) {
+      // Bit 0 of each module is 1 for a dark module (qrencode.h).
+      if (code->data[y * width + x] & 1) {
+        svg += "M" + std::to_string(x + kQuietZoneModules) + " " +
+               std::to_string(y + kQuietZoneModules) + "h1v1h-1z";
+      }
+    }
+  }
+  svg += "\" fill=\"#000\"/></svg>";
+  return svg;
+}
+
+base::Result<PaymentRequest> PaymentRequestBook::Create(const core::AccountId& merchant,
+                                                        core::Amount amount, std::string memo,
+                                                        std::int64_t lifetime_millis,
+                                                        core::TimeMillis now) {
+  if (amount.won() <= 0) {
+    return base::Error(base::Status::InvalidArgument("a payment request asks for 1 won or more"));
+  }
+  if (memo.size() > kPaymentMemoSizeBytesMax) {
+    return base::Error(base::Status::InvalidArgument(
+        "a memo has at most " + std::to_string(kPaymentMemoSizeBytesMax) + " bytes"));
+  }
+  if (lifetime_millis < kPaymentRequestLifetimeMillisMin ||
+      lifetime_millis > kPaymentRequestLifetimeMillisMax) {
+    return base::Error(base::Status::InvalidArgument(
+        "a payment request lasts from a minute to a day"));
+  }
+  PaymentRequest request;
+  std::string id(kRequestIdSizeBytes, '\0');
+  randombytes_buf(id.data(), id.size());
+  request.id = base::ToHex(id);
+  request.merchant = merchant;
+  request.amount = amount;
+  request.memo = std::move(memo);
+  request.created = now;
+  request.expires = now + lifetime_millis;
+  std::lock_guard lock(mutex_);
+  // Requests past their time and never paid are forgotten as new ones come; paid ones a day
+  // after they expired, so that the merchant still sees them paid meanwhile.
+  std::erase_if(requests_, [&](const auto& entry) {
+    const PaymentRequest& r = entry.second;
+    return (r.status == PaymentRequest::Status::kOpen && r.expires <= now) ||
+           (r.status == PaymentRequest::Status::kPaid &&
+            r.expires + kPaymentRequestLifetimeMillisMax <= now);
+  });
+  if (requests_.size() >= kPaymentRequestsMax) {
+    return base::Error(
+        base::Status::ResourceExhausted("this node holds as many payment requests as it can"));
+  }
+  requests_[request.id] = request;
+  return request;
+}
+
+std::optional<PaymentRequest> PaymentRequestBook::Find(std::string_view id, core::TimeMillis now) {
+  std::lock_guard lock(mutex_);
+  const auto it = requests_.find(std::string(id));
+  if (it == requests_.end()) return std::nullopt;
+  PaymentRequest request = it->second;
+  if (request.status == PaymentRequest::Status::kOpen && request.expires <= now) {
+    request.status = PaymentRequest::Status::kExpired;
+  }
+  return request;
+}
+
+base::Result<PaymentRequest> PaymentRequestBook::BeginPaying(std::string_view id,
+                                                             const core::AccountId& payer,
+                                                             const crypto::Hash& payment,
+                                                             core::TimeMillis now) {
+  std::lock_guard lock(mutex_);
+  const auto it = requests_.find(std::string(id));
+  if (it == requests_.end()) {
+    return base::Error(base::Status::NotFound("no payment request " + std::string(id)));
+  }
+  PaymentRequest& request = it->second;
+  if (request.status != PaymentRequest::Status::kOpen) {
+    return base::Error(base::Status::AlreadyExists("the payment request is " +
+                                                   std::string(PaymentRequestStatusName(
+                                                       request.status))));
+  }
+  if (request.expires <= now) {
+    return base::Error(base::Status::InvalidArgument("the payment request expired"));
+  }
+  request.status = PaymentRequest::Status::kPaying;
+  request.payer = payer;
+  request.payment = payment;
+  return request;
+}
+
+void PaymentRequestBook::FinishPaying(std::string_view id, bool paid) {
+  std::lock_guard lock(mutex_);
+  const auto it = requests_.find(std::string(id));
+  if (it == requests_.end() || it->second.status != PaymentRequest::Status::kPaying) return;
+  if (paid) {
+    it->second.status = PaymentRequest::Status::kPaid;
+  } else {
+    it->second.status = PaymentRequest::Status::kOpen;
+    it->second.payer.reset();
+    it->second.payment.reset();
+  }
+}
+
+}  // namespace nuri::wallet

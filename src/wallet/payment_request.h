@@ -1,0 +1,77 @@
+// Payment requests: a merchant asks for an amount, and an official's wallet pays it.
+//
+// A request lives in the node's memory until it is paid or expires: it is a till slip, not a
+// ledger fact (the payment is). A restart drops the open ones; the merchant makes them again.
+// Its id is 16 random bytes, so that knowing one is what lets a payer see it. It is shown to the
+// payer as a nuri: URI, and that URI as a QR code (SVG, libqrencode).
+//
+// Paying goes through three states, so that two payers, or one paying twice, cannot both pay:
+// open -> paying (BeginPaying: one payer holds it while its transaction is decided) -> paid
+// (FinishPaying with the payment), or back to open when the payment did not commit.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "core/amount.h"
+#include "core/ids.h"
+#include "core/time.h"
+#include "crypto/hash.h"
+
+namespace nuri::wallet {
+
+inline constexpr std::size_t kPaymentMemoSizeBytesMax = 140;
+inline constexpr std::int64_t kPaymentRequestLifetimeMillisMin = 60'000;
+inline constexpr std::int64_t kPaymentRequestLifetimeMillisMax = 24 * 3'600'000;
+// Open requests a node keeps at most; beyond, a merchant's new request is refused.
+inline constexpr std::size_t kPaymentRequestsMax = 100'000;
+
+struct PaymentRequest {
+  enum class Status { kOpen, kPaying, kPaid, kExpired };
+  std::string id;  // hex
+  core::AccountId merchant;
+  core::Amount amount;
+  std::string memo;
+  core::TimeMillis created = 0;
+  core::TimeMillis expires = 0;
+  Status status = Status::kOpen;
+  std::optional<core::AccountId> payer;  // while paying, and once paid
+  std::optional<crypto::Hash> payment;   // the pay transaction, while paying and once paid
+};
+
+std::string_view PaymentRequestStatusName(PaymentRequest::Status status);
+// nuri:pay?request=ID&merchant=ACCOUNT&amount=WON
+std::string PaymentRequestUri(const PaymentRequest& request);
+// `text` as a QR code (error correction M), an SVG of dark modules on a white square with the
+// four-module quiet zone scanners need.
+std::string QrCodeSvg(std::string_view text);
+
+class PaymentRequestBook {
+ public:
+  // InvalidArgument for an amount, memo or lifetime out of range; ResourceExhausted when the
+  // book is full.
+  base::Result<PaymentRequest> Create(const core::AccountId& merchant, core::Amount amount,
+                                      std::string memo, std::int64_t lifetime_millis,
+                                      core::TimeMillis now);
+  // As it stands at `now` (kExpired once past its time unless paid or being paid).
+  std::optional<PaymentRequest> Find(std::string_view id, core::TimeMillis now);
+  // Holds an open request for `payer` paying with transaction `payment`. NotFound, or
+  // AlreadyExists when paid or being paid, or InvalidArgument when expired.
+  base::Result<PaymentRequest> BeginPaying(std::string_view id, const core::AccountId& payer,
+                                           const crypto::Hash& payment, core::TimeMillis now);
+  // The payment held by BeginPaying committed ok (paid), or did not (open again).
+  void FinishPaying(std::string_view id, bool paid);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, PaymentRequest> requests_;  // guarded by mutex_
+};
+
+}  // namespace nuri::wallet
