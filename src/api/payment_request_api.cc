@@ -157,71 +157,80 @@ HttpResponse PaymentRequestApi::Create(const HttpRequest& request,
   return JsonResponse(201, view);
 }
 
+void PaymentRequestApi::Settle(const wallet::PaymentRequest& request) {
+  const crypto::Hash& payment = *request.payment;
+  const node::TxStatus status = node_.GetTransaction(payment);
+  if (status.state == node::TxState::kCommitted) {
+    book_.FinishPaying(request.id, payment, status.receipt.status == core::ReceiptStatus::kOk);
+    return;
+  }
+  if (status.state == node::TxState::kRefused) {
+    book_.FinishPaying(request.id, payment, false);
+    return;
+  }
+  // Block times never go back, and no block takes a transaction past its valid_until: once the
+  // head is past it and the ledger does not hold the payment, it will never commit.
+  const core::TimeMillis head =
+      node_.Read([](const ledger::Ledger& ledger) { return ledger.head().time; });
+  if (head > request.payment_valid_until &&
+      node_.GetTransaction(payment).state != node::TxState::kCommitted) {
+    book_.FinishPaying(request.id, payment, false);
+  }
+}
+
 HttpResponse PaymentRequestApi::Show(std::string_view id) {
   auto request = book_.Find(id, clock_.NowMillis());
   if (!request) return ErrorResponse(404, "NOT_FOUND", "no payment request " + std::string(id));
   // A payment whose answer came too late is settled here, from what the ledger says of it.
   if (request->status == wallet::PaymentRequest::Status::kPaying && request->payment) {
-    const node::TxStatus status = node_.GetTransaction(*request->payment);
-    if (status.state == node::TxState::kCommitted) {
-      book_.FinishPaying(id, status.receipt.status == core::ReceiptStatus::kOk);
-    } else if (status.state == node::TxState::kRefused) {
-      book_.FinishPaying(id, false);
-    }
+    Settle(*request);
     request = book_.Find(id, clock_.NowMillis());
   }
   return JsonResponse(200, RequestView(*request));
+}
+
+std::optional<HttpResponse> PaymentRequestApi::CheckPayer(const wallet::PaymentRequest& request,
+                                                          const core::AccountId& payer,
+                                                          core::TimeMillis now) {
+  if (payer == request.merchant) {
+    return ErrorResponse(403, "NOT_AUTHORIZED", "a merchant does not pay its own request");
+  }
+  if (request.status == wallet::PaymentRequest::Status::kExpired) {
+    return ErrorResponse(410, "EXPIRED", "the payment request expired");
+  }
+  if (request.status != wallet::PaymentRequest::Status::kOpen || request.expires <= now) {
+    return ErrorResponse(
+        409, "NOT_OPEN",
+        "the payment request is " + std::string(wallet::PaymentRequestStatusName(request.status)));
+  }
+  return std::nullopt;
 }
 
 void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
                             const wallet::SessionInfo& session, Responder respond) {
   auto body = core::ParseJsonText(request.body);
   if (auto fault = CheckFields(body ? &*body : nullptr, {"program", "attendees", "purpose",
-                                                         "evidence", "justification",
-                                                         "totp"})) {
+                                                         "evidence", "justification", "totp"})) {
     return respond(*fault);
   }
-  const json::object& fields = body->get_object();
-  core::Pay pay;
-  for (auto [target, name] : {std::pair{&pay.program, "program"}, {&pay.purpose, "purpose"},
-                              {&pay.justification, "justification"}}) {
-    auto text = TextField(fields, name);
-    if (!text) return respond(ErrorResponse(400, "MALFORMED", "a string is needed", name));
-    *target = *std::move(text);
-  }
-  if (pay.program.empty()) {
-    return respond(ErrorResponse(400, "MALFORMED", "the program paid from is needed", "program"));
-  }
-  if (const json::value* attendees = fields.if_contains("attendees")) {
-    if (!attendees->is_int64() || attendees->get_int64() < 0 ||
-        attendees->get_int64() > 10'000) {
-      return respond(ErrorResponse(400, "MALFORMED", "attendees is 0 to 10,000", "attendees"));
-    }
-    pay.attendees = static_cast<std::uint32_t>(attendees->get_int64());
-  }
-  const auto evidence = TextField(fields, "evidence");
-  if (!evidence) return respond(ErrorResponse(400, "MALFORMED", "hex is needed", "evidence"));
-  if (!evidence->empty()) {
-    pay.evidence = crypto::Hash::FromHex(*evidence);
-    if (!pay.evidence) {
-      return respond(ErrorResponse(400, "MALFORMED", "a SHA-256 in 64 hex digits is needed",
-                                   "evidence"));
-    }
-  }
-  const auto totp = TextField(fields, "totp");
+  const auto totp = TextField(body->get_object(), "totp");
   if (!totp) return respond(ErrorResponse(400, "MALFORMED", "a string is needed", "totp"));
-
   const core::TimeMillis now = clock_.NowMillis();
   const auto shown = book_.Find(id, now);
   if (!shown) return respond(ErrorResponse(404, "NOT_FOUND", "no payment request " + std::string(id)));
-  if (shown->status != wallet::PaymentRequest::Status::kOpen) {
-    return respond(ErrorResponse(shown->status == wallet::PaymentRequest::Status::kExpired ? 410
-                                                                                         : 409,
-                                 shown->status == wallet::PaymentRequest::Status::kExpired
-                                     ? "EXPIRED"
-                                     : "NOT_OPEN",
-                                 "the payment request is " +
-                                     std::string(PaymentRequestStatusName(shown->status))));
+  if (auto refusal = CheckPayer(*shown, session.account, now)) return respond(*refusal);
+
+  // The pay body is read by the same rules as any transaction's, with the request's merchant
+  // and amount, before a step-up code is spent on it.
+  json::object pay_json = body->get_object();
+  pay_json.erase("totp");
+  pay_json["type"] = "pay";
+  pay_json["to"] = shown->merchant.str();
+  pay_json["amount"] = shown->amount.won();
+  auto pay = core::BodyFromJson(pay_json, "");
+  if (!pay) {
+    return respond(ErrorResponse(400, core::ReasonName(pay.error().code), pay.error().message,
+                                 pay.error().field));
   }
   if (shown->amount.won() > options_.step_up_won) {
     if (totp->empty()) {
@@ -237,42 +246,45 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
   }
   auto key = authenticator_.SigningKey(session.account);
   if (!key) return respond(ErrorResponse(500, "INTERNAL", "the wallet's key could not be opened"));
-  pay.to = shown->merchant;
-  pay.amount = shown->amount;
   core::Transaction tx;
-  tx.chain_id = node_.Read([](const ledger::Ledger& ledger) { return ledger.chain_id(); });
   tx.signer = session.account;
   randombytes_buf(&tx.nonce, sizeof tx.nonce);
-  const core::TimeMillis head =
-      node_.Read([](const ledger::Ledger& ledger) { return ledger.head().time; });
-  tx.valid_until = std::max(now, head) + kPaymentValidForMillis;
-  tx.body = std::move(pay);
+  node_.Read([&](const ledger::Ledger& ledger) {
+    tx.chain_id = ledger.chain_id();
+    tx.valid_until = std::max(now, ledger.head().time) + kPaymentValidForMillis;
+  });
+  tx.body = *std::move(pay);
   core::AddSignature(tx, tx.signer, *key);
   const crypto::Hash payment = core::TransactionId(tx);
-  auto held = book_.BeginPaying(id, session.account, payment, now);
+  auto held = book_.BeginPaying(id, session.account, payment, tx.valid_until, now);
   if (!held) {
-    return respond(ErrorResponse(held.error().code() == base::StatusCode::kNotFound ? 404 : 409,
-                                 "NOT_OPEN", held.error().message()));
+    if (auto now_shown = book_.Find(id, now)) {
+      if (auto refusal = CheckPayer(*now_shown, session.account, now)) return respond(*refusal);
+    }
+    return respond(ErrorResponse(404, "NOT_FOUND", held.error().message()));
   }
   const node::Admission admission = node_.Submit(core::Encode(tx));
   if (admission.code != core::ReasonCode::kOk) {
-    book_.FinishPaying(id, false);
+    book_.FinishPaying(id, payment, false);
     return respond(JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
   }
   const std::int64_t deadline =
       clock_.MonotonicMicros() + std::int64_t{options_.wait_millis} * 1000;
   node_.WhenFinal(payment, deadline,
-                  [this, request_id = std::string(id),
+                  [this, request_id = std::string(id), payment,
                    respond = std::move(respond)](const node::TxStatus& status) {
                     json::object view = TxStatusView(status);
                     view["request"] = request_id;
-                    if (status.state == node::TxState::kPending) {
-                      // Still pending: the request stays held; GET settles it later.
-                      return respond(JsonResponse(202, view));
-                    }
                     const bool ok = status.state == node::TxState::kCommitted &&
                                     status.receipt.status == core::ReceiptStatus::kOk;
-                    book_.FinishPaying(request_id, ok);
+                    const bool not_paid = (status.state == node::TxState::kCommitted && !ok) ||
+                                          status.state == node::TxState::kRefused;
+                    if (!ok && !not_paid) {
+                      // Pending, or not found at the moment it was looked for: nothing certain.
+                      // The request stays held; GET settles it from the ledger.
+                      return respond(JsonResponse(202, view));
+                    }
+                    book_.FinishPaying(request_id, payment, ok);
                     respond(JsonResponse(ok ? 200 : 422, view));
                   });
 }

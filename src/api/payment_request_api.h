@@ -15,7 +15,8 @@
 // A payment above the node's step-up amount needs a fresh TOTP code ("totp"): without one 401
 // STEP_UP_REQUIRED. See docs/api.md, "Payment requests".
 //
-// Thread-safe.
+// Thread-safe. It must outlive the node's threads: a payment's answer is given from them
+// (Node::WhenFinal), so the node is stopped first.
 #pragma once
 
 #include <optional>
@@ -52,6 +53,11 @@ class PaymentRequestApi {
   HttpResponse Show(std::string_view id);
   void Pay(const HttpRequest& request, std::string_view id, const wallet::SessionInfo& session,
            Responder respond);
+  // Why `payer` may not pay `request` now, if it may not.
+  static std::optional<HttpResponse> CheckPayer(const wallet::PaymentRequest& request,
+                                                const core::AccountId& payer, core::TimeMillis now);
+  // Settles a held request whose payment is final, or can no longer commit.
+  void Settle(const wallet::PaymentRequest& request);
 
   node::Node& node_;
   WalletApi& sessions_;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "base/hex.h"
+#include "core/text.h"
 
 namespace nuri::wallet {
 
@@ -79,9 +80,11 @@ base::Result<PaymentRequest> PaymentRequestBook::Create(const core::AccountId& m
   if (amount.won() <= 0) {
     return base::Error(base::Status::InvalidArgument("a payment request asks for 1 won or more"));
   }
-  if (memo.size() > kPaymentMemoSizeBytesMax) {
-    return base::Error(base::Status::InvalidArgument(
-        "a memo has at most " + std::to_string(kPaymentMemoSizeBytesMax) + " bytes"));
+  // Shown to the payer beside the amount: text, without control characters.
+  if (!core::IsDisplayText(memo, kPaymentMemoSizeBytesMax)) {
+    return base::Error(base::Status::InvalidArgument("a memo is text of at most " +
+                                                     std::to_string(kPaymentMemoSizeBytesMax) +
+                                                     " bytes, without control characters"));
   }
   if (lifetime_millis < kPaymentRequestLifetimeMillisMin ||
       lifetime_millis > kPaymentRequestLifetimeMillisMax) {
@@ -98,17 +101,27 @@ base::Result<PaymentRequest> PaymentRequestBook::Create(const core::AccountId& m
   request.created = now;
   request.expires = now + lifetime_millis;
   std::lock_guard lock(mutex_);
-  // Requests past their time and never paid are forgotten as new ones come; paid ones a day
-  // after they expired, so that the merchant still sees them paid meanwhile.
+  // Requests past their time and never paid are forgotten as new ones come; paid ones, and
+  // held ones whose payment could no longer commit, a day later, so that the merchant still
+  // sees them meanwhile.
+  std::size_t merchant_requests = 0;
   std::erase_if(requests_, [&](const auto& entry) {
     const PaymentRequest& r = entry.second;
-    return (r.status == PaymentRequest::Status::kOpen && r.expires <= now) ||
-           (r.status == PaymentRequest::Status::kPaid &&
-            r.expires + kPaymentRequestLifetimeMillisMax <= now);
+    const bool gone = (r.status == PaymentRequest::Status::kOpen && r.expires <= now) ||
+                      (r.status == PaymentRequest::Status::kPaid &&
+                       r.expires + kPaymentRequestLifetimeMillisMax <= now) ||
+                      (r.status == PaymentRequest::Status::kPaying &&
+                       r.payment_valid_until + kPaymentRequestLifetimeMillisMax <= now);
+    merchant_requests += !gone && r.merchant == merchant;
+    return gone;
   });
-  if (requests_.size() >= kPaymentRequestsMax) {
-    return base::Error(
-        base::Status::ResourceExhausted("this node holds as many payment requests as it can"));
+  if (requests_.size() >= kPaymentRequestsMax ||
+      merchant_requests >= kPaymentRequestsPerMerchantMax) {
+    return base::Error(base::Status::ResourceExhausted(
+        requests_.size() >= kPaymentRequestsMax
+            ? "this node holds as many payment requests as it can"
+            : merchant.str() + " has " + std::to_string(merchant_requests) +
+                  " payment requests open: the most a merchant may"));
   }
   requests_[request.id] = request;
   return request;
@@ -128,6 +141,7 @@ std::optional<PaymentRequest> PaymentRequestBook::Find(std::string_view id, core
 base::Result<PaymentRequest> PaymentRequestBook::BeginPaying(std::string_view id,
                                                              const core::AccountId& payer,
                                                              const crypto::Hash& payment,
+                                                             core::TimeMillis valid_until,
                                                              core::TimeMillis now) {
   std::lock_guard lock(mutex_);
   const auto it = requests_.find(std::string(id));
@@ -146,13 +160,17 @@ base::Result<PaymentRequest> PaymentRequestBook::BeginPaying(std::string_view id
   request.status = PaymentRequest::Status::kPaying;
   request.payer = payer;
   request.payment = payment;
+  request.payment_valid_until = valid_until;
   return request;
 }
 
-void PaymentRequestBook::FinishPaying(std::string_view id, bool paid) {
+void PaymentRequestBook::FinishPaying(std::string_view id, const crypto::Hash& payment, bool paid) {
   std::lock_guard lock(mutex_);
   const auto it = requests_.find(std::string(id));
-  if (it == requests_.end() || it->second.status != PaymentRequest::Status::kPaying) return;
+  if (it == requests_.end() || it->second.status != PaymentRequest::Status::kPaying ||
+      it->second.payment != payment) {
+    return;
+  }
   if (paid) {
     it->second.status = PaymentRequest::Status::kPaid;
   } else {

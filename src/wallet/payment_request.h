@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -30,8 +31,10 @@ namespace nuri::wallet {
 inline constexpr std::size_t kPaymentMemoSizeBytesMax = 140;
 inline constexpr std::int64_t kPaymentRequestLifetimeMillisMin = 60'000;
 inline constexpr std::int64_t kPaymentRequestLifetimeMillisMax = 24 * 3'600'000;
-// Open requests a node keeps at most; beyond, a merchant's new request is refused.
+// Requests a node keeps at most, and a merchant may have at once; beyond, a new one is
+// refused.
 inline constexpr std::size_t kPaymentRequestsMax = 100'000;
+inline constexpr std::size_t kPaymentRequestsPerMerchantMax = 1'000;
 
 struct PaymentRequest {
   enum class Status { kOpen, kPaying, kPaid, kExpired };
@@ -44,6 +47,7 @@ struct PaymentRequest {
   Status status = Status::kOpen;
   std::optional<core::AccountId> payer;  // while paying, and once paid
   std::optional<crypto::Hash> payment;   // the pay transaction, while paying and once paid
+  core::TimeMillis payment_valid_until = 0;  // while paying: after it, the payment cannot commit
 };
 
 std::string_view PaymentRequestStatusName(PaymentRequest::Status status);
@@ -62,12 +66,16 @@ class PaymentRequestBook {
                                       core::TimeMillis now);
   // As it stands at `now` (kExpired once past its time unless paid or being paid).
   std::optional<PaymentRequest> Find(std::string_view id, core::TimeMillis now);
-  // Holds an open request for `payer` paying with transaction `payment`. NotFound, or
-  // AlreadyExists when paid or being paid, or InvalidArgument when expired.
+  // Holds an open request for `payer` paying with transaction `payment`, valid until
+  // `valid_until`. NotFound, or AlreadyExists when paid or being paid, or InvalidArgument when
+  // expired.
   base::Result<PaymentRequest> BeginPaying(std::string_view id, const core::AccountId& payer,
-                                           const crypto::Hash& payment, core::TimeMillis now);
-  // The payment held by BeginPaying committed ok (paid), or did not (open again).
-  void FinishPaying(std::string_view id, bool paid);
+                                           const crypto::Hash& payment,
+                                           core::TimeMillis valid_until, core::TimeMillis now);
+  // The payment held by BeginPaying committed ok (paid), or never will (open again). Does
+  // nothing unless `payment` is the one holding the request: a late answer about an earlier
+  // payment never releases a later payer's hold.
+  void FinishPaying(std::string_view id, const crypto::Hash& payment, bool paid);
 
  private:
   std::mutex mutex_;

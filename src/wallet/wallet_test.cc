@@ -413,6 +413,7 @@ TEST(PaymentRequests, AreCheckedWhenMade) {
   const core::AccountId cafe = core::AccountId::Parse("cafe@merchants").value();
   EXPECT_FALSE(book.Create(cafe, core::Amount::Won(0), "", 60'000, 0).has_value());
   EXPECT_FALSE(book.Create(cafe, core::Amount::Won(1), std::string(141, 'x'), 60'000, 0));
+  EXPECT_FALSE(book.Create(cafe, core::Amount::Won(1), "a\nb", 60'000, 0));
   EXPECT_FALSE(book.Create(cafe, core::Amount::Won(1), "", 59'999, 0).has_value());
   EXPECT_FALSE(book.Create(cafe, core::Amount::Won(1), "", 86'400'001, 0).has_value());
   const auto request = book.Create(cafe, core::Amount::Won(30000), "lunch", 60'000, 1000);
@@ -429,28 +430,31 @@ TEST(PaymentRequests, ArePaidOnceAndNeverAfterTheyExpire) {
   const core::AccountId kim = core::AccountId::Parse("kim@moef").value();
   const crypto::Hash payment = crypto::Sha256("payment");
   const std::string id = book.Create(cafe, core::Amount::Won(1000), "", 60'000, 0)->id;
-  ASSERT_TRUE(book.BeginPaying(id, kim, payment, 1000).has_value());
+  ASSERT_TRUE(book.BeginPaying(id, kim, payment, 9000, 1000).has_value());
   EXPECT_EQ(book.Find(id, 1000)->status, PaymentRequest::Status::kPaying);
-  EXPECT_EQ(book.BeginPaying(id, kim, payment, 1000).error().code(),
+  EXPECT_EQ(book.BeginPaying(id, kim, payment, 9000, 1000).error().code(),
             base::StatusCode::kAlreadyExists);
-  book.FinishPaying(id, false);  // the payment did not commit: open again
+  book.FinishPaying(id, crypto::Sha256("another payment"), false);  // not the one holding it
+  EXPECT_EQ(book.Find(id, 1000)->status, PaymentRequest::Status::kPaying);
+  book.FinishPaying(id, payment, false);  // the payment did not commit: open again
   const auto reopened = book.Find(id, 1000);
   EXPECT_EQ(reopened->status, PaymentRequest::Status::kOpen);
   EXPECT_FALSE(reopened->payment.has_value());
-  ASSERT_TRUE(book.BeginPaying(id, kim, payment, 2000).has_value());
-  book.FinishPaying(id, true);
+  ASSERT_TRUE(book.BeginPaying(id, kim, payment, 9000, 2000).has_value());
+  book.FinishPaying(id, payment, true);
   const auto paid = book.Find(id, 120'000);  // paid stays paid past the expiry
   EXPECT_EQ(paid->status, PaymentRequest::Status::kPaid);
   EXPECT_EQ(paid->payment, payment);
   EXPECT_EQ(paid->payer, kim);
-  EXPECT_EQ(book.BeginPaying(id, kim, payment, 3000).error().code(),
+  EXPECT_EQ(book.BeginPaying(id, kim, payment, 9000, 3000).error().code(),
             base::StatusCode::kAlreadyExists);
 
   const std::string late = book.Create(cafe, core::Amount::Won(1000), "", 60'000, 0)->id;
   EXPECT_EQ(book.Find(late, 60'000)->status, PaymentRequest::Status::kExpired);
-  EXPECT_EQ(book.BeginPaying(late, kim, payment, 60'000).error().code(),
+  EXPECT_EQ(book.BeginPaying(late, kim, payment, 90'000, 60'000).error().code(),
             base::StatusCode::kInvalidArgument);
-  EXPECT_EQ(book.BeginPaying("0123", kim, payment, 0).error().code(), base::StatusCode::kNotFound);
+  EXPECT_EQ(book.BeginPaying("0123", kim, payment, 9000, 0).error().code(),
+            base::StatusCode::kNotFound);
   EXPECT_FALSE(book.Find("0123", 0).has_value());
 }
 

@@ -49,9 +49,12 @@ def code(account, later=0):
     return subprocess.check_output(
         ["oathtool", "--totp", "-b", secret, "-N", f"now + {later} seconds"], text=True).strip()
 
+used_codes = {}
+
 def login(account):
+    used_codes[account] = code(account)
     status, body = call("POST", "/v1/sessions",
-                        {"account": account, "password": password, "totp": code(account)})
+                        {"account": account, "password": password, "totp": used_codes[account]})
     assert status == 201, (account, status, body)
     return body["token"]
 
@@ -76,6 +79,11 @@ check(status == 200 and shown["amount"] == 30000 and shown["merchant"] == mercha
 
 pay = {"program": "bpe-moef", "attendees": 1, "purpose": "working lunch",
        "justification": "an end-to-end test of the payment path"}
+status, body = call("POST", f"/v1/payment-requests/{lunch['id']}/pay", pay, seller)
+check(status == 403, f"a merchant paid its own request: {status} {body}")
+status, body = call("POST", f"/v1/payment-requests/{lunch['id']}/pay", dict(pay, program="No!"),
+                    payer)
+check(status == 400 and body.get("field") == "program", f"a malformed program: {status} {body}")
 status, receipt = call("POST", f"/v1/payment-requests/{lunch['id']}/pay", pay, payer)
 check(status == 200 and receipt["status"] == "ok" and receipt["program"] == "bpe-moef",
       f"pay: {status} {receipt}")
@@ -94,7 +102,7 @@ big = dict(pay, attendees=12, evidence="ab" * 32)
 status, body = call("POST", f"/v1/payment-requests/{dinner['id']}/pay", big, payer)
 check(status == 401 and body["code"] == "STEP_UP_REQUIRED", f"no step-up: {status} {body}")
 status, body = call("POST", f"/v1/payment-requests/{dinner['id']}/pay",
-                    dict(big, totp=code(official)), payer)
+                    dict(big, totp=used_codes[official]), payer)
 check(status == 401 and body["code"] == "WRONG_CREDENTIALS", f"the login's code again: {body}")
 status, receipt = call("POST", f"/v1/payment-requests/{dinner['id']}/pay",
                        dict(big, totp=code(official, 30)), payer)
