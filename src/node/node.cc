@@ -237,6 +237,13 @@ void Node::WhenFinal(const crypto::Hash& id, std::int64_t deadline_micros,
 TxStatus Node::GetTransaction(const crypto::Hash& id) const {
   TxStatus status;
   status.id = id;
+  // The pool first: a transaction leaves it only after its block is in the ledger, so one not
+  // in the pool and not in the ledger never went into a block. Asked the other way round, a
+  // block committed between the two looks would hide the transaction from both.
+  if (pool().Contains(id)) {
+    status.state = TxState::kPending;
+    return status;
+  }
   {
     std::shared_lock lock(ledger_mutex_);
     auto location = reader_->FindTransaction(id);
@@ -249,10 +256,6 @@ TxStatus Node::GetTransaction(const crypto::Hash& id) const {
         return status;
       }
     }
-  }
-  if (pool().Contains(id)) {
-    status.state = TxState::kPending;
-    return status;
   }
   std::lock_guard lock(waiters_mutex_);
   if (auto it = recently_refused_.find(id); it != recently_refused_.end()) {
