@@ -1,7 +1,7 @@
 // Payment requests: a merchant asks for an amount, and an official's wallet pays it.
 //
-// A request lives in the node's memory until it is paid or expires: it is a till slip, not a
-// ledger fact (the payment is). A restart drops the open ones; the merchant makes them again.
+// A request lives in the node's memory: it is a till slip, not a ledger fact (the payment is).
+// A restart drops every request; the merchant makes the open ones again.
 // Its id is 16 random bytes, so that knowing one is what lets a payer see it. It is shown to the
 // payer as a nuri: URI, and that URI as a QR code (SVG, libqrencode).
 //
