@@ -24,7 +24,6 @@ constexpr std::string_view kPrefix = "/v1/payment-requests";
 constexpr std::int64_t kDefaultLifetimeSeconds = 15 * 60;
 // A wallet's payment may wait this long for a block.
 constexpr std::int64_t kPaymentValidForMillis = 10 * 60'000;
-constexpr std::size_t kTextFieldSizeBytesMax = 1024;
 
 json::object RequestView(const wallet::PaymentRequest& request) {
   json::object view{{"id", request.id},
@@ -38,34 +37,6 @@ json::object RequestView(const wallet::PaymentRequest& request) {
   if (request.payer) view["payer"] = request.payer->str();
   if (request.payment) view["payment"] = request.payment->ToHex();
   return view;
-}
-
-// A JSON body with only the named fields; the fault otherwise.
-std::optional<HttpResponse> CheckFields(const json::value* body,
-                                        std::initializer_list<std::string_view> allowed) {
-  if (body == nullptr || !body->is_object()) {
-    return ErrorResponse(400, "MALFORMED", "the body is not a JSON object");
-  }
-  for (const auto& [name, value] : body->get_object()) {
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return ErrorResponse(400, "MALFORMED", "unknown field", name);
-    }
-  }
-  return std::nullopt;
-}
-
-// An optional string field of at most kTextFieldSizeBytesMax bytes ("" when absent).
-std::optional<std::string> TextField(const json::object& body, std::string_view name) {
-  const json::value* value = body.if_contains(name);
-  if (value == nullptr) return std::string();
-  if (!value->is_string() || value->get_string().size() > kTextFieldSizeBytesMax) {
-    return std::nullopt;
-  }
-  return std::string(value->get_string());
-}
-
-HttpResponse Unauthenticated() {
-  return ErrorResponse(401, "UNAUTHENTICATED", "no session: log in with POST /v1/sessions");
 }
 
 }  // namespace
@@ -85,7 +56,7 @@ bool PaymentRequestApi::Handle(const HttpRequest& request, Responder& respond) {
   if (!rest.empty() && rest.front() != '/') return false;
   const auto session = sessions_.SessionOf(request);
   if (!session) {
-    respond(Unauthenticated());
+    respond(NoSessionResponse());
     return true;
   }
   if (rest.empty() || rest == "/") {
@@ -118,7 +89,8 @@ HttpResponse PaymentRequestApi::Create(const HttpRequest& request,
                          session.account.str() + " is not a merchant that may be paid");
   }
   auto body = core::ParseJsonText(request.body);
-  if (auto fault = CheckFields(body ? &*body : nullptr, {"amount", "memo", "expires_in_seconds"})) {
+  if (auto fault =
+          CheckBodyFields(body ? &*body : nullptr, {"amount", "memo", "expires_in_seconds"})) {
     return *fault;
   }
   const json::object& fields = body->get_object();
@@ -209,8 +181,9 @@ std::optional<HttpResponse> PaymentRequestApi::CheckPayer(const wallet::PaymentR
 void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
                             const wallet::SessionInfo& session, Responder respond) {
   auto body = core::ParseJsonText(request.body);
-  if (auto fault = CheckFields(body ? &*body : nullptr, {"program", "attendees", "purpose",
-                                                         "evidence", "justification", "totp"})) {
+  if (auto fault = CheckBodyFields(
+          body ? &*body : nullptr,
+          {"program", "attendees", "purpose", "evidence", "justification", "totp"})) {
     return respond(*fault);
   }
   const auto totp = TextField(body->get_object(), "totp");

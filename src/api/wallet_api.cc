@@ -18,7 +18,6 @@ namespace {
 
 constexpr std::string_view kSessionsPath = "/v1/sessions";
 constexpr std::string_view kCurrentSessionPath = "/v1/sessions/current";
-constexpr std::size_t kLoginFieldSizeBytesMax = 1024;
 // Logins queued or being checked, at most: each check holds 64 MiB for a tenth of a second.
 constexpr int kLoginsWaitingMax = 32;
 
@@ -27,10 +26,6 @@ std::string BearerToken(const HttpRequest& request) {
   constexpr std::string_view kScheme = "Bearer ";
   if (header.size() <= kScheme.size() || !header.starts_with(kScheme)) return "";
   return header.substr(kScheme.size());
-}
-
-HttpResponse Unauthenticated() {
-  return ErrorResponse(401, "UNAUTHENTICATED", "no session: log in with POST /v1/sessions");
 }
 
 }  // namespace
@@ -51,6 +46,10 @@ HttpResponse RefusalResponse(const wallet::Refusal& refusal) {
   return ErrorResponse(500, "INTERNAL", "the wallet could not be read");
 }
 
+HttpResponse NoSessionResponse() {
+  return ErrorResponse(401, "UNAUTHENTICATED", "no session: log in with POST /v1/sessions");
+}
+
 WalletApi::WalletApi(wallet::Authenticator& authenticator) : authenticator_(authenticator) {}
 
 // Logins still queued are dropped (their clients get the server's 500); the one being checked
@@ -69,7 +68,7 @@ bool WalletApi::Handle(const HttpRequest& request, Responder& respond) {
   if (request.method == "GET") {
     const auto session = SessionOf(request);
     if (!session) {
-      respond(Unauthenticated());
+      respond(NoSessionResponse());
     } else {
       respond(JsonResponse(200, json::object{{"account", session->account.str()},
                                              {"expires", core::FormatKoreaTime(
@@ -80,7 +79,7 @@ bool WalletApi::Handle(const HttpRequest& request, Responder& respond) {
   if (request.method == "DELETE") {
     const std::string token = BearerToken(request);
     if (token.empty() || !authenticator_.Logout(token)) {
-      respond(Unauthenticated());
+      respond(NoSessionResponse());
     } else {
       HttpResponse response;
       response.status = 204;
@@ -105,23 +104,17 @@ void WalletApi::Login(const HttpRequest& request, Responder respond) {
                                  "a login is a JSON object (Content-Type: application/json)"));
   }
   auto body = core::ParseJsonText(request.body);
-  if (!body || !body->is_object()) {
-    return respond(ErrorResponse(400, "MALFORMED", "the body is not a JSON object"));
+  if (auto fault = CheckBodyFields(body ? &*body : nullptr, {"account", "password", "totp"})) {
+    return respond(*fault);
   }
   std::string fields[3];
   constexpr std::string_view kNames[3] = {"account", "password", "totp"};
-  for (const auto& [name, value] : body->get_object()) {
-    if (std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) {
-      return respond(ErrorResponse(400, "MALFORMED", "unknown field", name));
-    }
-  }
   for (int i = 0; i < 3; ++i) {
-    const json::value* value = body->get_object().if_contains(kNames[i]);
-    if (value == nullptr || !value->is_string() || value->get_string().empty() ||
-        value->get_string().size() > kLoginFieldSizeBytesMax) {
+    auto text = TextField(body->get_object(), kNames[i]);
+    if (!text || text->empty()) {
       return respond(ErrorResponse(400, "MALFORMED", "a non-empty string is needed", kNames[i]));
     }
-    fields[i] = std::string(value->get_string());
+    fields[i] = *std::move(text);
   }
   if (++logins_waiting_ > kLoginsWaitingMax) {
     --logins_waiting_;

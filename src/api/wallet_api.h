@@ -30,6 +30,8 @@ namespace nuri::api {
 
 // The answer to a refused login or step-up code.
 HttpResponse RefusalResponse(const wallet::Refusal& refusal);
+// The answer to a request that needs a session and carries none that is alive.
+HttpResponse NoSessionResponse();
 
 class WalletApi {
  public:

@@ -1,5 +1,7 @@
 #include "base/hex.h"
 
+#include <cctype>
+
 namespace nuri::base {
 
 std::string ToHex(std::string_view bytes) {
@@ -34,6 +36,22 @@ std::optional<std::string> FromHex(std::string_view text) {
     bytes[i] = static_cast<char>((high << 4) | low);
   }
   return bytes;
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += kHex[byte >> 4];
+      encoded += kHex[byte & 0x0f];
+    }
+  }
+  return encoded;
 }
 
 }  // namespace nuri::base

@@ -15,18 +15,6 @@ namespace {
 constexpr std::size_t kRequestIdSizeBytes = 16;
 constexpr int kQuietZoneModules = 4;
 
-std::string PercentEncode(std::string_view text) {
-  std::string encoded;
-  for (const char c : text) {
-    if (c == '@') {
-      encoded += "%40";
-    } else {
-      encoded += c;
-    }
-  }
-  return encoded;
-}
-
 }  // namespace
 
 std::string_view PaymentRequestStatusName(PaymentRequest::Status status) {
@@ -44,8 +32,8 @@ std::string_view PaymentRequestStatusName(PaymentRequest::Status status) {
 }
 
 std::string PaymentRequestUri(const PaymentRequest& request) {
-  // Account ids are lower-case letters, digits, '-', '_', '.' and '@': only '@' needs escaping.
-  return "nuri:pay?request=" + request.id + "&merchant=" + PercentEncode(request.merchant.str()) +
+  return "nuri:pay?request=" + request.id +
+         "&merchant=" + base::PercentEncode(request.merchant.str()) +
          "&amount=" + std::to_string(request.amount.won());
 }
 

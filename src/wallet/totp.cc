@@ -4,11 +4,11 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <mutex>
 
 #include "base/check.h"
+#include "base/hex.h"
 
 namespace nuri::wallet {
 
@@ -17,22 +17,6 @@ namespace {
 void InitializeOath() {
   static std::once_flag once;
   std::call_once(once, [] { NURI_CHECK(oath_init() == OATH_OK); });
-}
-
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string encoded;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      encoded += c;
-    } else {
-      encoded += '%';
-      encoded += kHex[byte >> 4];
-      encoded += kHex[byte & 0x0f];
-    }
-  }
-  return encoded;
 }
 
 }  // namespace
@@ -55,7 +39,7 @@ std::string Base32(std::string_view bytes) {
 }
 
 std::string OtpauthUri(std::string_view account, std::string_view secret) {
-  return "otpauth://totp/Nuri:" + PercentEncode(account) + "?secret=" + Base32(secret) +
+  return "otpauth://totp/Nuri:" + base::PercentEncode(account) + "?secret=" + Base32(secret) +
          "&issuer=Nuri&algorithm=SHA1&digits=" + std::to_string(kTotpDigits) +
          "&period=" + std::to_string(kTotpStepSeconds);
 }
