@@ -302,6 +302,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void Linger();
   void ReadAndDiscard();
   void OnDiscarded(beast::error_code error, std::size_t size_bytes);
+  // A streamed response: the head, then chunks as the stream yields them, then the last chunk.
+  void StartStream(HttpResponse response);
+  void OnStreamHead(beast::error_code error, std::size_t size_bytes);
+  void PumpStream();
+  void OnStreamWritten(bool last, beast::error_code error, std::size_t size_bytes);
 
   // Outlives the session while it runs. The destructor must not use it: sessions left in the
   // io_context's queue after Stop are destroyed with the io_context, in the server's destructor.
@@ -320,6 +325,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool request_is_head_ = false;
   bool closed_ = false;
   std::size_t linger_size_bytes_ = 0;
+  // While a streamed response is sent:
+  std::shared_ptr<ResponseStream> stream_body_;
+  std::optional<http::response<http::empty_body>> stream_head_;
+  std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::string stream_chunk_;     // being written
+  bool stream_writing_ = false;  // a write is under way
 };
 
 // The one answer a handler owes for one request, shared by every copy of its Responder.
@@ -451,8 +462,18 @@ void Session::CallHandler() {
 }
 
 void Session::OnResponse(std::uint64_t sequence, HttpResponse response) {
-  if (closed_ || !awaiting_response_ || sequence != sequence_) return;
+  if (closed_ || !awaiting_response_ || sequence != sequence_) {
+    if (response.stream) response.stream->Cancel();
+    return;
+  }
   awaiting_response_ = false;
+  if (response.stream) {
+    if (!request_is_head_ && request_version_ == 11) return StartStream(std::move(response));
+    response.stream->Cancel();
+    if (request_version_ != 11) {
+      response = JsonErrorResponse(400, "MALFORMED", "a streamed answer needs HTTP/1.1");
+    }
+  }
   try {
     Write(ToMessage(std::move(response), request_version_, request_keep_alive_, request_is_head_));
   } catch (const std::exception& exception) {
@@ -505,10 +526,74 @@ void Session::OnDiscarded(beast::error_code error, std::size_t size_bytes) {
   ReadAndDiscard();
 }
 
+void Session::StartStream(HttpResponse response) {
+  stream_body_ = std::move(response.stream);
+  response.body.clear();
+  http::response<http::string_body> message =
+      ToMessage(std::move(response), request_version_, request_keep_alive_, /*head=*/false);
+  stream_head_.emplace(message.base());
+  stream_head_->erase(http::field::content_length);
+  stream_head_->chunked(true);
+  stream_serializer_.emplace(*stream_head_);
+  stream_.expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
+  http::async_write_header(stream_, *stream_serializer_,
+                           beast::bind_front_handler(&Session::OnStreamHead, shared_from_this()));
+}
+
+void Session::OnStreamHead(beast::error_code error, std::size_t /*size_bytes*/) {
+  if (closed_) return;
+  if (error) return Close();
+  stream_writing_ = false;
+  // The wake reaches the session like an answer does: through the gate, by a weak pointer.
+  std::weak_ptr<Session> weak = weak_from_this();
+  std::shared_ptr<ResponseGate> gate = context_.gate;
+  stream_body_->SetWake([weak, gate] {
+    gate->RunIfOpen([&] {
+      if (std::shared_ptr<Session> session = weak.lock()) {
+        asio::post(session->executor(), [session] { session->PumpStream(); });
+      }
+    });
+  });
+  PumpStream();
+}
+
+void Session::PumpStream() {
+  if (closed_ || stream_body_ == nullptr || stream_writing_) return;
+  auto [data, state] = stream_body_->Take();
+  if (state == ResponseStream::State::kCancelled) return Close();
+  if (data.empty() && state == ResponseStream::State::kOpen) {
+    // Nothing to send: no deadline while the stream is quiet (its writer sends heartbeats).
+    stream_.expires_never();
+    return;
+  }
+  stream_writing_ = true;
+  stream_.expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
+  // An ended stream's last data goes first; the next pump finds nothing left and ends the body.
+  const bool last = data.empty();
+  auto done = beast::bind_front_handler(&Session::OnStreamWritten, shared_from_this(), last);
+  if (last) return asio::async_write(stream_, http::make_chunk_last(), std::move(done));
+  stream_chunk_ = std::move(data);
+  asio::async_write(stream_, http::make_chunk(asio::buffer(stream_chunk_)), std::move(done));
+}
+
+void Session::OnStreamWritten(bool last, beast::error_code error, std::size_t /*size_bytes*/) {
+  stream_writing_ = false;
+  stream_chunk_.clear();
+  if (closed_) return;
+  if (error) return Close();
+  if (!last) return PumpStream();
+  stream_body_.reset();
+  stream_serializer_.reset();
+  stream_head_.reset();
+  if (!request_keep_alive_) return Linger();
+  ReadRequest();
+}
+
 void Session::Close() {
   if (closed_) return;
   closed_ = true;
   awaiting_response_ = false;
+  if (stream_body_ != nullptr) stream_body_->Cancel();
   stream_.close();
   // May drop the table's reference; every caller holds another one.
   context_.sessions.Remove(this);
@@ -541,6 +626,60 @@ std::string HttpResponse::Header(std::string_view name) const {
     if (EqualsIgnoringCase(header_name, name)) return value;
   }
   return "";
+}
+
+bool ResponseStream::Write(std::string_view data) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kOpen) return false;
+    if (waiting_.size() + data.size() > waiting_bytes_max_) {
+      state_ = State::kCancelled;
+    } else {
+      waiting_.append(data);
+    }
+    wake = wake_;
+  }
+  if (wake) wake();
+  return !closed();
+}
+
+void ResponseStream::End() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kOpen) return;
+    state_ = State::kEnded;
+    wake = wake_;
+  }
+  if (wake) wake();
+}
+
+bool ResponseStream::closed() const {
+  std::lock_guard lock(mutex_);
+  return state_ != State::kOpen;
+}
+
+std::size_t ResponseStream::waiting_bytes() const {
+  std::lock_guard lock(mutex_);
+  return waiting_.size();
+}
+
+void ResponseStream::SetWake(std::function<void()> wake) {
+  std::lock_guard lock(mutex_);
+  wake_ = std::move(wake);
+}
+
+std::pair<std::string, ResponseStream::State> ResponseStream::Take() {
+  std::lock_guard lock(mutex_);
+  return {std::exchange(waiting_, {}), state_};
+}
+
+void ResponseStream::Cancel() {
+  std::lock_guard lock(mutex_);
+  state_ = State::kCancelled;
+  waiting_.clear();
+  wake_ = nullptr;
 }
 
 HttpResponse JsonErrorResponse(int status, std::string_view code, std::string_view message) {

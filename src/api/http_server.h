@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,44 @@ struct HttpRequest {
   std::string QueryParameter(std::string_view name) const;
 };
 
+// The body of a response that is sent while it is being made (Server-Sent Events). A handler
+// answers with a response that carries a stream, keeps the stream, and writes to it from any
+// thread; the server sends each piece as an HTTP/1.1 chunk as soon as the connection takes it.
+// Thread-safe.
+class ResponseStream {
+ public:
+  // More than this many bytes waiting to be sent means the client reads too slowly: the stream
+  // is then closed (an event stream's client reconnects and resumes from where it was).
+  explicit ResponseStream(std::size_t waiting_bytes_max = 1 << 20)
+      : waiting_bytes_max_(waiting_bytes_max) {}
+  ResponseStream(const ResponseStream&) = delete;
+  ResponseStream& operator=(const ResponseStream&) = delete;
+
+  // Queues data to be sent. False once the stream is closed: the client went away or read too
+  // slowly, the server stopped, or End was called. Once false, always false.
+  bool Write(std::string_view data);
+  // Ends the body once what is queued has been sent.
+  void End();
+  bool closed() const;
+  // Bytes written and not yet taken by the server.
+  std::size_t waiting_bytes() const;
+
+  // The server's side. Wake is called (on any thread) whenever there is something to Take.
+  void SetWake(std::function<void()> wake);
+  enum class State { kOpen, kEnded, kCancelled };
+  // Takes what is queued, and says whether more may come.
+  std::pair<std::string, State> Take();
+  // The connection is gone: writes fail from now on.
+  void Cancel();
+
+ private:
+  const std::size_t waiting_bytes_max_;
+  mutable std::mutex mutex_;
+  std::string waiting_;         // guarded by mutex_
+  State state_ = State::kOpen;  // guarded by mutex_
+  std::function<void()> wake_;  // guarded by mutex_
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";  // "" sends no Content-Type
@@ -50,6 +89,9 @@ struct HttpResponse {
   // headers with bytes that cannot appear in a header (each with a warning in the log).
   // A response read by HttpClient lists every header it received, names lower-cased.
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is this stream (sent chunked; `body` is ignored), and the connection
+  // serves no further request until the stream ends. HTTP/1.0 clients get a 400 instead.
+  std::shared_ptr<ResponseStream> stream;
 
   // The value of the first header with this name compared without case, "" when absent.
   std::string Header(std::string_view name) const;

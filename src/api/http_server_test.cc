@@ -71,6 +71,18 @@ class RawConnection {
     asio::read(socket_, asio::dynamic_buffer(received), error);
     return received;
   }
+  // What the server sends until `marker` has arrived (or the connection closed).
+  std::string ReceiveUntil(std::string_view marker) {
+    std::string received;
+    boost::system::error_code error;
+    while (received.find(marker) == std::string::npos && !error) {
+      char buffer[4096];
+      const std::size_t size = socket_.read_some(asio::buffer(buffer), error);
+      received.append(buffer, size);
+    }
+    return received;
+  }
+  void Close() { socket_.close(); }
 
  private:
   asio::io_context io_context_;
@@ -449,6 +461,100 @@ TEST(HttpClient, FromUrlParsesHostAndPort) {
     ASSERT_FALSE(client.has_value()) << bad;
     EXPECT_EQ(client.error().code(), base::StatusCode::kInvalidArgument) << bad;
   }
+}
+
+// A handler that answers with a stream and hands it to the test.
+struct StreamingHandler {
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::shared_ptr<ResponseStream> stream;  // guarded by mutex
+
+  void operator()(HttpRequest request, Responder respond) {
+    if (request.path != "/events") return EchoHandler(std::move(request), std::move(respond));
+    auto created = std::make_shared<ResponseStream>();
+    created->Write("first\n");
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.stream = created;
+    respond(std::move(response));
+    std::lock_guard lock(mutex);
+    stream = created;
+    answered.notify_all();
+  }
+  std::shared_ptr<ResponseStream> Await() {
+    std::unique_lock lock(mutex);
+    answered.wait(lock, [&] { return stream != nullptr; });
+    return stream;
+  }
+};
+
+TEST(HttpServer, StreamedBodyIsSentInChunksAsItIsWrittenThenTheNextRequestIsServed) {
+  StreamingHandler handler;
+  auto server = StartServer(std::ref(handler));
+  RawConnection connection(server->port());
+  connection.Send(
+      "GET /events HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::shared_ptr<ResponseStream> stream = handler.Await();
+  const std::string head = connection.ReceiveUntil("first\n\r\n");
+  EXPECT_NE(head.find("Transfer-Encoding: chunked"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Type: text/event-stream"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\n\r\n6\r\nfirst\n\r\n"), std::string::npos) << head;
+  // Written later, from another thread, it arrives on its own.
+  std::thread writer([stream] { EXPECT_TRUE(stream->Write("second\n")); });
+  writer.join();
+  EXPECT_NE(connection.ReceiveUntil("second\n\r\n").find("7\r\nsecond\n\r\n"), std::string::npos);
+  stream->End();
+  EXPECT_FALSE(stream->Write("too late"));
+  const std::string rest = connection.ReceiveUntilClosed();
+  EXPECT_EQ(rest.find("0\r\n\r\n"), 0u) << rest;
+  EXPECT_NE(rest.find("GET /after"), std::string::npos) << rest;
+}
+
+TEST(HttpServer, AStreamWhoseClientLeftRefusesWrites) {
+  StreamingHandler handler;
+  auto server = StartServer(std::ref(handler));
+  RawConnection connection(server->port());
+  connection.Send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::shared_ptr<ResponseStream> stream = handler.Await();
+  connection.ReceiveUntil("first\n\r\n");
+  connection.Close();
+  // The server learns that the client left when a write fails; a writer's heartbeats find it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stream->Write(": heartbeat\n\n") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(stream->closed());
+}
+
+TEST(HttpServer, AStreamOutpacingItsReaderIsClosed) {
+  ResponseStream stream(/*waiting_bytes_max=*/10);
+  EXPECT_TRUE(stream.Write("0123456789"));
+  EXPECT_EQ(stream.waiting_bytes(), 10u);
+  EXPECT_FALSE(stream.Write("x"));
+  EXPECT_TRUE(stream.closed());
+  EXPECT_EQ(stream.Take().second, ResponseStream::State::kCancelled);
+}
+
+TEST(HttpServer, StopClosesStreamsAndHttp10GetsNoStream) {
+  StreamingHandler handler;
+  auto server = StartServer(std::ref(handler));
+  RawConnection old_client(server->port());
+  old_client.Send("GET /events HTTP/1.0\r\nHost: x\r\n\r\n");
+  const std::string refused = old_client.ReceiveUntilClosed();
+  EXPECT_NE(refused.find("400"), std::string::npos) << refused;
+  EXPECT_TRUE(handler.Await()->closed());
+  {
+    std::lock_guard lock(handler.mutex);
+    handler.stream = nullptr;
+  }
+  RawConnection connection(server->port());
+  connection.Send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::shared_ptr<ResponseStream> stream = handler.Await();
+  connection.ReceiveUntil("first\n\r\n");
+  server->Stop();
+  EXPECT_TRUE(stream->closed());
 }
 
 }  // namespace

@@ -54,10 +54,12 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
     return respond(ErrorResponse(404, "NOT_FOUND", "no such endpoint: " + request.path));
   }
   const std::string_view resource = segments[1];
-  if (wallets_ != nullptr && wallets_->Handle(request, respond)) return;
-  if (payments_ != nullptr && payments_->Handle(request, respond)) return;
-  if ((resource == "sessions" && wallets_ == nullptr) ||
-      (resource == "payment-requests" && payments_ == nullptr)) {
+  if (parts_.wallets != nullptr && parts_.wallets->Handle(request, respond)) return;
+  if (parts_.payments != nullptr && parts_.payments->Handle(request, respond)) return;
+  if (parts_.events != nullptr && parts_.events->Handle(request, respond)) return;
+  if ((resource == "sessions" && parts_.wallets == nullptr) ||
+      (resource == "payment-requests" && parts_.payments == nullptr) ||
+      (resource == "events" && parts_.events == nullptr)) {
     return respond(ErrorResponse(404, "NOT_FOUND", "this node keeps no wallets"));
   }
   if (resource == "transactions") {
@@ -350,6 +352,12 @@ HttpResponse NodeApi::GetMetrics() {
   metric("nuri_blocks_total", "counter", "Blocks produced.", m.blocks);
   metric("nuri_block_commit_microseconds_total", "counter",
          "Time spent executing and committing blocks.", m.block_commit_micros_total);
+  if (parts_.guard != nullptr) {
+    metric("nuri_api_rate_limited_total", "counter", "Requests refused with 429.",
+           parts_.guard->rate_limited);
+    metric("nuri_api_idempotent_replays_total", "counter",
+           "POSTs answered again from their Idempotency-Key.", parts_.guard->idempotent_replays);
+  }
   HttpResponse response;
   response.content_type = "text/plain; version=0.0.4";
   response.body = std::move(text);

@@ -21,12 +21,16 @@
 //   /v1/sessions...                a node's custodial wallets (wallet_api.h)
 //   /v1/payment-requests...        merchants' payment requests, paid from wallets
 //                                  (payment_request_api.h)
+//   GET  /v1/events                committed transactions as Server-Sent Events, for wallet
+//                                  sessions (event_api.h)
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
 //   GET  /metrics                  Prometheus text
 //
 // Thread-safe: the server calls Handle from its threads.
 #pragma once
 
+#include "api/api_guard.h"
+#include "api/event_api.h"
 #include "api/http_server.h"
 #include "api/payment_request_api.h"
 #include "api/wallet_api.h"
@@ -38,13 +42,18 @@ inline constexpr int kWaitMillisMax = 60000;
 inline constexpr std::size_t kHistoryLimitDefault = 50;
 inline constexpr std::size_t kHistoryLimitMax = 1000;
 
+// The parts of the API a node may or may not have; null when it has not.
+struct NodeApiParts {
+  WalletApi* wallets = nullptr;            // when the node keeps wallets
+  PaymentRequestApi* payments = nullptr;   // likewise
+  EventApi* events = nullptr;              // likewise
+  const ApiGuardMetrics* guard = nullptr;  // for /metrics
+};
+
 class NodeApi {
  public:
-  // `wallets` and `payments`: the wallet and payment-request endpoints, when the node keeps
-  // wallets (else null).
-  NodeApi(node::Node& node, const base::Clock& clock, WalletApi* wallets = nullptr,
-          PaymentRequestApi* payments = nullptr)
-      : node_(node), clock_(clock), wallets_(wallets), payments_(payments) {}
+  NodeApi(node::Node& node, const base::Clock& clock, NodeApiParts parts = {})
+      : node_(node), clock_(clock), parts_(parts) {}
   NodeApi(const NodeApi&) = delete;
   NodeApi& operator=(const NodeApi&) = delete;
 
@@ -68,8 +77,7 @@ class NodeApi {
 
   node::Node& node_;
   const base::Clock& clock_;
-  WalletApi* wallets_;
-  PaymentRequestApi* payments_;
+  const NodeApiParts parts_;
 };
 
 }  // namespace nuri::api

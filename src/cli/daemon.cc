@@ -8,14 +8,15 @@
 //    "network": "network.json", "p2p_address": "127.0.0.1", "p2p_port": 7201,
 //    "tls_certificate": "tls.pem", "tls_key": "tls.key",
 //    "snapshot_interval": 1000, "snapshot_gap": 2000, "wallet_key": "wallet.key",
-//    "step_up_won": 500000}
+//    "step_up_won": 500000, "rate_limits": {...}}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
 // its own blocks. With "wallet_key", the node keeps custodial wallets in data_dir/wallets and
 // serves the session endpoints (api/wallet_api.h), on loopback only. Relative paths are
-// relative to the configuration file.
+// relative to the configuration file. "rate_limits": cli/guard_config.h.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <iostream>
@@ -27,6 +28,7 @@
 #include "base/log.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/guard_config.h"
 #include "cli/main.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
@@ -41,6 +43,22 @@ namespace nuri::cli {
 namespace json = boost::json;
 
 namespace {
+
+// Event streams hold their connections: a node serves a thousand subscribers and its clients.
+constexpr std::size_t kApiConnectionsMax = 4096;
+// Each connection is a file descriptor, as are RocksDB's files and the peers' sockets.
+constexpr rlim_t kOpenFilesWanted = kApiConnectionsMax + 4096;
+
+// Raises the soft limit on open files towards kOpenFilesWanted, as far as the hard limit lets.
+void RaiseOpenFilesLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= kOpenFilesWanted) return;
+  limit.rlim_cur = std::min<rlim_t>(kOpenFilesWanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    base::LogWarning("nurid",
+                     "cannot raise the open files limit; event subscribers may be refused");
+  }
+}
 
 struct DaemonConfig {
   std::string name;
@@ -61,6 +79,7 @@ struct DaemonConfig {
   std::string tls_key_path;
   std::string wallet_key_path;  // empty: the node keeps no wallets
   std::int64_t step_up_won = api::PaymentRequestApiOptions{}.step_up_won;
+  api::ApiGuardOptions guard;
 };
 
 base::Result<DaemonConfig> LoadConfig(const std::string& path) {
@@ -113,6 +132,9 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     }
     config.step_up_won = step_up->get_int64();
   }
+  auto guard = GuardOptionsFromConfig(object.if_contains("rate_limits"), path);
+  if (!guard) return base::Error(guard.error());
+  config.guard = *std::move(guard);
   if (object.contains("wallet_key")) {
     auto key = string_field("wallet_key", true);
     if (!key) return base::Error(key.error());
@@ -240,6 +262,7 @@ int RunNurid(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  RaiseOpenFilesLimit();
 
   std::unique_ptr<wallet::Sealer> wallet_sealer;
   if (!config->wallet_key_path.empty()) {
@@ -283,6 +306,8 @@ int RunNurid(int argc, char** argv) {
   std::optional<wallet::Authenticator> authenticator;
   std::optional<api::WalletApi> wallet_api;
   std::optional<api::PaymentRequestApi> payment_api;
+  std::optional<api::EventHub> event_hub;
+  std::optional<api::EventApi> event_api;
   if (wallet_sealer) {
     const std::string wallets = config->data_dir + "/wallets";
     std::filesystem::create_directories(wallets);
@@ -295,14 +320,25 @@ int RunNurid(int argc, char** argv) {
     wallet_api.emplace(*authenticator);
     payment_api.emplace(**node, *wallet_api, *authenticator, clock,
                         api::PaymentRequestApiOptions{.step_up_won = config->step_up_won});
+    event_hub.emplace(**node);
+    event_api.emplace(**node, *wallet_api, *event_hub);
   }
-  api::NodeApi node_api(**node, clock, wallet_api ? &*wallet_api : nullptr,
-                        payment_api ? &*payment_api : nullptr);
-  api::HttpServer server(
-      api::HttpServerOptions{.address = config->api_address, .port = config->api_port},
-      [&node_api](api::HttpRequest request, api::Responder respond) {
-        node_api.Handle(std::move(request), std::move(respond));
-      });
+  std::optional<api::NodeApi> node_api;
+  api::ApiGuard guard(config->guard, clock,
+                      [&node_api](api::HttpRequest request, api::Responder respond) {
+                        node_api->Handle(std::move(request), std::move(respond));
+                      });
+  node_api.emplace(**node, clock,
+                   api::NodeApiParts{.wallets = wallet_api ? &*wallet_api : nullptr,
+                                     .payments = payment_api ? &*payment_api : nullptr,
+                                     .events = event_api ? &*event_api : nullptr,
+                                     .guard = &guard.metrics()});
+  api::HttpServer server(api::HttpServerOptions{.address = config->api_address,
+                                                .port = config->api_port,
+                                                .connections_max = kApiConnectionsMax},
+                         [&guard](api::HttpRequest request, api::Responder respond) {
+                           guard.Handle(std::move(request), std::move(respond));
+                         });
   if (auto status = server.Start(); !status.ok()) return Fail(status.ToString());
   if (auto status = (*node)->StartProducing(); !status.ok()) return Fail(status.ToString());
   const std::uint64_t height = (*node)->Read([](const ledger::Ledger& l) { return l.head().height; });
@@ -314,6 +350,9 @@ int RunNurid(int argc, char** argv) {
   base::LogInfo("nurid", "stopping on signal " + std::to_string(received));
   server.Stop();
   (*node)->Stop();
+  // The hub goes before the node it reads.
+  event_api.reset();
+  event_hub.reset();
   return 0;
 }
 

@@ -318,7 +318,10 @@ int Up(const Args& args, const std::string& directory) {
                         // fetches one.
                         {"snapshot_interval", *snapshot_interval},
                         {"snapshot_gap", 2 * *snapshot_interval},
-                        {"wallet_key", "wallet.key"}};
+                        {"wallet_key", "wallet.key"},
+                        // The network's own tools (load, the CLI) run on this machine at
+                        // volume; other loopback addresses (127.0.0.2, ...) are limited.
+                        {"rate_limits", {{"exempt_addresses", {"127.0.0.1"}}}}};
     if (auto status = WriteJson(node_directory + "/config.json", config); !status.ok()) {
       return Complain(status.ToString());
     }

@@ -189,6 +189,17 @@ void Node::Notify(const ledger::ProducedBlock& block) {
     }
   }
   for (auto& [done, status] : calls) done(status);
+  std::vector<std::function<void(std::uint64_t)>> listeners;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    listeners = commit_listeners_;
+  }
+  for (const auto& listener : listeners) listener(block.block.header.height);
+}
+
+void Node::OnCommitted(std::function<void(std::uint64_t height)> listener) {
+  std::lock_guard lock(waiters_mutex_);
+  commit_listeners_.push_back(std::move(listener));
 }
 
 void Node::ExpireWaiters() {

@@ -116,6 +116,11 @@ class Node {
   void WhenFinal(const crypto::Hash& id, std::int64_t deadline_micros,
                  std::function<void(const TxStatus&)> done);
 
+  // Calls listener with the height of each block committed from now on, on the thread that
+  // committed it, after the block's waiters (WhenFinal) were told: keep it short. Listeners
+  // cannot be removed: they must outlive the node's production (Stop).
+  void OnCommitted(std::function<void(std::uint64_t height)> listener);
+
   // Runs read with the ledger under the shared lock.
   template <typename Function>
   auto Read(Function&& read) const {
@@ -181,6 +186,7 @@ class Node {
       recent_receipts_;
   std::multimap<crypto::Hash, Waiter> waiters_;           // guarded by waiters_mutex_
   std::map<crypto::Hash, core::ReasonCode> recently_refused_;  // guarded by waiters_mutex_
+  std::vector<std::function<void(std::uint64_t)>> commit_listeners_;  // guarded by waiters_mutex_
 
   // In a network.
   std::unique_ptr<NetworkIo> io_;

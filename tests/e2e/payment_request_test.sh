@@ -23,14 +23,16 @@ tx issuer@kb '{"type":"mint","token":"KRW-KB","to":"treasury@moef","amount":1000
 tx treasury@moef '{"type":"fund_program","program":"bpe-moef","amount":10000000}'
 tx budget@moef '{"type":"grant","program":"bpe-moef","to":"'$official'","amount":2000000}'
 printf '%s\n' "$password" > "$dir/pw"
-for account in $official $merchant; do
+for account in $official $merchant auditor@bai; do
   "$nuri" wallet enroll --network "$dir" --account "$account" --password-file "$dir/pw" --json \
     > "$dir/$account.enrol" || fail "enroll $account"
 done
 
 python3 - "$(api 1)" "$dir" "$official" "$merchant" "$password" <<'PY' || fail "payments"
-import json, subprocess, sys, time, urllib.error, urllib.request
+import http.client, json, subprocess, sys, threading, time, urllib.error, urllib.parse
+import urllib.request
 base, directory, official, merchant, password = sys.argv[1:]
+address = urllib.parse.urlparse(base)
 
 def call(method, path, body=None, token=None):
     headers = {"Content-Type": "application/json"}
@@ -62,7 +64,57 @@ def check(condition, what):
     if not condition:
         sys.exit(what)
 
-seller, payer = login(merchant), login(official)
+class Events(threading.Thread):
+    """A client of GET /v1/events that collects what the stream brings."""
+    def __init__(self, query, token, last_event_id=None):
+        super().__init__(daemon=True)
+        self.events = []
+        headers = {"Authorization": "Bearer " + token} if token else {}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
+        connection.request("GET", "/v1/events" + query, headers=headers)
+        self.response = connection.getresponse()
+        self.status = self.response.status
+        if self.status == 200:
+            self.start()
+        else:
+            self.error = json.load(self.response)
+
+    def run(self):
+        event = {}
+        for raw in self.response:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("id: "):
+                event["id"] = line[4:]
+            elif line.startswith("data: "):
+                event["data"] = json.loads(line[6:])
+            elif line == "" and "data" in event:
+                self.events.append(event)
+                event = {}
+
+    def wait_for(self, transaction, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            for event in list(self.events):
+                if event["data"]["id"] == transaction:
+                    return event
+            time.sleep(0.05)
+        sys.exit(f"no event for {transaction} in {seconds} s; saw {self.events}")
+
+seller, payer, auditor = login(merchant), login(official), login("auditor@bai")
+
+# Who may follow which events: a merchant its own account, an auditor everything.
+takings = Events(f"?account={urllib.parse.quote(merchant)}", seller)
+check(takings.status == 200, f"the merchant's own events: {takings.status}")
+for query, token, status in [(f"?account={urllib.parse.quote(official)}", seller, 403),
+                             ("?organization=moef", seller, 403), ("", seller, 403),
+                             ("", None, 401), ("?from_height=x", auditor, 400)]:
+    refused = Events(query, token)
+    check(refused.status == status and "code" in refused.error,
+          f"events{query} for {token and token[:4]}: {refused.status}, not {status}")
+everything = Events("?from_height=1", auditor)
+check(everything.status == 200, f"the auditor's events: {everything.status}")
 status, body = call("POST", "/v1/payment-requests", {"amount": 1000}, payer)
 check(status == 403 and body["code"] == "NOT_AUTHORIZED", f"an official asked for payment: {body}")
 status, body = call("POST", "/v1/payment-requests", {"amount": 1000})
@@ -94,6 +146,17 @@ status, again = call("POST", f"/v1/payment-requests/{lunch['id']}/pay", pay, pay
 check(status == 409, f"paid twice: {status} {again}")
 with urllib.request.urlopen(f"{base}/v1/accounts/{merchant}", timeout=5) as r:
     check(json.load(r)["balances"].get("KRW-KB") == 30000, "the merchant was not paid")
+seen = takings.wait_for(receipt["id"])
+check(seen["data"]["type"] == "pay" and seen["data"]["status"] == "ok"
+      and seen["data"]["body"]["amount"] == 30000 and merchant in seen["data"]["accounts"],
+      f"the merchant's event: {seen}")
+check(seen["id"] == seen["data"]["event_id"] == f"{receipt['height']}:{seen['data']['index']}",
+      f"the event's id: {seen}")
+everything.wait_for(receipt["id"])
+check(everything.events[0]["data"]["type"] == "mint", "the auditor's stream from height 1")
+# A client that reconnects after the payment's event gets what follows, and not it again.
+resumed = Events(f"?account={urllib.parse.quote(merchant)}", seller, last_event_id=seen["id"])
+check(resumed.status == 200, f"resumed: {resumed.status}")
 
 # Above the step-up amount (500,000 won), a fresh code is needed.
 status, dinner = call("POST", "/v1/payment-requests", {"amount": 600000, "memo": "dinner"}, seller)
@@ -107,6 +170,27 @@ check(status == 401 and body["code"] == "WRONG_CREDENTIALS", f"the login's code 
 status, receipt = call("POST", f"/v1/payment-requests/{dinner['id']}/pay",
                        dict(big, totp=code(official, 30)), payer)
 check(status == 200 and receipt["status"] == "ok", f"with a fresh code: {status} {receipt}")
+resumed.wait_for(receipt["id"])
+check(resumed.events[0]["data"]["id"] == receipt["id"],
+      f"the resumed stream began with {resumed.events[0]}")
+def place(event):
+    return tuple(int(part) for part in event["id"].split(":"))
+check(place(takings.wait_for(receipt["id"])) > place(seen), "events out of order")
+
+# A request sent again with the same Idempotency-Key gets the first answer: no second request.
+def create_once(body, key):
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection.request("POST", "/v1/payment-requests", json.dumps(body),
+                       {"Content-Type": "application/json", "Authorization": "Bearer " + seller,
+                        "Idempotency-Key": key})
+    response = connection.getresponse()
+    return response.status, json.load(response), response.getheader("Idempotent-Replayed")
+first = create_once({"amount": 15000, "memo": "tea"}, "tea-2026-001")
+again = create_once({"amount": 15000, "memo": "tea"}, "tea-2026-001")
+check(first[0] == 201 and first[2] is None, f"first: {first}")
+check(again == (201, first[1], "true"), f"replayed: {again}")
+other = create_once({"amount": 16000, "memo": "tea"}, "tea-2026-001")
+check(other[0] == 422 and other[1]["code"] == "IDEMPOTENCY_KEY_REUSED", f"reused: {other}")
 
 # The program's rules refuse 200,000 won for one attendee at a cafe; the request stays open.
 status, coffee = call("POST", "/v1/payment-requests", {"amount": 200000}, seller)
@@ -116,6 +200,7 @@ check(status == 422 and refused["status"] == "rejected" and refused["rule"] == "
 check("refused" in refused["message"] and "R6" in refused["message"], refused["message"])
 status, shown = call("GET", f"/v1/payment-requests/{coffee['id']}", token=seller)
 check(shown["status"] == "open", f"a refused payment's request: {shown}")
-print("payment requests: created, shown, paid once, stepped up, refused with the rule")
+print("payment requests: created, shown, paid once, stepped up, refused with the rule, "
+      "followed as events, created once by their Idempotency-Key")
 PY
 echo "payment requests over HTTP: ok"

@@ -90,4 +90,43 @@ retry=${locked##* }
 wait_for_progress 1 -1 20 || fail "v1 did not come back"
 locked=$(login "$password" "$(oathtool --totp -b "$secret" --now "$(date -u -d '+30 sec' '+%F %T') UTC")")
 [ "${locked%% *}" = 423 ] || fail "the lock did not outlast a restart: $locked"
-echo "wallet sessions: enrolment, login, replay, logout, lockout across a restart"
+
+# Rate limits (api/api_guard.h): the localnet exempts 127.0.0.1, where its tools run, from the
+# limit per address; any other address gets 429 once its burst is spent, and logins are limited
+# for every address, so that passwords cannot be tried at speed.
+python3 - "$(api 1)" <<'PY' || fail "rate limits"
+import http.client, json, sys, urllib.parse
+url = urllib.parse.urlparse(sys.argv[1])
+
+def client(address):
+    return http.client.HTTPConnection(url.hostname, url.port, timeout=10,
+                                      source_address=(address, 0))
+
+def refused(response, body, what):
+    retry = response.getheader("Retry-After")
+    if response.status != 429 or json.loads(body)["code"] != "RATE_LIMITED" or int(retry) < 1:
+        sys.exit(f"{what}: {response.status} {body} Retry-After {retry}")
+
+other = client("127.0.0.2")
+for sent in range(1, 1001):
+    other.request("GET", "/v1/status")
+    response = other.getresponse()
+    body = response.read()
+    if response.status != 200:
+        break
+if sent <= 200:  # the burst of 200 is served whatever the pace
+    sys.exit(f"limited after {sent} requests")
+refused(response, body, f"request {sent} from 127.0.0.2")
+
+guesser = client("127.0.0.3")
+login = json.dumps({"account": "nobody@moef", "password": "guess", "totp": "123456"})
+for attempt in range(1, 12):
+    guesser.request("POST", "/v1/sessions", login, {"Content-Type": "application/json"})
+    response = guesser.getresponse()
+    body = response.read()
+    # Wrong, then locked after five failures, as a real account would be.
+    if attempt <= 10 and response.status not in (401, 423):
+        sys.exit(f"login {attempt}: {response.status} {body}")
+refused(response, body, "the eleventh login in a minute")
+PY
+echo "wallet sessions: enrolment, login, replay, logout, lockout across a restart, rate limits"

@@ -1,0 +1,230 @@
+#include "api/event_hub.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include "api/views.h"
+#include "base/log.h"
+#include "core/json.h"
+#include "core/time.h"
+
+namespace nuri::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kLogComponent = "api.events";
+// A subscriber whose stream holds this much unsent is not given more until it drains: it
+// catches up at the speed it reads, and a live one never loses its stream to a burst.
+constexpr std::size_t kStreamBacklogBytesMax = 256 * 1024;
+// How soon the hub looks again at subscribers it held back.
+constexpr auto kBackoffDelay = std::chrono::milliseconds(10);
+
+std::string_view OrganizationOf(std::string_view account) {
+  const std::size_t at = account.find('@');
+  return at == std::string_view::npos ? std::string_view() : account.substr(at + 1);
+}
+
+template <typename Integer>
+bool ParseInteger(std::string_view text, Integer& value) {
+  if (text.empty() || text.front() == '+' || text.front() == '-') return false;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+std::optional<EventPosition> ParseEventId(std::string_view text) {
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  EventPosition position;
+  if (!ParseInteger(text.substr(0, colon), position.height) ||
+      !ParseInteger(text.substr(colon + 1), position.index)) {
+    return std::nullopt;
+  }
+  return position;
+}
+
+bool RenderedEvent::Matches(const EventFilter& filter) const {
+  if (!filter.program.empty() && filter.program != program) return false;
+  if (!filter.account.empty() &&
+      std::find(accounts.begin(), accounts.end(), filter.account) == accounts.end()) {
+    return false;
+  }
+  if (!filter.organization.empty() &&
+      std::none_of(accounts.begin(), accounts.end(), [&](const std::string& account) {
+        return OrganizationOf(account) == filter.organization;
+      })) {
+    return false;
+  }
+  return true;
+}
+
+EventHub::EventHub(node::Node& node, EventHubOptions options) : node_(node), options_(options) {
+  signal_->committed_height =
+      node_.Read([](const ledger::Ledger& ledger) { return ledger.head().height; });
+  node_.OnCommitted([signal = signal_](std::uint64_t height) {
+    {
+      std::lock_guard lock(signal->mutex);
+      signal->committed_height = std::max(signal->committed_height, height);
+      signal->changed = true;
+    }
+    signal->wake.notify_one();
+  });
+  thread_ = std::thread([this] { Run(); });
+}
+
+EventHub::~EventHub() {
+  {
+    std::lock_guard lock(signal_->mutex);
+    signal_->stopping = true;
+  }
+  signal_->wake.notify_one();
+  thread_.join();
+}
+
+bool EventHub::Subscribe(std::shared_ptr<ResponseStream> stream, EventFilter filter,
+                         EventPosition from, std::function<bool()> still_allowed) {
+  {
+    std::lock_guard lock(subscribers_mutex_);
+    if (subscriber_count_ >= options_.subscribers_max) return false;
+    ++subscriber_count_;
+    joining_.push_back(
+        Subscriber{std::move(stream), std::move(filter), from, std::move(still_allowed)});
+  }
+  {
+    std::lock_guard lock(signal_->mutex);
+    signal_->changed = true;
+  }
+  signal_->wake.notify_one();
+  return true;
+}
+
+std::size_t EventHub::subscribers() const {
+  std::lock_guard lock(subscribers_mutex_);
+  return subscriber_count_;
+}
+
+void EventHub::Run() {
+  const auto heartbeat_interval = std::chrono::seconds(options_.heartbeat_seconds);
+  auto next_heartbeat = std::chrono::steady_clock::now() + heartbeat_interval;
+  bool held_back = false;
+  for (;;) {
+    std::uint64_t head = 0;
+    {
+      std::unique_lock lock(signal_->mutex);
+      const auto deadline =
+          held_back ? std::min(next_heartbeat, std::chrono::steady_clock::now() + kBackoffDelay)
+                    : next_heartbeat;
+      signal_->wake.wait_until(lock, deadline,
+                               [&] { return signal_->stopping || signal_->changed; });
+      if (signal_->stopping) break;
+      signal_->changed = false;
+      head = signal_->committed_height;
+    }
+    {
+      std::lock_guard lock(subscribers_mutex_);
+      for (Subscriber& subscriber : joining_) following_.push_back(std::move(subscriber));
+      joining_.clear();
+    }
+    held_back = false;
+    for (Subscriber& subscriber : following_) held_back |= Advance(subscriber, head);
+    if (std::chrono::steady_clock::now() >= next_heartbeat) {
+      for (Subscriber& subscriber : following_) {
+        if (subscriber.still_allowed && !subscriber.still_allowed()) {
+          subscriber.stream->End();
+        } else {
+          subscriber.stream->Write(": heartbeat\n\n");
+        }
+      }
+      next_heartbeat = std::chrono::steady_clock::now() + heartbeat_interval;
+    }
+    const std::size_t removed = std::erase_if(
+        following_, [](const Subscriber& subscriber) { return subscriber.stream->closed(); });
+    if (removed > 0) {
+      std::lock_guard lock(subscribers_mutex_);
+      subscriber_count_ -= removed;
+    }
+  }
+  // Ends every stream, so that its client sees the end of the body and reconnects elsewhere.
+  std::lock_guard lock(subscribers_mutex_);
+  for (Subscriber& subscriber : following_) subscriber.stream->End();
+  for (Subscriber& subscriber : joining_) subscriber.stream->End();
+}
+
+bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head) {
+  // Height 0 is the genesis state, which has no transactions.
+  if (subscriber.next.height == 0) subscriber.next = {1, 0};
+  for (std::size_t blocks = 0; subscriber.next.height <= head; ++blocks) {
+    if (blocks == options_.blocks_per_round_max ||
+        subscriber.stream->waiting_bytes() > kStreamBacklogBytesMax) {
+      return true;
+    }
+    const auto events = Rendered(subscriber.next.height);
+    if (events == nullptr) return true;  // unreadable now; logged, tried again
+    for (std::size_t index = subscriber.next.index; index < events->size(); ++index) {
+      const RenderedEvent& event = (*events)[index];
+      if (event.Matches(subscriber.filter) && !subscriber.stream->Write(event.frame)) {
+        return false;
+      }
+    }
+    subscriber.next = {subscriber.next.height + 1, 0};
+  }
+  return false;
+}
+
+std::shared_ptr<const std::vector<RenderedEvent>> EventHub::Rendered(std::uint64_t height) {
+  if (const auto found = rendered_.find(height); found != rendered_.end()) return found->second;
+  auto events = Render(height);
+  if (!events) return nullptr;
+  auto shared = std::make_shared<const std::vector<RenderedEvent>>(*std::move(events));
+  rendered_.emplace(height, shared);
+  // The lowest heights go first: those are read only by subscribers catching up.
+  while (rendered_.size() > options_.rendered_blocks_kept) rendered_.erase(rendered_.begin());
+  return shared;
+}
+
+std::optional<std::vector<RenderedEvent>> EventHub::Render(std::uint64_t height) const {
+  return node_.Read([&](const ledger::Ledger& ledger) -> std::optional<std::vector<RenderedEvent>> {
+    auto unreadable = [&](const std::string& why) {
+      base::LogWarning(kLogComponent, "cannot read block " + std::to_string(height) + ": " + why);
+      return std::nullopt;
+    };
+    auto block = ledger.ReadBlock(height);
+    if (!block) return unreadable(block.error().ToString());
+    auto receipts = ledger.ReadReceipts(height);
+    if (!receipts) return unreadable(receipts.error().ToString());
+    if (receipts->size() != block->transactions.size()) {
+      return unreadable("its receipts do not match its transactions");
+    }
+    std::vector<RenderedEvent> events;
+    events.reserve(receipts->size());
+    for (std::size_t index = 0; index < receipts->size(); ++index) {
+      const core::Receipt& receipt = (*receipts)[index];
+      auto signed_tx = core::DecodeTransaction(block->transactions[index]);
+      if (!signed_tx) return unreadable("a transaction does not decode");
+      RenderedEvent event;
+      event.accounts = ledger::InvolvedAccounts(signed_tx->tx, ledger.state());
+      event.program = receipt.program;
+      const std::string id = std::to_string(height) + ":" + std::to_string(index);
+      json::object data =
+          TxStatusView(node::TxStatus{node::TxState::kCommitted, receipt.tx_id, receipt, height});
+      data["event_id"] = id;
+      data["index"] = index;
+      data["time"] = core::FormatKoreaTime(block->header.time);
+      data["type"] = core::BodyTypeName(signed_tx->tx.body);
+      data["signer"] = signed_tx->tx.signer.str();
+      json::array accounts;
+      for (const std::string& account : event.accounts) accounts.emplace_back(account);
+      data["accounts"] = std::move(accounts);
+      data["body"] = core::BodyToJson(signed_tx->tx.body);
+      event.frame = "id: " + id + "\nevent: transaction\ndata: " + json::serialize(data) + "\n\n";
+      events.push_back(std::move(event));
+    }
+    return events;
+  });
+}
+
+}  // namespace nuri::api

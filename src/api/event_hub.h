@@ -1,0 +1,121 @@
+// EventHub: the outcomes of committed transactions as a feed of events that clients follow live
+// (GET /v1/events, event_api.h).
+//
+// Each committed transaction is one event whose id is "HEIGHT:INDEX", its place in the chain. A
+// subscriber gives a filter and the place to start from, and the hub writes every matching
+// event from there on to the subscriber's stream: first those already committed, read back
+// from the ledger block by block, then each new block's as it commits. A client that
+// reconnects with the id of the last event it saw therefore misses nothing and sees nothing
+// twice, however long it was away.
+//
+// One thread of the hub's own renders each block once (the latest blocks are kept rendered)
+// and writes to the streams, a bounded number of blocks per subscriber per round so that one
+// subscriber far behind does not hold up the others. A subscriber that reads too slowly loses
+// its stream (ResponseStream's bound) and resumes when it reconnects. Quiet streams get a
+// heartbeat comment, by which a client that left without a word is noticed.
+//
+// Thread-safe. Destroy the hub before the node, once the node no longer commits (Node::Stop).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/http_server.h"
+#include "node/node.h"
+
+namespace nuri::api {
+
+// The place of an event in the chain; events are ordered by it.
+struct EventPosition {
+  std::uint64_t height = 0;
+  std::uint32_t index = 0;
+  auto operator<=>(const EventPosition&) const = default;
+};
+
+// "12:3" -> {12, 3}; nullopt for anything else.
+std::optional<EventPosition> ParseEventId(std::string_view text);
+
+// What a subscriber follows: every field given must match; none given is everything.
+struct EventFilter {
+  std::string account;       // an account the transaction involves
+  std::string program;       // the program the receipt names
+  std::string organization;  // the organization of an account the transaction involves
+};
+
+// One event as the hub keeps it: what filters look at, and its Server-Sent Events frame.
+struct RenderedEvent {
+  std::vector<std::string> accounts;
+  std::string program;
+  std::string frame;  // "id: 12:3\nevent: transaction\ndata: {...}\n\n"
+
+  bool Matches(const EventFilter& filter) const;
+};
+
+struct EventHubOptions {
+  std::size_t subscribers_max = 10'000;
+  int heartbeat_seconds = 15;
+  std::size_t blocks_per_round_max = 64;   // per subscriber catching up
+  std::size_t rendered_blocks_kept = 256;  // the latest blocks' events, kept for new readers
+};
+
+class EventHub {
+ public:
+  EventHub(node::Node& node, EventHubOptions options = {});
+  ~EventHub();
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  // Writes to `stream` every event matching `filter` at `from` or later, until the stream
+  // closes or, asked at each heartbeat, `still_allowed` says no (the session ended, a role was
+  // withdrawn): the stream is then ended. False, touching nothing, when subscribers_max follow
+  // already.
+  bool Subscribe(std::shared_ptr<ResponseStream> stream, EventFilter filter, EventPosition from,
+                 std::function<bool()> still_allowed);
+
+  std::size_t subscribers() const;
+
+ private:
+  struct Subscriber {
+    std::shared_ptr<ResponseStream> stream;
+    EventFilter filter;
+    EventPosition next;
+    std::function<bool()> still_allowed;
+  };
+  // What the node's commit listener shares with the hub: it may outlive the hub.
+  struct Signal {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::uint64_t committed_height = 0;  // guarded by mutex
+    bool changed = false;                // guarded by mutex
+    bool stopping = false;               // guarded by mutex
+  };
+
+  void Run();
+  // Sends what `subscriber` has not seen up to `head`, a bounded number of blocks; true when it
+  // has more to catch up.
+  bool Advance(Subscriber& subscriber, std::uint64_t head);
+  std::shared_ptr<const std::vector<RenderedEvent>> Rendered(std::uint64_t height);
+  // Null when the block cannot be read now (logged).
+  std::optional<std::vector<RenderedEvent>> Render(std::uint64_t height) const;
+
+  node::Node& node_;
+  const EventHubOptions options_;
+  const std::shared_ptr<Signal> signal_ = std::make_shared<Signal>();
+  mutable std::mutex subscribers_mutex_;
+  std::vector<Subscriber> joining_;   // guarded by subscribers_mutex_
+  std::size_t subscriber_count_ = 0;  // guarded by subscribers_mutex_
+  // The hub thread's own.
+  std::vector<Subscriber> following_;
+  std::map<std::uint64_t, std::shared_ptr<const std::vector<RenderedEvent>>> rendered_;
+  std::thread thread_;
+};
+
+}  // namespace nuri::api

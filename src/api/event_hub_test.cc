@@ -1,0 +1,162 @@
+// The event feed over a real node: events of committed blocks reach their subscribers in chain
+// order, filtered, live and read back from the ledger, and a subscriber that resumes after an
+// event misses nothing and sees nothing twice.
+#include "api/event_hub.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "codec/codec.h"
+#include "core/transaction.h"
+#include "crypto/key_file.h"
+#include "node/test_chain.h"
+#include "storage/memory_store.h"
+
+namespace nuri::api {
+namespace {
+
+constexpr char kChain[] = "nuri-events-test";
+
+class EventHubTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    crypto::Initialize();
+    const ledger::Genesis genesis = node::TestChainGenesis(kChain);
+    clock_.SetMillis(genesis.start_time);
+    node_ = std::move(node::Node::Open(std::make_shared<storage::MemoryStore>(), genesis,
+                                       {"v1", crypto::DeriveTestKey("v1")}, clock_, {})
+                          .value());
+    ASSERT_TRUE(node_->StartProducing().ok());
+  }
+  void TearDown() override {
+    hub_.reset();
+    node_->Stop();
+  }
+
+  // Mints `won` to `to` and waits until it is committed; returns its height.
+  std::uint64_t Mint(std::string to, std::int64_t won) {
+    core::Transaction tx;
+    tx.chain_id = kChain;
+    tx.signer = core::AccountId::Parse("issuer@bnk").value();
+    tx.nonce = ++nonce_;
+    tx.valid_until = clock_.NowMillis() + core::kMillisPerHour;
+    tx.body = core::Mint{core::TokenId::Parse("KRW-BNK").value(),
+                         core::AccountId::Parse(to).value(), core::Amount::Won(won)};
+    core::AddSignature(tx, tx.signer, crypto::DeriveTestKey("issuer@bnk"));
+    const node::Admission admission = node_->Submit(core::Encode(tx));
+    EXPECT_EQ(admission.code, core::ReasonCode::kOk);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      const node::TxStatus status = node_->GetTransaction(admission.id);
+      if (status.state == node::TxState::kCommitted) return status.height;
+      EXPECT_LT(std::chrono::steady_clock::now(), deadline) << "not committed";
+      if (std::chrono::steady_clock::now() >= deadline) return 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+
+  // The event ids in what the stream has been given, waiting until there are `count`.
+  static std::vector<std::string> AwaitIds(ResponseStream& stream, std::string& received,
+                                           std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::vector<std::string> ids;
+    for (;;) {
+      received += stream.Take().first;
+      ids.clear();
+      for (std::size_t at = received.find("id: "); at != std::string::npos;
+           at = received.find("id: ", at + 1)) {
+        ids.push_back(received.substr(at + 4, received.find('\n', at) - at - 4));
+      }
+      if (ids.size() >= count || std::chrono::steady_clock::now() >= deadline) return ids;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  base::ManualClock clock_;
+  std::unique_ptr<node::Node> node_;
+  std::unique_ptr<EventHub> hub_;
+  std::uint64_t nonce_ = 0;
+};
+
+TEST(EventIdTest, ParsesHeightAndIndexOnly) {
+  EXPECT_EQ(ParseEventId("12:3"), (EventPosition{12, 3}));
+  EXPECT_EQ(ParseEventId("0:0"), (EventPosition{0, 0}));
+  for (const char* bad : {"", "12", "12:", ":3", "12:3:4", "-1:0", "+1:0", "a:b", "12: 3",
+                          "99999999999999999999:0", "1:4294967296"}) {
+    EXPECT_EQ(ParseEventId(bad), std::nullopt) << bad;
+  }
+}
+
+TEST_F(EventHubTest, SendsCommittedEventsThenLiveOnesInChainOrder) {
+  const std::uint64_t first = Mint("kim@moef", 1000);
+  const std::uint64_t second = Mint("kim@moef", 2000);
+  hub_ = std::make_unique<EventHub>(*node_);
+  auto stream = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(stream, {.account = "kim@moef"}, {0, 0}, nullptr));
+  std::string received;
+  auto ids = AwaitIds(*stream, received, 2);
+  ASSERT_EQ(
+      ids, (std::vector<std::string>{std::to_string(first) + ":0", std::to_string(second) + ":0"}));
+  EXPECT_NE(received.find("event: transaction\ndata: {"), std::string::npos) << received;
+  EXPECT_NE(received.find(R"("type":"mint")"), std::string::npos) << received;
+  EXPECT_NE(received.find(R"("status":"ok")"), std::string::npos) << received;
+  EXPECT_NE(received.find(R"("accounts":["issuer@bnk","kim@moef"])"), std::string::npos)
+      << received;
+  const std::uint64_t third = Mint("kim@moef", 3000);
+  ids = AwaitIds(*stream, received, 3);
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(ids[2], std::to_string(third) + ":0");
+  EXPECT_EQ(hub_->subscribers(), 1u);
+}
+
+TEST_F(EventHubTest, ResumesAfterTheLastEventSeenAndFilters) {
+  const std::uint64_t first = Mint("kim@moef", 1000);
+  const std::uint64_t other = Mint("hanok@merchants", 500);
+  const std::uint64_t second = Mint("kim@moef", 2000);
+  hub_ = std::make_unique<EventHub>(*node_);
+  auto resumed = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(resumed, {.account = "kim@moef"}, {first, 1}, nullptr));
+  auto merchants = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(merchants, {.organization = "merchants"}, {0, 0}, nullptr));
+  auto program = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(program, {.program = "bpe-2026"}, {0, 0}, nullptr));
+  auto everything = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(everything, {}, {0, 0}, nullptr));
+  std::string received;
+  EXPECT_EQ(AwaitIds(*resumed, received, 1),
+            (std::vector<std::string>{std::to_string(second) + ":0"}));
+  received.clear();
+  EXPECT_EQ(AwaitIds(*merchants, received, 1),
+            (std::vector<std::string>{std::to_string(other) + ":0"}));
+  received.clear();
+  EXPECT_EQ(AwaitIds(*everything, received, 3).size(), 3u);
+  // By now the hub has passed every block: a program no mint names has had nothing.
+  EXPECT_EQ(program->Take().first, "");
+}
+
+TEST_F(EventHubTest, EndsAStreamWhoseSubscriberMayNoLongerFollowAndCountsSubscribers) {
+  hub_ = std::make_unique<EventHub>(*node_,
+                                    EventHubOptions{.subscribers_max = 2, .heartbeat_seconds = 1});
+  std::atomic<bool> allowed{true};
+  auto watched = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(watched, {}, {0, 0}, [&] { return allowed.load(); }));
+  auto other = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(other, {}, {0, 0}, nullptr));
+  EXPECT_FALSE(hub_->Subscribe(std::make_shared<ResponseStream>(), {}, {0, 0}, nullptr));
+  allowed = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (hub_->subscribers() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(watched->closed());
+  EXPECT_EQ(watched->Take().second, ResponseStream::State::kEnded);
+  EXPECT_FALSE(other->closed());
+  EXPECT_NE(other->Take().first.find(": heartbeat\n\n"), std::string::npos);
+  EXPECT_EQ(hub_->subscribers(), 1u);
+  EXPECT_TRUE(hub_->Subscribe(std::make_shared<ResponseStream>(), {}, {0, 0}, nullptr));
+}
+
+}  // namespace
+}  // namespace nuri::api
