@@ -66,9 +66,9 @@ std::optional<int> ApiGuard::CheckLimits(const HttpRequest& request, std::int64_
   const auto& exempt = options_.exempt_addresses;
   if (std::find(exempt.begin(), exempt.end(), request.remote_address) == exempt.end()) {
     if (auto wait = per_address_.Take(request.remote_address, now_micros)) return wait;
-  }
-  if (request.method == "POST" && request.path == kLoginPath) {
-    if (auto wait = logins_.Take(request.remote_address, now_micros)) return wait;
+    if (request.method == "POST" && request.path == kLoginPath) {
+      if (auto wait = logins_.Take(request.remote_address, now_micros)) return wait;
+    }
   }
   const std::string authorization = request.Header("authorization");
   if (!authorization.empty()) {
@@ -86,7 +86,9 @@ void ApiGuard::Handle(HttpRequest request, Responder respond) {
     metrics_.rate_limited.fetch_add(1, std::memory_order_relaxed);
     return respond(RateLimitedResponse(*wait));
   }
-  if (request.method == "POST" && !request.Header("idempotency-key").empty()) {
+  // A login's answer is a session token: it is not kept, and a retried login logs in anew.
+  if (request.method == "POST" && request.path != kLoginPath &&
+      !request.Header("idempotency-key").empty()) {
     return HandleIdempotently(std::move(request), std::move(respond), now_micros);
   }
   next_(std::move(request), std::move(respond));

@@ -1,11 +1,12 @@
 // ApiGuard: what every API request passes before an endpoint sees it.
 //
-//   - a rate limit per client address (all requests), unless the address is exempt: the
-//     finance systems and tools a node's operator runs beside it;
+//   - a rate limit per client address (all requests), and a stricter one on logins
+//     (POST /v1/sessions) so that passwords cannot be tried at speed, unless the address is
+//     exempt: the finance systems and tools a node's operator runs beside it, or a proxy that
+//     limits its clients itself (behind it every client has its address);
 //   - a rate limit per session (requests with an Authorization header), for every address;
-//   - a stricter limit on logins (POST /v1/sessions) per client address, for every address, so
-//     that passwords cannot be tried at speed;
-//   - Idempotency-Key on POSTs (idempotency.h): a retried request gets the first answer.
+//   - Idempotency-Key on POSTs but logins (idempotency.h): a retried request gets the first
+//     answer. A login's answer, a session token, is never kept.
 //
 // Refusals: 429 RATE_LIMITED with Retry-After (seconds); 400 MALFORMED (field
 // "Idempotency-Key") for a key that is not 1-255 visible ASCII characters; 409
@@ -34,7 +35,7 @@ struct ApiGuardOptions {
   RateLimit per_address{.per_second = 100, .burst = 200};
   RateLimit per_session{.per_second = 20, .burst = 40};
   RateLimit logins_per_address{.per_second = 10.0 / 60, .burst = 10};
-  std::vector<std::string> exempt_addresses;  // from per_address only
+  std::vector<std::string> exempt_addresses;  // from per_address and logins_per_address
   IdempotencyOptions idempotency;
 };
 

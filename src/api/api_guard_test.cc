@@ -35,6 +35,12 @@ TEST(RateLimiterTest, RetryAfterCoversTheWholeWait) {
   EXPECT_EQ(limiter.Take("a", 10 * kSecondMicros), std::nullopt);
 }
 
+TEST(RateLimiterTest, ATinyRateWaitsADayAtMost) {
+  RateLimiter limiter({.per_second = 1e-12, .burst = 1});
+  EXPECT_EQ(limiter.Take("a", 0), std::nullopt);
+  EXPECT_EQ(limiter.Take("a", 0), 86'400);
+}
+
 TEST(RateLimiterTest, ZeroRateIsNoLimit) {
   RateLimiter limiter({.per_second = 0, .burst = 1});
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(limiter.Take("a", 0), std::nullopt);
@@ -192,17 +198,22 @@ TEST_F(ApiGuardTest, LimitsEachAddressExceptTheExemptOnes) {
   EXPECT_EQ(guard_->metrics().rate_limited.load(), 1u);
 }
 
-TEST_F(ApiGuardTest, LimitsLoginsFromEveryAddressAndEachSession) {
+TEST_F(ApiGuardTest, LimitsLoginsPerAddressAndEachSessionFromAnyAddress) {
   MakeGuard({.per_session = {.per_second = 1, .burst = 3},
              .logins_per_address = {.per_second = 1.0 / 60, .burst = 2},
              .exempt_addresses = {"127.0.0.1"}});
-  EXPECT_EQ(Send(Request("POST", "/v1/sessions", "127.0.0.1")).status, 201);
-  EXPECT_EQ(Send(Request("POST", "/v1/sessions", "127.0.0.1")).status, 201);
-  const HttpResponse refused = Send(Request("POST", "/v1/sessions", "127.0.0.1"));
+  EXPECT_EQ(Send(Request("POST", "/v1/sessions", "10.0.0.7")).status, 201);
+  EXPECT_EQ(Send(Request("POST", "/v1/sessions", "10.0.0.7")).status, 201);
+  const HttpResponse refused = Send(Request("POST", "/v1/sessions", "10.0.0.7"));
   EXPECT_EQ(refused.status, 429);
   EXPECT_EQ(refused.Header("Retry-After"), "60");
-  // Other requests from that address go on.
-  EXPECT_EQ(Send(Request("GET", "/v1/status", "127.0.0.1")).status, 201);
+  // Other requests from that address go on, and other addresses log in.
+  EXPECT_EQ(Send(Request("GET", "/v1/status", "10.0.0.7")).status, 201);
+  EXPECT_EQ(Send(Request("POST", "/v1/sessions", "10.0.0.8")).status, 201);
+  // An exempt address (a proxy whose clients all share it) is left to limit by itself.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(Send(Request("POST", "/v1/sessions", "127.0.0.1")).status, 201);
+  }
 
   const std::vector<std::pair<std::string, std::string>> session = {
       {"authorization", "Bearer one"}};
@@ -245,6 +256,14 @@ TEST_F(ApiGuardTest, AnswersARetriedPostFromItsIdempotencyKey) {
   EXPECT_EQ(Send(plain).body, "call 3");
   EXPECT_EQ(Send(plain).body, "call 4");
   EXPECT_EQ(guard_->metrics().idempotent_replays.load(), 1u);
+}
+
+TEST_F(ApiGuardTest, NeverKeepsALoginsAnswer) {
+  MakeGuard({});
+  HttpRequest login = Request("POST", "/v1/sessions", "10.0.0.7", {{"idempotency-key", "login-1"}});
+  EXPECT_EQ(Send(login).body, "call 1");
+  EXPECT_EQ(Send(login).body, "call 2");
+  EXPECT_EQ(guard_->metrics().idempotent_replays.load(), 0u);
 }
 
 TEST_F(ApiGuardTest, ACopyThatArrivesWhileTheFirstIsAnsweredIsToldToWait) {

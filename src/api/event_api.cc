@@ -1,6 +1,7 @@
 #include "api/event_api.h"
 
 #include <charconv>
+#include <limits>
 
 #include "api/json_response.h"
 #include "ledger/state_view.h"
@@ -13,6 +14,10 @@ constexpr std::string_view kEventsPath = "/v1/events";
 // How long a client waits before it reconnects, sent at the start of each stream.
 constexpr std::string_view kStreamPreamble = "retry: 3000\n\n";
 constexpr std::size_t kFilterSizeBytesMax = 128;
+// Streams one account, or one client address, may hold open at once: a stream holds a
+// connection for as long as it lasts, and a node's connections are few.
+constexpr std::size_t kStreamsPerAccountMax = 4;
+constexpr std::size_t kStreamsPerAddressMax = 16;
 
 std::string_view OrganizationOf(std::string_view account) {
   const std::size_t at = account.find('@');
@@ -33,10 +38,10 @@ bool EventApi::Handle(const HttpRequest& request, Responder& respond) {
 
 bool EventApi::MayFollow(const core::AccountId& viewer, const EventFilter& filter) const {
   const std::string viewer_id = viewer.str();
-  if (filter.account == viewer_id) return true;
   return node_.Read([&](const ledger::Ledger& ledger) {
     const auto record = ledger::ReadAccount(ledger.state(), viewer_id);
     if (!record || record->frozen) return false;
+    if (filter.account == viewer_id) return true;
     if (record->roles.Has(core::Role::kAuditor)) return true;
     if (!record->roles.Has(core::Role::kAdmin)) return false;
     const std::string_view organization = OrganizationOf(viewer_id);
@@ -52,8 +57,8 @@ bool EventApi::MayFollow(const core::AccountId& viewer, const EventFilter& filte
 }
 
 void EventApi::Subscribe(const HttpRequest& request, Responder respond) {
-  const auto session = wallets_.SessionOf(request);
-  if (!session) return respond(NoSessionResponse());
+  const auto session = wallets_.SessionOrRefuse(request, respond);
+  if (!session) return;
   EventFilter filter;
   for (auto [target, name] : {std::pair{&filter.account, "account"},
                               {&filter.program, "program"},
@@ -71,7 +76,9 @@ void EventApi::Subscribe(const HttpRequest& request, Responder respond) {
     if (!seen) {
       return respond(ErrorResponse(400, "MALFORMED", "expected HEIGHT:INDEX", "Last-Event-ID"));
     }
-    from = {seen->height, seen->index + 1};
+    from = seen->index == std::numeric_limits<std::uint32_t>::max()
+               ? EventPosition{seen->height + 1, 0}
+               : EventPosition{seen->height, seen->index + 1};
   } else if (const std::string text = request.QueryParameter("from_height"); !text.empty()) {
     std::uint64_t height = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), height);
@@ -87,15 +94,18 @@ void EventApi::Subscribe(const HttpRequest& request, Responder respond) {
         viewer.str() + " may not follow these events; follow ?account=" + viewer.str()));
   }
   auto stream = std::make_shared<ResponseStream>();
+  if (auto refusal = TakeStreamSlots(viewer, request.remote_address, stream)) {
+    return respond(*refusal);
+  }
   stream->Write(kStreamPreamble);
-  // The session's token stays with the check, so that the stream ends with the session.
-  HttpRequest credentials;
-  credentials.headers.emplace_back("authorization", request.Header("authorization"));
-  auto still_allowed = [this, credentials = std::move(credentials), viewer, filter] {
-    const auto alive = wallets_.SessionOf(credentials);
+  // The check holds the session's token, so that the stream ends with the session; it does not
+  // keep the session alive.
+  auto still_allowed = [this, token = WalletApi::BearerToken(request), viewer, filter] {
+    const auto alive = wallets_.PeekSession(token);
     return alive && alive->account == viewer && MayFollow(viewer, filter);
   };
   if (!hub_.Subscribe(stream, filter, from, std::move(still_allowed))) {
+    stream->Cancel();
     HttpResponse busy =
         ErrorResponse(503, "BUSY", "this node has as many event subscribers as it takes");
     busy.headers.emplace_back("Retry-After", "10");
@@ -106,6 +116,37 @@ void EventApi::Subscribe(const HttpRequest& request, Responder respond) {
   response.headers.emplace_back("Cache-Control", "no-store");
   response.stream = std::move(stream);
   respond(std::move(response));
+}
+
+std::optional<HttpResponse> EventApi::TakeStreamSlots(
+    const core::AccountId& viewer, const std::string& address,
+    const std::shared_ptr<ResponseStream>& stream) {
+  std::lock_guard lock(streams_mutex_);
+  auto open_count = [&](const std::string& key) {
+    auto& streams = open_streams_[key];
+    std::erase_if(streams, [](const auto& weak) {
+      const auto open = weak.lock();
+      return open == nullptr || open->closed();
+    });
+    return streams.size();
+  };
+  const std::string account_key = "account " + viewer.str();
+  const std::string address_key = "address " + address;
+  if (open_count(account_key) >= kStreamsPerAccountMax) {
+    return ErrorResponse(429, "TOO_MANY_STREAMS",
+                         viewer.str() + " already follows " +
+                             std::to_string(kStreamsPerAccountMax) + " event streams");
+  }
+  if (open_count(address_key) >= kStreamsPerAddressMax) {
+    return ErrorResponse(
+        429, "TOO_MANY_STREAMS",
+        "this address already follows " + std::to_string(kStreamsPerAddressMax) + " event streams");
+  }
+  open_streams_[account_key].push_back(stream);
+  open_streams_[address_key].push_back(stream);
+  // Keys whose streams all closed go, so that the table holds only what is open.
+  std::erase_if(open_streams_, [](const auto& entry) { return entry.second.empty(); });
+  return std::nullopt;
 }
 
 }  // namespace nuri::api

@@ -17,10 +17,17 @@
 // role is withdrawn.
 //
 // Refusals: 401 UNAUTHENTICATED, 403 FORBIDDEN, 400 MALFORMED (field: the parameter),
-// 503 BUSY with Retry-After when the node has as many subscribers as it takes.
+// 429 TOO_MANY_STREAMS (4 open per account, 16 per client address), 503 BUSY with Retry-After
+// when the node has as many subscribers as it takes. A stream does not keep its session alive:
+// it ends at the first heartbeat after the session idled out or ended.
 //
 // Thread-safe.
 #pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "api/event_hub.h"
 #include "api/http_server.h"
@@ -43,10 +50,17 @@ class EventApi {
   void Subscribe(const HttpRequest& request, Responder respond);
   // Whether `viewer` may follow events under `filter` now.
   bool MayFollow(const core::AccountId& viewer, const EventFilter& filter) const;
+  // Counts `stream` against the caps per account and per address, or says which is reached.
+  std::optional<HttpResponse> TakeStreamSlots(const core::AccountId& viewer,
+                                              const std::string& address,
+                                              const std::shared_ptr<ResponseStream>& stream);
 
   node::Node& node_;
   WalletApi& wallets_;
   EventHub& hub_;
+  std::mutex streams_mutex_;
+  // The open streams by "account ID" and "address IP"; guarded by streams_mutex_.
+  std::map<std::string, std::vector<std::weak_ptr<ResponseStream>>> open_streams_;
 };
 
 }  // namespace nuri::api

@@ -22,6 +22,18 @@ constexpr std::size_t kStreamBacklogBytesMax = 256 * 1024;
 // How soon the hub looks again at subscribers it held back.
 constexpr auto kBackoffDelay = std::chrono::milliseconds(10);
 
+// No id: a client that reconnects after it resumes from its last event, and is told again.
+std::string GapFrame(std::uint64_t from_height, std::uint64_t base_height) {
+  return "event: gap\ndata: " +
+         json::serialize(json::object{
+             {"from_height", from_height},
+             {"to_height", base_height},
+             {"message", "this node started from a state snapshot at height " +
+                             std::to_string(base_height) +
+                             " and keeps no blocks up to it: ask a node that keeps them"}}) +
+         "\n\n";
+}
+
 std::string_view OrganizationOf(std::string_view account) {
   const std::size_t at = account.find('@');
   return at == std::string_view::npos ? std::string_view() : account.substr(at + 1);
@@ -76,13 +88,15 @@ EventHub::EventHub(node::Node& node, EventHubOptions options) : node_(node), opt
   thread_ = std::thread([this] { Run(); });
 }
 
-EventHub::~EventHub() {
+EventHub::~EventHub() { Stop(); }
+
+void EventHub::Stop() {
   {
     std::lock_guard lock(signal_->mutex);
     signal_->stopping = true;
   }
   signal_->wake.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 bool EventHub::Subscribe(std::shared_ptr<ResponseStream> stream, EventFilter filter,
@@ -113,6 +127,7 @@ void EventHub::Run() {
   bool held_back = false;
   for (;;) {
     std::uint64_t head = 0;
+    std::uint64_t base = 0;
     {
       std::unique_lock lock(signal_->mutex);
       const auto deadline =
@@ -129,10 +144,12 @@ void EventHub::Run() {
       for (Subscriber& subscriber : joining_) following_.push_back(std::move(subscriber));
       joining_.clear();
     }
+    base = node_.Read([](const ledger::Ledger& ledger) { return ledger.base_height(); });
     held_back = false;
-    for (Subscriber& subscriber : following_) held_back |= Advance(subscriber, head);
+    for (Subscriber& subscriber : following_) held_back |= Advance(subscriber, head, base);
     if (std::chrono::steady_clock::now() >= next_heartbeat) {
       for (Subscriber& subscriber : following_) {
+        if (subscriber.stream->closed()) continue;
         if (subscriber.still_allowed && !subscriber.still_allowed()) {
           subscriber.stream->End();
         } else {
@@ -154,17 +171,28 @@ void EventHub::Run() {
   for (Subscriber& subscriber : joining_) subscriber.stream->End();
 }
 
-bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head) {
-  // Height 0 is the genesis state, which has no transactions.
-  if (subscriber.next.height == 0) subscriber.next = {1, 0};
-  for (std::size_t blocks = 0; subscriber.next.height <= head; ++blocks) {
-    if (blocks == options_.blocks_per_round_max ||
-        subscriber.stream->waiting_bytes() > kStreamBacklogBytesMax) {
-      return true;
+bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t base) {
+  // Height 0 is the genesis state, which has no transactions. A node that started from a
+  // snapshot has no blocks at or below its base: the subscriber is told of the gap.
+  if (subscriber.next.height <= base) {
+    if (base > 0 && !subscriber.stream->Write(GapFrame(subscriber.next.height, base))) {
+      return false;
     }
+    subscriber.next = {base + 1, 0};
+  }
+  for (std::size_t blocks = 0; subscriber.next.height <= head; ++blocks) {
+    if (blocks == options_.blocks_per_round_max) return true;
     const auto events = Rendered(subscriber.next.height);
-    if (events == nullptr) return true;  // unreadable now; logged, tried again
+    if (events == nullptr) {
+      // Logged by Render. The client reconnects and resumes here, on this node or another.
+      subscriber.stream->End();
+      return false;
+    }
     for (std::size_t index = subscriber.next.index; index < events->size(); ++index) {
+      if (subscriber.stream->waiting_bytes() > kStreamBacklogBytesMax) {
+        subscriber.next.index = static_cast<std::uint32_t>(index);
+        return true;
+      }
       const RenderedEvent& event = (*events)[index];
       if (event.Matches(subscriber.filter) && !subscriber.stream->Write(event.frame)) {
         return false;

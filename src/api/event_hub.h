@@ -10,11 +10,14 @@
 //
 // One thread of the hub's own renders each block once (the latest blocks are kept rendered)
 // and writes to the streams, a bounded number of blocks per subscriber per round so that one
-// subscriber far behind does not hold up the others. A subscriber that reads too slowly loses
-// its stream (ResponseStream's bound) and resumes when it reconnects. Quiet streams get a
+// subscriber far behind does not hold up the others; a subscriber is given more only while
+// little waits in its stream, so that it catches up at the speed it reads rather than losing
+// its stream to a burst. A node that started from a state snapshot has no blocks below it: a
+// subscriber that asks for them gets a "gap" event, then what follows. Quiet streams get a
 // heartbeat comment, by which a client that left without a word is noticed.
 //
-// Thread-safe. Destroy the hub before the node, once the node no longer commits (Node::Stop).
+// Thread-safe. Stop the hub before what its subscribers' `still_allowed` use, and destroy it
+// before the node, once the node no longer commits (Node::Stop).
 #pragma once
 
 #include <condition_variable>
@@ -60,7 +63,7 @@ struct RenderedEvent {
 };
 
 struct EventHubOptions {
-  std::size_t subscribers_max = 10'000;
+  std::size_t subscribers_max = 2'000;
   int heartbeat_seconds = 15;
   std::size_t blocks_per_round_max = 64;   // per subscriber catching up
   std::size_t rendered_blocks_kept = 256;  // the latest blocks' events, kept for new readers
@@ -69,6 +72,7 @@ struct EventHubOptions {
 class EventHub {
  public:
   EventHub(node::Node& node, EventHubOptions options = {});
+  // Stops.
   ~EventHub();
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
@@ -81,6 +85,10 @@ class EventHub {
                  std::function<bool()> still_allowed);
 
   std::size_t subscribers() const;
+
+  // Ends every stream and stops the hub's thread, after which no `still_allowed` is called.
+  // Idempotent.
+  void Stop();
 
  private:
   struct Subscriber {
@@ -99,9 +107,9 @@ class EventHub {
   };
 
   void Run();
-  // Sends what `subscriber` has not seen up to `head`, a bounded number of blocks; true when it
-  // has more to catch up.
-  bool Advance(Subscriber& subscriber, std::uint64_t head);
+  // Sends what `subscriber` has not seen up to `head` (the node keeps no blocks at or below
+  // `base`), a bounded amount: true when it has more to catch up.
+  bool Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t base);
   std::shared_ptr<const std::vector<RenderedEvent>> Rendered(std::uint64_t height);
   // Null when the block cannot be read now (logged).
   std::optional<std::vector<RenderedEvent>> Render(std::uint64_t height) const;

@@ -25,9 +25,9 @@ class EventHubTest : public ::testing::Test {
     crypto::Initialize();
     const ledger::Genesis genesis = node::TestChainGenesis(kChain);
     clock_.SetMillis(genesis.start_time);
-    node_ = std::move(node::Node::Open(std::make_shared<storage::MemoryStore>(), genesis,
-                                       {"v1", crypto::DeriveTestKey("v1")}, clock_, {})
-                          .value());
+    store_ = std::make_shared<storage::MemoryStore>();
+    node_ = std::move(
+        node::Node::Open(store_, genesis, {"v1", crypto::DeriveTestKey("v1")}, clock_, {}).value());
     ASSERT_TRUE(node_->StartProducing().ok());
   }
   void TearDown() override {
@@ -35,8 +35,7 @@ class EventHubTest : public ::testing::Test {
     node_->Stop();
   }
 
-  // Mints `won` to `to` and waits until it is committed; returns its height.
-  std::uint64_t Mint(std::string to, std::int64_t won) {
+  std::string SignedMint(const std::string& to, std::int64_t won) {
     core::Transaction tx;
     tx.chain_id = kChain;
     tx.signer = core::AccountId::Parse("issuer@bnk").value();
@@ -45,7 +44,11 @@ class EventHubTest : public ::testing::Test {
     tx.body = core::Mint{core::TokenId::Parse("KRW-BNK").value(),
                          core::AccountId::Parse(to).value(), core::Amount::Won(won)};
     core::AddSignature(tx, tx.signer, crypto::DeriveTestKey("issuer@bnk"));
-    const node::Admission admission = node_->Submit(core::Encode(tx));
+    return core::Encode(tx);
+  }
+
+  // Waits until the transaction is committed; returns its height.
+  std::uint64_t AwaitCommitted(const node::Admission& admission) {
     EXPECT_EQ(admission.code, core::ReasonCode::kOk);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
@@ -55,6 +58,11 @@ class EventHubTest : public ::testing::Test {
       if (std::chrono::steady_clock::now() >= deadline) return 0;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
+  }
+
+  // Mints `won` to `to` and waits until it is committed; returns its height.
+  std::uint64_t Mint(const std::string& to, std::int64_t won) {
+    return AwaitCommitted(node_->Submit(SignedMint(to, won)));
   }
 
   // The event ids in what the stream has been given, waiting until there are `count`.
@@ -75,6 +83,7 @@ class EventHubTest : public ::testing::Test {
   }
 
   base::ManualClock clock_;
+  std::shared_ptr<storage::MemoryStore> store_;
   std::unique_ptr<node::Node> node_;
   std::unique_ptr<EventHub> hub_;
   std::uint64_t nonce_ = 0;
@@ -156,6 +165,52 @@ TEST_F(EventHubTest, EndsAStreamWhoseSubscriberMayNoLongerFollowAndCountsSubscri
   EXPECT_NE(other->Take().first.find(": heartbeat\n\n"), std::string::npos);
   EXPECT_EQ(hub_->subscribers(), 1u);
   EXPECT_TRUE(hub_->Subscribe(std::make_shared<ResponseStream>(), {}, {0, 0}, nullptr));
+}
+
+TEST_F(EventHubTest, ASubscriberFarBehindCatchesUpAtItsOwnPaceWithoutLosingItsStream) {
+  // Blocks of 1,000 events, more than a stream may hold unread: the hub must pause within a
+  // block and resume where it paused.
+  std::vector<std::string> mints;
+  for (int i = 0; i < 3000; ++i) mints.push_back(SignedMint("kim@moef", 1 + i));
+  const auto admissions = node_->SubmitBatch(mints);
+  AwaitCommitted(admissions.back());
+  hub_ = std::make_unique<EventHub>(*node_);
+  // Room for little more than a block: a hub that wrote whole blocks past its backlog bound
+  // would overflow it.
+  auto stream = std::make_shared<ResponseStream>(/*waiting_bytes_max=*/400 * 1024);
+  ASSERT_TRUE(hub_->Subscribe(stream, {}, {0, 0}, nullptr));
+  // The reader is slow to start: the hub pauses within the first block.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_LT(stream->waiting_bytes(), 300u * 1024);
+  std::string received;
+  const auto ids = AwaitIds(*stream, received, 3000);
+  ASSERT_EQ(ids.size(), 3000u);
+  EXPECT_FALSE(stream->closed());
+  std::vector<EventPosition> places;
+  for (const auto& id : ids) places.push_back(ParseEventId(id).value());
+  EXPECT_TRUE(std::is_sorted(places.begin(), places.end()));
+  EXPECT_EQ(std::adjacent_find(places.begin(), places.end()), places.end());
+}
+
+TEST_F(EventHubTest, AnUnreadableBlockEndsTheStreamInsteadOfStallingIt) {
+  const std::uint64_t lost = Mint("kim@moef", 1000);
+  ASSERT_TRUE(store_
+                  ->Write(
+                      [&] {
+                        storage::WriteBatch batch;
+                        batch.Delete("blk/" + codec::EncodeKeyU64(lost));
+                        return batch;
+                      }(),
+                      true)
+                  .ok());
+  hub_ = std::make_unique<EventHub>(*node_);
+  auto stream = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(stream, {}, {0, 0}, nullptr));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!stream->closed() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(stream->Take().second, ResponseStream::State::kEnded);
 }
 
 }  // namespace

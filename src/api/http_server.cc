@@ -528,6 +528,8 @@ void Session::OnDiscarded(beast::error_code error, std::size_t size_bytes) {
 
 void Session::StartStream(HttpResponse response) {
   stream_body_ = std::move(response.stream);
+  // No chunk may be written before the head is: a wake that arrives meanwhile finds this set.
+  stream_writing_ = true;
   response.body.clear();
   http::response<http::string_body> message =
       ToMessage(std::move(response), request_version_, request_keep_alive_, /*head=*/false);
@@ -608,6 +610,13 @@ std::string HttpRequest::Header(std::string_view lower_name) const {
   return "";
 }
 
+std::optional<std::string_view> HttpRequest::PathUnder(std::string_view prefix) const {
+  if (!path.starts_with(prefix)) return std::nullopt;
+  const std::string_view rest = std::string_view(path).substr(prefix.size());
+  if (!rest.empty() && rest.front() != '/') return std::nullopt;
+  return rest;
+}
+
 std::string HttpRequest::QueryParameter(std::string_view name) const {
   std::string_view rest = query;
   while (!rest.empty()) {
@@ -635,10 +644,12 @@ bool ResponseStream::Write(std::string_view data) {
     if (state_ != State::kOpen) return false;
     if (waiting_.size() + data.size() > waiting_bytes_max_) {
       state_ = State::kCancelled;
+      wake = wake_;
     } else {
+      // The server takes everything waiting at each wake: one wake per batch is enough.
+      if (waiting_.empty()) wake = wake_;
       waiting_.append(data);
     }
-    wake = wake_;
   }
   if (wake) wake();
   return !closed();

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,9 @@ struct HttpRequest {
   // The value of the first header with this name, "" when absent. `lower_name` must be
   // lower-case.
   std::string Header(std::string_view lower_name) const;
+  // The rest of the path when it is `prefix` or goes on below it ("/v1/approvals/7/approve"
+  // under "/v1/approvals" is "/7/approve"; "/v1/approvals" itself is ""); nullopt otherwise.
+  std::optional<std::string_view> PathUnder(std::string_view prefix) const;
   // The value of the first `name=value` pair of the query with this name, percent-decoded, with
   // '+' read as a space (the form encoding browsers use); "" when absent.
   std::string QueryParameter(std::string_view name) const;

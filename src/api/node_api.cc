@@ -56,9 +56,11 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   const std::string_view resource = segments[1];
   if (parts_.wallets != nullptr && parts_.wallets->Handle(request, respond)) return;
   if (parts_.payments != nullptr && parts_.payments->Handle(request, respond)) return;
+  if (parts_.approvals != nullptr && parts_.approvals->Handle(request, respond)) return;
   if (parts_.events != nullptr && parts_.events->Handle(request, respond)) return;
   if ((resource == "sessions" && parts_.wallets == nullptr) ||
       (resource == "payment-requests" && parts_.payments == nullptr) ||
+      (resource == "approvals" && parts_.approvals == nullptr) ||
       (resource == "events" && parts_.events == nullptr)) {
     return respond(ErrorResponse(404, "NOT_FOUND", "this node keeps no wallets"));
   }

@@ -21,6 +21,8 @@
 //   /v1/sessions...                a node's custodial wallets (wallet_api.h)
 //   /v1/payment-requests...        merchants' payment requests, paid from wallets
 //                                  (payment_request_api.h)
+//   /v1/approvals...               payments waiting for an approver's co-signature
+//                                  (approval_api.h)
 //   GET  /v1/events                committed transactions as Server-Sent Events, for wallet
 //                                  sessions (event_api.h)
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
@@ -30,6 +32,7 @@
 #pragma once
 
 #include "api/api_guard.h"
+#include "api/approval_api.h"
 #include "api/event_api.h"
 #include "api/http_server.h"
 #include "api/payment_request_api.h"
@@ -46,6 +49,7 @@ inline constexpr std::size_t kHistoryLimitMax = 1000;
 struct NodeApiParts {
   WalletApi* wallets = nullptr;            // when the node keeps wallets
   PaymentRequestApi* payments = nullptr;   // likewise
+  ApprovalApi* approvals = nullptr;        // likewise
   EventApi* events = nullptr;              // likewise
   const ApiGuardMetrics* guard = nullptr;  // for /metrics
 };

@@ -51,14 +51,11 @@ PaymentRequestApi::PaymentRequestApi(node::Node& node, WalletApi& sessions,
       options_(options) {}
 
 bool PaymentRequestApi::Handle(const HttpRequest& request, Responder& respond) {
-  if (!request.path.starts_with(kPrefix)) return false;
-  std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
-  if (!rest.empty() && rest.front() != '/') return false;
-  const auto session = sessions_.SessionOf(request);
-  if (!session) {
-    respond(NoSessionResponse());
-    return true;
-  }
+  const auto under = request.PathUnder(kPrefix);
+  if (!under) return false;
+  const auto session = sessions_.SessionOrRefuse(request, respond);
+  if (!session) return true;
+  std::string_view rest = *under;
   if (rest.empty() || rest == "/") {
     if (request.method != "POST") return false;
     respond(Create(request, *session));
@@ -151,6 +148,7 @@ void PaymentRequestApi::Settle(const wallet::PaymentRequest& request) {
 }
 
 HttpResponse PaymentRequestApi::Show(std::string_view id) {
+  DropExpiredApprovals();
   auto request = book_.Find(id, clock_.NowMillis());
   if (!request) return ErrorResponse(404, "NOT_FOUND", "no payment request " + std::string(id));
   // A payment whose answer came too late is settled here, from what the ledger says of it.
@@ -219,12 +217,16 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
   }
   auto key = authenticator_.SigningKey(session.account);
   if (!key) return respond(ErrorResponse(500, "INTERNAL", "the wallet's key could not be opened"));
+  const auto& pay_body = std::get<core::Pay>(*pay);
+  const std::optional<core::Role> approver_role = ApprovalNeeded(pay_body.program, shown->amount);
   core::Transaction tx;
   tx.signer = session.account;
   randombytes_buf(&tx.nonce, sizeof tx.nonce);
   node_.Read([&](const ledger::Ledger& ledger) {
     tx.chain_id = ledger.chain_id();
-    tx.valid_until = std::max(now, ledger.head().time) + kPaymentValidForMillis;
+    // A payment that waits for an approver must still be valid once approved.
+    tx.valid_until = std::max(now, ledger.head().time) + kPaymentValidForMillis +
+                     (approver_role ? options_.approval_window_millis : 0);
   });
   tx.body = *std::move(pay);
   core::AddSignature(tx, tx.signer, *key);
@@ -236,15 +238,57 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
     }
     return respond(ErrorResponse(404, "NOT_FOUND", held.error().message()));
   }
-  const node::Admission admission = node_.Submit(core::Encode(tx));
+  if (approver_role) return respond(AwaitApproval(id, std::move(tx), *approver_role, now));
+  SubmitPayment(tx, std::string(id), std::move(respond));
+}
+
+std::optional<core::Role> PaymentRequestApi::ApprovalNeeded(std::string_view program,
+                                                            core::Amount amount) const {
+  return node_.Read([&](const ledger::Ledger& ledger) -> std::optional<core::Role> {
+    const auto record = ledger::ReadProgram(ledger.state(), program);
+    if (!record) return std::nullopt;  // the ledger will refuse the payment itself
+    const auto definition = ledger::ReadDefinition(ledger.state(), program, record->version);
+    if (definition == nullptr) return std::nullopt;
+    for (const core::Rule& rule : definition->rules) {
+      if (rule.kind == core::RuleKind::kApprovalFrom && amount >= rule.amount) return rule.role;
+    }
+    return std::nullopt;
+  });
+}
+
+HttpResponse PaymentRequestApi::AwaitApproval(std::string_view request_id,
+                                              core::Transaction payment, core::Role role,
+                                              core::TimeMillis now) {
+  DropExpiredApprovals();
+  const crypto::Hash payment_id = core::TransactionId(payment);
+  auto added = approvals_.Add(std::string(request_id), std::move(payment), role, now,
+                              now + options_.approval_window_millis);
+  if (!added) {
+    book_.FinishPaying(request_id, payment_id, false);
+    HttpResponse busy = ErrorResponse(503, "BUSY", added.error().message());
+    busy.headers.emplace_back("Retry-After", "60");
+    return busy;
+  }
+  return JsonResponse(202, json::object{{"id", payment_id.ToHex()},
+                                        {"status", "awaiting_approval"},
+                                        {"request", std::string(request_id)},
+                                        {"approval", added->id},
+                                        {"approver_role", core::RoleName(role)},
+                                        {"expires", core::FormatKoreaTime(added->expires)}});
+}
+
+void PaymentRequestApi::SubmitPayment(const core::Transaction& payment, std::string request_id,
+                                      Responder respond) {
+  const crypto::Hash payment_id = core::TransactionId(payment);
+  const node::Admission admission = node_.Submit(core::Encode(payment));
   if (admission.code != core::ReasonCode::kOk) {
-    book_.FinishPaying(id, payment, false);
+    book_.FinishPaying(request_id, payment_id, false);
     return respond(JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
   }
   const std::int64_t deadline =
       clock_.MonotonicMicros() + std::int64_t{options_.wait_millis} * 1000;
-  node_.WhenFinal(payment, deadline,
-                  [this, request_id = std::string(id), payment,
+  node_.WhenFinal(payment_id, deadline,
+                  [this, request_id = std::move(request_id), payment_id,
                    respond = std::move(respond)](const node::TxStatus& status) {
                     json::object view = TxStatusView(status);
                     view["request"] = request_id;
@@ -257,9 +301,19 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
                       // The request stays held; GET settles it from the ledger.
                       return respond(JsonResponse(202, view));
                     }
-                    book_.FinishPaying(request_id, payment, ok);
+                    book_.FinishPaying(request_id, payment_id, ok);
                     respond(JsonResponse(ok ? 200 : 422, view));
                   });
+}
+
+void PaymentRequestApi::ReleaseRequest(const wallet::PendingApproval& approval) {
+  book_.FinishPaying(approval.request, approval.payment_id, false);
+}
+
+void PaymentRequestApi::DropExpiredApprovals() {
+  for (const wallet::PendingApproval& expired : approvals_.TakeExpired(clock_.NowMillis())) {
+    ReleaseRequest(expired);
+  }
 }
 
 }  // namespace nuri::api

@@ -13,7 +13,10 @@
 //                                       program's rules refused it
 //
 // A payment above the node's step-up amount needs a fresh TOTP code ("totp"): without one 401
-// STEP_UP_REQUIRED. See docs/api.md, "Payment requests".
+// STEP_UP_REQUIRED. A payment that the program's approval_from rule wants co-signed is signed
+// by the payer's wallet and kept, unsubmitted, until an approver co-signs it (approval_api.h):
+// 202 {"status":"awaiting_approval","approval",...}; the request is held meanwhile. See
+// docs/api.md, "Payment requests" and "Approvals".
 //
 // Thread-safe. It must outlive the node's threads: a payment's answer is given from them
 // (Node::WhenFinal), so the node is stopped first.
@@ -25,6 +28,7 @@
 #include "api/wallet_api.h"
 #include "base/clock.h"
 #include "node/node.h"
+#include "wallet/approval_book.h"
 #include "wallet/authenticator.h"
 #include "wallet/payment_request.h"
 
@@ -35,6 +39,8 @@ struct PaymentRequestApiOptions {
   std::int64_t step_up_won = 500'000;
   // How long a pay request waits for its transaction to be final before answering 202.
   int wait_millis = 30'000;
+  // How long a payment waits for an approver's co-signature.
+  std::int64_t approval_window_millis = 3'600'000;
 };
 
 class PaymentRequestApi {
@@ -48,6 +54,17 @@ class PaymentRequestApi {
   // untouched, when it is not.
   bool Handle(const HttpRequest& request, Responder& respond);
 
+  // For approvals (approval_api.h):
+  wallet::ApprovalBook& approvals() { return approvals_; }
+  // Submits a wallet's signed payment of request `request_id`, which holds it, and answers once
+  // it is final: 200 with the receipt, 422 refused, 202 when nothing is certain in time, or the
+  // admission's refusal. The request is paid, or open again, accordingly.
+  void SubmitPayment(const core::Transaction& payment, std::string request_id, Responder respond);
+  // Frees the request of an approval that will not be given (declined or expired).
+  void ReleaseRequest(const wallet::PendingApproval& approval);
+  // Drops the approvals past their time and frees their requests.
+  void DropExpiredApprovals();
+
  private:
   HttpResponse Create(const HttpRequest& request, const wallet::SessionInfo& session);
   HttpResponse Show(std::string_view id);
@@ -58,6 +75,11 @@ class PaymentRequestApi {
                                                 const core::AccountId& payer, core::TimeMillis now);
   // Settles a held request whose payment is final, or can no longer commit.
   void Settle(const wallet::PaymentRequest& request);
+  // The role whose co-signature the program's rules want on a payment of `amount`, if any.
+  std::optional<core::Role> ApprovalNeeded(std::string_view program, core::Amount amount) const;
+  // Keeps a signed payment that needs a co-signature until an approver gives it.
+  HttpResponse AwaitApproval(std::string_view request_id, core::Transaction payment,
+                             core::Role role, core::TimeMillis now);
 
   node::Node& node_;
   WalletApi& sessions_;
@@ -65,6 +87,7 @@ class PaymentRequestApi {
   const base::Clock& clock_;
   PaymentRequestApiOptions options_;
   wallet::PaymentRequestBook book_;
+  wallet::ApprovalBook approvals_;
 };
 
 }  // namespace nuri::api

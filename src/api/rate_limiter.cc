@@ -62,7 +62,9 @@ std::optional<int> RateLimiter::Take(std::string_view key, std::int64_t now_micr
     bucket->tokens -= 1;
     return std::nullopt;
   }
-  const double wait_seconds = (1 - bucket->tokens) / limit_.per_second;
+  // Clamped before the conversion: a tiny configured rate would overflow an int.
+  constexpr double kWaitSecondsMax = 86'400;
+  const double wait_seconds = std::min(kWaitSecondsMax, (1 - bucket->tokens) / limit_.per_second);
   return std::max(1, static_cast<int>(std::ceil(wait_seconds)));
 }
 

@@ -21,13 +21,6 @@ constexpr std::string_view kCurrentSessionPath = "/v1/sessions/current";
 // Logins queued or being checked, at most: each check holds 64 MiB for a tenth of a second.
 constexpr int kLoginsWaitingMax = 32;
 
-std::string BearerToken(const HttpRequest& request) {
-  const std::string header = request.Header("authorization");
-  constexpr std::string_view kScheme = "Bearer ";
-  if (header.size() <= kScheme.size() || !header.starts_with(kScheme)) return "";
-  return header.substr(kScheme.size());
-}
-
 }  // namespace
 
 HttpResponse RefusalResponse(const wallet::Refusal& refusal) {
@@ -89,6 +82,25 @@ bool WalletApi::Handle(const HttpRequest& request, Responder& respond) {
     return true;
   }
   return false;
+}
+
+std::string WalletApi::BearerToken(const HttpRequest& request) {
+  const std::string header = request.Header("authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() <= kScheme.size() || !header.starts_with(kScheme)) return "";
+  return header.substr(kScheme.size());
+}
+
+std::optional<wallet::SessionInfo> WalletApi::PeekSession(std::string_view token) {
+  if (token.empty()) return std::nullopt;
+  return authenticator_.PeekSession(token);
+}
+
+std::optional<wallet::SessionInfo> WalletApi::SessionOrRefuse(const HttpRequest& request,
+                                                              Responder& respond) {
+  auto session = SessionOf(request);
+  if (!session) respond(NoSessionResponse());
+  return session;
 }
 
 std::optional<wallet::SessionInfo> WalletApi::SessionOf(const HttpRequest& request) {

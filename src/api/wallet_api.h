@@ -47,6 +47,13 @@ class WalletApi {
 
   // The session a request carries in its Authorization header, kept alive by the call.
   std::optional<wallet::SessionInfo> SessionOf(const HttpRequest& request);
+  // The same, or nullopt after answering the request 401 UNAUTHENTICATED.
+  std::optional<wallet::SessionInfo> SessionOrRefuse(const HttpRequest& request,
+                                                     Responder& respond);
+  // The session of a bearer token, not kept alive by the call (Authenticator::PeekSession).
+  std::optional<wallet::SessionInfo> PeekSession(std::string_view token);
+  // The bearer token of a request's Authorization header, "" when none.
+  static std::string BearerToken(const HttpRequest& request);
 
  private:
   void Login(const HttpRequest& request, Responder respond);

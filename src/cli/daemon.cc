@@ -306,8 +306,11 @@ int RunNurid(int argc, char** argv) {
   std::optional<wallet::Authenticator> authenticator;
   std::optional<api::WalletApi> wallet_api;
   std::optional<api::PaymentRequestApi> payment_api;
-  std::optional<api::EventHub> event_hub;
+  std::optional<api::ApprovalApi> approval_api;
+  // Declared first, destroyed last: the hub's thread calls into the event API until the hub
+  // is destroyed.
   std::optional<api::EventApi> event_api;
+  std::optional<api::EventHub> event_hub;
   if (wallet_sealer) {
     const std::string wallets = config->data_dir + "/wallets";
     std::filesystem::create_directories(wallets);
@@ -320,6 +323,7 @@ int RunNurid(int argc, char** argv) {
     wallet_api.emplace(*authenticator);
     payment_api.emplace(**node, *wallet_api, *authenticator, clock,
                         api::PaymentRequestApiOptions{.step_up_won = config->step_up_won});
+    approval_api.emplace(**node, *wallet_api, *authenticator, *payment_api, clock);
     event_hub.emplace(**node);
     event_api.emplace(**node, *wallet_api, *event_hub);
   }
@@ -331,6 +335,7 @@ int RunNurid(int argc, char** argv) {
   node_api.emplace(**node, clock,
                    api::NodeApiParts{.wallets = wallet_api ? &*wallet_api : nullptr,
                                      .payments = payment_api ? &*payment_api : nullptr,
+                                     .approvals = approval_api ? &*approval_api : nullptr,
                                      .events = event_api ? &*event_api : nullptr,
                                      .guard = &guard.metrics()});
   api::HttpServer server(api::HttpServerOptions{.address = config->api_address,
@@ -350,9 +355,6 @@ int RunNurid(int argc, char** argv) {
   base::LogInfo("nurid", "stopping on signal " + std::to_string(received));
   server.Stop();
   (*node)->Stop();
-  // The hub goes before the node it reads.
-  event_api.reset();
-  event_hub.reset();
   return 0;
 }
 

@@ -196,6 +196,14 @@ std::string Authenticator::NewSession(const WalletCredential& credential) {
 }
 
 std::optional<SessionInfo> Authenticator::Session(std::string_view token) {
+  return FindSession(token, /*keep_alive=*/true);
+}
+
+std::optional<SessionInfo> Authenticator::PeekSession(std::string_view token) {
+  return FindSession(token, /*keep_alive=*/false);
+}
+
+std::optional<SessionInfo> Authenticator::FindSession(std::string_view token, bool keep_alive) {
   const std::string digest = TokenDigest(token);
   StoredSession session;
   {
@@ -208,9 +216,11 @@ std::optional<SessionInfo> Authenticator::Session(std::string_view token) {
       sessions_.erase(it);
       return std::nullopt;
     }
-    it->second.info.expires_millis =
-        std::min(now + options_.session_idle_millis,
-                 it->second.info.created_millis + options_.session_lifetime_millis);
+    if (keep_alive) {
+      it->second.info.expires_millis =
+          std::min(now + options_.session_idle_millis,
+                   it->second.info.created_millis + options_.session_lifetime_millis);
+    }
     session = it->second;
   }
   auto credential = wallets_.Load(session.info.account);

@@ -82,6 +82,9 @@ class Authenticator {
                              std::string_view totp);
   // The session of a token, kept alive by the call; nullopt when there is none or it ended.
   std::optional<SessionInfo> Session(std::string_view token);
+  // The same, without keeping it alive: for checks made on a session's behalf rather than by its
+  // user (an open event stream's), which must not stretch it to its whole lifetime.
+  std::optional<SessionInfo> PeekSession(std::string_view token);
   // Ends a session; false when there was none.
   bool Logout(std::string_view token);
   // A fresh code from the session's owner, for a payment above the step-up amount.
@@ -90,6 +93,7 @@ class Authenticator {
   base::Result<crypto::SecretKey> SigningKey(const core::AccountId& account) const;
 
  private:
+  std::optional<SessionInfo> FindSession(std::string_view token, bool keep_alive);
   struct LoginRecord {
     std::string enrolment;  // the enrolment the record counts for
     std::uint32_t failures = 0;

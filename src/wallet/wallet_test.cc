@@ -10,6 +10,7 @@
 #include "crypto/key_file.h"
 #include "crypto/keys.h"
 #include "storage/memory_store.h"
+#include "wallet/approval_book.h"
 #include "wallet/authenticator.h"
 #include "wallet/credential.h"
 #include "wallet/password.h"
@@ -456,6 +457,58 @@ TEST(PaymentRequests, ArePaidOnceAndNeverAfterTheyExpire) {
   EXPECT_EQ(book.BeginPaying("0123", kim, payment, 9000, 0).error().code(),
             base::StatusCode::kNotFound);
   EXPECT_FALSE(book.Find("0123", 0).has_value());
+}
+
+// A payment by `payer` as a wallet signs it, waiting for a co-signature.
+core::Transaction PaymentBy(const std::string& payer, std::uint64_t nonce) {
+  core::Transaction tx;
+  tx.chain_id = "nuri-test";
+  tx.signer = core::AccountId::Parse(payer).value();
+  tx.nonce = nonce;
+  tx.valid_until = 10'000'000;
+  tx.body = core::Pay{"bpe-moef", core::AccountId::Parse("cafe@merchants").value(),
+                      core::Amount::Won(1'000'000)};
+  core::AddSignature(tx, tx.signer, crypto::DeriveTestKey(payer));
+  return tx;
+}
+
+TEST(Approvals, WaitForOneApproverOfThePayersOrganizationUntilTheyExpire) {
+  crypto::Initialize();
+  ApprovalBook book;
+  const auto first = book.Add("request-1", PaymentBy("kim@moef", 1), core::Role::kApprover,
+                              /*now=*/1000, /*expires=*/5000);
+  const auto second =
+      book.Add("request-2", PaymentBy("lee@moef", 2), core::Role::kApprover, 2000, 9000);
+  const auto elsewhere =
+      book.Add("request-3", PaymentBy("park@me", 3), core::Role::kApprover, 1500, 9000);
+  ASSERT_TRUE(first && second && elsewhere);
+  EXPECT_NE(first->id, second->id);
+  EXPECT_EQ(first->payment_id, core::TransactionId(PaymentBy("kim@moef", 1)));
+  auto ids = [](const std::vector<PendingApproval>& approvals) {
+    std::vector<std::string> ids;
+    for (const auto& approval : approvals) ids.push_back(approval.id);
+    return ids;
+  };
+  EXPECT_EQ(ids(book.Waiting("moef", 3000)), (std::vector<std::string>{first->id, second->id}));
+  EXPECT_EQ(ids(book.Waiting("me", 3000)), (std::vector<std::string>{elsewhere->id}));
+
+  // One approver at a time: the second is told it is taken; a wrong code gives it back.
+  ASSERT_TRUE(book.BeginApproving(first->id, 3000).has_value());
+  EXPECT_EQ(book.BeginApproving(first->id, 3000).error().code(), base::StatusCode::kUnavailable);
+  EXPECT_EQ(ids(book.Waiting("moef", 3000)), (std::vector<std::string>{second->id}));
+  book.StopApproving(first->id);
+  EXPECT_EQ(book.Waiting("moef", 3000).size(), 2u);
+
+  // At its time an approval is gone, and handed back once so its request can be freed.
+  EXPECT_FALSE(book.Find(first->id, 5000).has_value());
+  EXPECT_EQ(book.BeginApproving(first->id, 5000).error().code(), base::StatusCode::kNotFound);
+  const auto expired = book.TakeExpired(5000);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].request, "request-1");
+  EXPECT_TRUE(book.TakeExpired(5000).empty());
+  book.Remove(second->id);
+  EXPECT_TRUE(book.Waiting("moef", 3000).empty());
+  EXPECT_FALSE(book.Find(second->id, 3000).has_value());
 }
 
 TEST(PaymentRequests, QrCodeIsASquareOfModulesWithAQuietZone) {

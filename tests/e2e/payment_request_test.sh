@@ -10,6 +10,8 @@ nuri=$1
 source "$(dirname "$0")/localnet_lib.sh"
 localnet_test_setup payreq
 official=kim-0001@moef
+approving=choi-0004@moef  # pays 1,000,000 won: an approver's co-signature is needed (rule R7)
+declined=cho-0007@moef
 merchant=sejong-cafe@merchants  # category 5814: at most 50,000 won per attendee (rule R6)
 password="a long enough password"
 
@@ -21,17 +23,20 @@ tx() {  # account, body
 }
 tx issuer@kb '{"type":"mint","token":"KRW-KB","to":"treasury@moef","amount":10000000}'
 tx treasury@moef '{"type":"fund_program","program":"bpe-moef","amount":10000000}'
-tx budget@moef '{"type":"grant","program":"bpe-moef","to":"'$official'","amount":2000000}'
+for holder in $official $approving $declined; do
+  tx budget@moef '{"type":"grant","program":"bpe-moef","to":"'$holder'","amount":2000000}'
+done
 printf '%s\n' "$password" > "$dir/pw"
-for account in $official $merchant auditor@bai; do
+for account in $official $merchant auditor@bai $approving $declined director@moef; do
   "$nuri" wallet enroll --network "$dir" --account "$account" --password-file "$dir/pw" --json \
     > "$dir/$account.enrol" || fail "enroll $account"
 done
 
-python3 - "$(api 1)" "$dir" "$official" "$merchant" "$password" <<'PY' || fail "payments"
+python3 - "$(api 1)" "$dir" "$official" "$merchant" "$password" "$approving" "$declined" \
+  <<'PY' || fail "payments"
 import http.client, json, subprocess, sys, threading, time, urllib.error, urllib.parse
 import urllib.request
-base, directory, official, merchant, password = sys.argv[1:]
+base, directory, official, merchant, password, approving, declined = sys.argv[1:]
 address = urllib.parse.urlparse(base)
 
 def call(method, path, body=None, token=None):
@@ -200,7 +205,53 @@ check(status == 422 and refused["status"] == "rejected" and refused["rule"] == "
 check("refused" in refused["message"] and "R6" in refused["message"], refused["message"])
 status, shown = call("GET", f"/v1/payment-requests/{coffee['id']}", token=seller)
 check(shown["status"] == "open", f"a refused payment's request: {shown}")
+
+# From 1,000,000 won the program wants an approver's co-signature: the payment waits, unsent,
+# until the director of the payer's ministry approves it with a fresh code, or declines it.
+def awaiting(payer, amount):
+    token = login(payer)
+    status, request = call("POST", "/v1/payment-requests", {"amount": amount}, seller)
+    check(status == 201, f"create: {request}")
+    status, body = call("POST", f"/v1/payment-requests/{request['id']}/pay",
+                        dict(pay, attendees=30, evidence="cd" * 32, totp=code(payer, 30)), token)
+    check(status == 202 and body["status"] == "awaiting_approval"
+          and body["approver_role"] == "approver", f"awaiting: {status} {body}")
+    status, shown = call("GET", f"/v1/payment-requests/{request['id']}", token=seller)
+    check(shown["status"] == "paying", f"a request waiting for approval: {shown}")
+    return token, request, body
+payer2, big, waiting = awaiting(approving, 1000000)
+approve = f"/v1/approvals/{waiting['approval']}/approve"
+status, body = call("GET", "/v1/approvals", token=seller)
+check(status == 403, f"a merchant listed approvals: {status} {body}")
+status, body = call("POST", approve, {"totp": code(approving)}, payer2)
+check(status == 403 and body["code"] == "NOT_AUTHORIZED", f"the payer approved: {status} {body}")
+director = login("director@moef")
+status, listed = call("GET", "/v1/approvals", token=director)
+check(status == 200 and [a["id"] for a in listed["approvals"]] == [waiting["approval"]]
+      and listed["approvals"][0]["payer"] == approving
+      and listed["approvals"][0]["body"]["amount"] == 1000000, f"listed: {status} {listed}")
+status, body = call("POST", approve, {}, director)
+check(status == 401 and body["code"] == "STEP_UP_REQUIRED", f"approved without a code: {body}")
+status, receipt = call("POST", approve, {"totp": code("director@moef", 30)}, director)
+check(status == 200 and receipt["status"] == "ok" and receipt["id"] == waiting["id"],
+      f"approved: {status} {receipt}")
+check(takings.wait_for(receipt["id"])["data"]["body"]["amount"] == 1000000, "the event")
+status, shown = call("GET", f"/v1/payment-requests/{big['id']}", token=seller)
+check(shown["status"] == "paid" and shown["payer"] == approving, f"after approval: {shown}")
+status, body = call("POST", approve, {"totp": code("director@moef", 30)}, director)
+check(status == 404, f"approved twice: {status} {body}")
+
+_, other, waiting = awaiting(declined, 1200000)
+status, body = call("POST", f"/v1/approvals/{waiting['approval']}/decline", {}, director)
+check(status == 200 and body["status"] == "declined", f"declined: {status} {body}")
+status, shown = call("GET", f"/v1/payment-requests/{other['id']}", token=seller)
+check(shown["status"] == "open", f"a declined payment's request: {shown}")
+status, body = call("GET", f"/v1/transactions/{waiting['id']}")
+check(status == 404 and body["code"] == "NOT_FOUND", f"a declined payment reached the ledger: {body}")
+status, listed = call("GET", "/v1/approvals", token=director)
+check(listed["approvals"] == [], f"left waiting: {listed}")
+
 print("payment requests: created, shown, paid once, stepped up, refused with the rule, "
-      "followed as events, created once by their Idempotency-Key")
+      "followed as events, created once by their Idempotency-Key, approved and declined")
 PY
 echo "payment requests over HTTP: ok"

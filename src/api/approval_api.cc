@@ -1,0 +1,156 @@
+#include "api/approval_api.h"
+
+#include <boost/json.hpp>
+
+#include "api/json_response.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "ledger/state_view.h"
+
+namespace nuri::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/v1/approvals";
+
+std::string_view OrganizationOf(const core::AccountId& account) {
+  const std::string_view id = account.str();
+  return id.substr(id.find('@') + 1);
+}
+
+json::object ApprovalView(const wallet::PendingApproval& approval) {
+  return json::object{{"id", approval.id},
+                      {"request", approval.request},
+                      {"payment", approval.payment_id.ToHex()},
+                      {"payer", approval.payment.signer.str()},
+                      {"approver_role", core::RoleName(approval.approver_role)},
+                      {"created", core::FormatKoreaTime(approval.created)},
+                      {"expires", core::FormatKoreaTime(approval.expires)},
+                      {"body", core::BodyToJson(approval.payment.body)}};
+}
+
+HttpResponse NotFound(std::string_view id) {
+  return ErrorResponse(404, "NOT_FOUND", "no payment waits for approval " + std::string(id));
+}
+
+}  // namespace
+
+bool ApprovalApi::Handle(const HttpRequest& request, Responder& respond) {
+  const auto under = request.PathUnder(kPrefix);
+  if (!under) return false;
+  const auto session = sessions_.SessionOrRefuse(request, respond);
+  if (!session) return true;
+  std::string_view rest = *under;
+  payments_.DropExpiredApprovals();
+  if (rest.empty() || rest == "/") {
+    if (request.method != "GET" && request.method != "HEAD") return false;
+    respond(List(session->account));
+    return true;
+  }
+  rest.remove_prefix(1);
+  const std::string_view id = rest.substr(0, rest.find('/'));
+  const std::string_view action = rest.substr(id.size());
+  if (request.method != "POST") return false;
+  if (action == "/approve") {
+    Approve(request, id, session->account, std::move(respond));
+    return true;
+  }
+  if (action == "/decline") {
+    respond(Decline(id, session->account));
+    return true;
+  }
+  return false;
+}
+
+std::optional<HttpResponse> ApprovalApi::CheckApprover(const wallet::PendingApproval& approval,
+                                                       const core::AccountId& approver) const {
+  // Another organization's payments are not even shown to exist.
+  if (OrganizationOf(approval.payment.signer) != OrganizationOf(approver)) {
+    return NotFound(approval.id);
+  }
+  if (approval.payment.signer == approver) {
+    return ErrorResponse(403, "NOT_AUTHORIZED", "a payer does not approve its own payment");
+  }
+  const bool has_role = node_.Read([&](const ledger::Ledger& ledger) {
+    const auto record = ledger::ReadAccount(ledger.state(), approver.str());
+    return record && !record->frozen && record->roles.Has(approval.approver_role);
+  });
+  if (!has_role) {
+    return ErrorResponse(403, "NOT_AUTHORIZED",
+                         approver.str() + " does not have the " +
+                             std::string(core::RoleName(approval.approver_role)) +
+                             " role this payment needs");
+  }
+  return std::nullopt;
+}
+
+HttpResponse ApprovalApi::List(const core::AccountId& approver) {
+  const bool approver_role = node_.Read([&](const ledger::Ledger& ledger) {
+    const auto record = ledger::ReadAccount(ledger.state(), approver.str());
+    return record && record->roles.Has(core::Role::kApprover);
+  });
+  json::array waiting;
+  for (const wallet::PendingApproval& approval :
+       payments_.approvals().Waiting(OrganizationOf(approver), clock_.NowMillis())) {
+    if (!CheckApprover(approval, approver)) waiting.push_back(ApprovalView(approval));
+  }
+  if (waiting.empty() && !approver_role) {
+    return ErrorResponse(403, "NOT_AUTHORIZED", approver.str() + " approves no payments");
+  }
+  return JsonResponse(200, json::object{{"approvals", std::move(waiting)}});
+}
+
+void ApprovalApi::Approve(const HttpRequest& request, std::string_view id,
+                          const core::AccountId& approver, Responder respond) {
+  auto body = core::ParseJsonText(request.body);
+  if (auto fault = CheckBodyFields(body ? &*body : nullptr, {"totp"})) return respond(*fault);
+  const auto totp = TextField(body->get_object(), "totp");
+  if (!totp) return respond(ErrorResponse(400, "MALFORMED", "a string is needed", "totp"));
+  wallet::ApprovalBook& approvals = payments_.approvals();
+  const auto shown = approvals.Find(id, clock_.NowMillis());
+  if (!shown) return respond(NotFound(id));
+  if (auto refusal = CheckApprover(*shown, approver)) return respond(*refusal);
+  if (totp->empty()) {
+    return respond(ErrorResponse(401, "STEP_UP_REQUIRED",
+                                 "an approval needs a fresh code from the authenticator", "totp"));
+  }
+  auto claimed = approvals.BeginApproving(id, clock_.NowMillis());
+  if (!claimed) {
+    if (claimed.error().code() == base::StatusCode::kNotFound) return respond(NotFound(id));
+    return respond(ErrorResponse(409, "NOT_WAITING", claimed.error().message()));
+  }
+  if (auto stepped = authenticator_.StepUp(approver, *totp); !stepped) {
+    approvals.StopApproving(id);
+    return respond(RefusalResponse(stepped.error()));
+  }
+  auto key = authenticator_.SigningKey(approver);
+  if (!key) {
+    approvals.StopApproving(id);
+    return respond(ErrorResponse(500, "INTERNAL", "the wallet's key could not be opened"));
+  }
+  core::Transaction payment = claimed->payment;
+  core::AddSignature(payment, approver, *key);
+  approvals.Remove(id);
+  payments_.SubmitPayment(payment, claimed->request, std::move(respond));
+}
+
+HttpResponse ApprovalApi::Decline(std::string_view id, const core::AccountId& approver) {
+  wallet::ApprovalBook& approvals = payments_.approvals();
+  const auto shown = approvals.Find(id, clock_.NowMillis());
+  if (!shown) return NotFound(id);
+  if (auto refusal = CheckApprover(*shown, approver)) return *refusal;
+  auto claimed = approvals.BeginApproving(id, clock_.NowMillis());
+  if (!claimed) {
+    if (claimed.error().code() == base::StatusCode::kNotFound) return NotFound(id);
+    return ErrorResponse(409, "NOT_WAITING", claimed.error().message());
+  }
+  approvals.Remove(id);
+  payments_.ReleaseRequest(*claimed);
+  return JsonResponse(
+      200,
+      json::object{{"id", claimed->id}, {"status", "declined"}, {"request", claimed->request}});
+}
+
+}  // namespace nuri::api
