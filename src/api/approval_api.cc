@@ -40,28 +40,27 @@ HttpResponse NotFound(std::string_view id) {
 bool ApprovalApi::Handle(const HttpRequest& request, Responder& respond) {
   const auto under = request.PathUnder(kPrefix);
   if (!under) return false;
+  // The route first, then the session: a path this API does not serve is not found, whoever
+  // asks.
+  const std::string_view rest = *under == "/" ? std::string_view() : *under;
+  const std::string_view id = rest.empty() ? rest : rest.substr(1, rest.find('/', 1) - 1);
+  const std::string_view action = rest.empty() ? rest : rest.substr(1 + id.size());
+  const bool list = rest.empty() && (request.method == "GET" || request.method == "HEAD");
+  const bool post = request.method == "POST" && !id.empty();
+  const bool approve = post && action == "/approve";
+  const bool decline = post && action == "/decline";
+  if (!list && !approve && !decline) return false;
   const auto session = sessions_.SessionOrRefuse(request, respond);
   if (!session) return true;
-  std::string_view rest = *under;
   payments_.DropExpiredApprovals();
-  if (rest.empty() || rest == "/") {
-    if (request.method != "GET" && request.method != "HEAD") return false;
+  if (list) {
     respond(List(session->account));
-    return true;
-  }
-  rest.remove_prefix(1);
-  const std::string_view id = rest.substr(0, rest.find('/'));
-  const std::string_view action = rest.substr(id.size());
-  if (request.method != "POST") return false;
-  if (action == "/approve") {
+  } else if (approve) {
     Approve(request, id, session->account, std::move(respond));
-    return true;
-  }
-  if (action == "/decline") {
+  } else {
     respond(Decline(id, session->account));
-    return true;
   }
-  return false;
+  return true;
 }
 
 std::optional<HttpResponse> ApprovalApi::CheckApprover(const wallet::PendingApproval& approval,

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "api/json_response.h"
+#include "api/openapi.h"
 #include "api/views.h"
 #include "base/limits.h"
 #include "codec/codec.h"
@@ -50,6 +51,17 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   const auto segments = Segments(request.path);
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (request.path == "/metrics" && get) return respond(GetMetrics());
+  if (request.path == "/openapi.json" && get) {
+    HttpResponse response;
+    response.body = std::string(OpenApiDocument());
+    return respond(std::move(response));
+  }
+  if (request.path == "/docs" && get) {
+    HttpResponse response;
+    response.content_type = "text/html; charset=utf-8";
+    response.body = OpenApiPage();
+    return respond(std::move(response));
+  }
   if (segments.size() < 2 || segments[0] != "v1") {
     return respond(ErrorResponse(404, "NOT_FOUND", "no such endpoint: " + request.path));
   }

@@ -27,6 +27,7 @@
 //                                  sessions (event_api.h)
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
 //   GET  /metrics                  Prometheus text
+//   GET  /openapi.json, /docs      the API's OpenAPI 3.1 document, and as a page (openapi.h)
 //
 // Thread-safe: the server calls Handle from its threads.
 #pragma once

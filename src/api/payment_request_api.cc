@@ -53,26 +53,27 @@ PaymentRequestApi::PaymentRequestApi(node::Node& node, WalletApi& sessions,
 bool PaymentRequestApi::Handle(const HttpRequest& request, Responder& respond) {
   const auto under = request.PathUnder(kPrefix);
   if (!under) return false;
+  // The route first, then the session: a path this API does not serve is not found, whoever
+  // asks.
+  const std::string_view rest = *under == "/" ? std::string_view() : *under;
+  const std::string_view id = rest.empty() ? rest : rest.substr(1, rest.find('/', 1) - 1);
+  const std::string_view tail = rest.empty() ? rest : rest.substr(1 + id.size());
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool post = request.method == "POST";
+  const bool create = rest.empty() && post;
+  const bool show = !id.empty() && tail.empty() && get;
+  const bool pay = !id.empty() && tail == "/pay" && post;
+  if (!create && !show && !pay) return false;
   const auto session = sessions_.SessionOrRefuse(request, respond);
   if (!session) return true;
-  std::string_view rest = *under;
-  if (rest.empty() || rest == "/") {
-    if (request.method != "POST") return false;
+  if (create) {
     respond(Create(request, *session));
-    return true;
-  }
-  rest.remove_prefix(1);
-  const std::string_view id = rest.substr(0, rest.find('/'));
-  const std::string_view tail = rest.substr(id.size());
-  if (tail.empty() && (request.method == "GET" || request.method == "HEAD")) {
+  } else if (show) {
     respond(Show(id));
-    return true;
-  }
-  if (tail == "/pay" && request.method == "POST") {
+  } else {
     Pay(request, id, *session, std::move(respond));
-    return true;
   }
-  return false;
+  return true;
 }
 
 HttpResponse PaymentRequestApi::Create(const HttpRequest& request,
