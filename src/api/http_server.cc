@@ -8,14 +8,6 @@
 #include "api/http_server.h"
 
 #include <atomic>
-#include <chrono>
-#include <exception>
-#include <mutex>
-#include <optional>
-#include <shared_mutex>
-#include <thread>
-#include <unordered_map>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,6 +17,15 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
 
 #include "base/check.h"
 #include "base/log.h"
@@ -205,7 +206,21 @@ http::response<http::string_body> ToMessage(HttpResponse response, unsigned vers
   return message;
 }
 
-class Session;
+// One connection, whatever its transport: what the server, its table and the responders need.
+// Every member function but Start runs on the connection's strand, or after the server's
+// threads have stopped (Close from Stop).
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void Start() = 0;
+  // The handler's answer to request number `sequence`; stale answers are dropped.
+  virtual void OnResponse(std::uint64_t sequence, HttpResponse response) = 0;
+  // Sends what a streamed answer has waiting.
+  virtual void PumpStream() = 0;
+  // Closes the socket at once and leaves the session table. Idempotent.
+  virtual void Close() = 0;
+  virtual beast::tcp_stream::executor_type executor() = 0;
+};
 
 // Lets responders post onto the io_context only while the server runs. Stop closes it before it
 // stops the io_context, so no responder can reach an io_context that is being destroyed.
@@ -237,15 +252,15 @@ class SessionTable {
  public:
   explicit SessionTable(std::size_t sessions_max) : sessions_max_(sessions_max) {}
   // Adds the session unless sessions_max are open already; returns whether it did.
-  bool Add(std::shared_ptr<Session> session) {
+  bool Add(std::shared_ptr<Connection> session) {
     std::lock_guard lock(mutex_);
     if (sessions_.size() >= sessions_max_) return false;
-    const Session* key = session.get();
+    const Connection* key = session.get();
     sessions_.emplace(key, std::move(session));
     return true;
   }
-  void Remove(const Session* session) {
-    std::shared_ptr<Session> removed;  // destroyed after the lock is released
+  void Remove(const Connection* session) {
+    std::shared_ptr<Connection> removed;  // destroyed after the lock is released
     std::lock_guard lock(mutex_);
     const auto found = sessions_.find(session);
     if (found == sessions_.end()) return;
@@ -253,9 +268,9 @@ class SessionTable {
     sessions_.erase(found);
   }
   // Empties the table and returns what it held.
-  std::vector<std::shared_ptr<Session>> TakeAll() {
+  std::vector<std::shared_ptr<Connection>> TakeAll() {
     std::lock_guard lock(mutex_);
-    std::vector<std::shared_ptr<Session>> sessions;
+    std::vector<std::shared_ptr<Connection>> sessions;
     sessions.reserve(sessions_.size());
     for (auto& [key, session] : sessions_) sessions.push_back(std::move(session));
     sessions_.clear();
@@ -265,34 +280,40 @@ class SessionTable {
  private:
   const std::size_t sessions_max_;
   std::mutex mutex_;
-  std::unordered_map<const Session*, std::shared_ptr<Session>> sessions_;  // guarded by mutex_
+  std::unordered_map<const Connection*, std::shared_ptr<Connection>>
+      sessions_;  // guarded by mutex_
 };
 
 // What the sessions of one server share with it. Outlives every session that runs.
 struct ServerContext {
   HttpServerOptions options;
   HttpHandler handler;
+  std::optional<asio::ssl::context> tls;  // when the server speaks HTTPS
   std::shared_ptr<ResponseGate> gate = std::make_shared<ResponseGate>();
   SessionTable sessions{options.connections_max};
 };
 
-// One connection. Every member function but the constructor and Start runs on the session's
-// strand, or after the server's threads have stopped (Close from Stop).
-class Session : public std::enable_shared_from_this<Session> {
+// One connection over `Stream`: beast::tcp_stream for HTTP, beast::ssl_stream of one for HTTPS.
+template <typename Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, ServerContext& context);
+  Session(Stream stream, ServerContext& context);
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  void Start();
-  // The handler's answer to request number `sequence`; stale answers are dropped.
-  void OnResponse(std::uint64_t sequence, HttpResponse response);
-  // Closes the socket at once and leaves the session table. Idempotent.
-  void Close();
-  beast::tcp_stream::executor_type executor() { return stream_.get_executor(); }
+  void Start() override;
+  void OnResponse(std::uint64_t sequence, HttpResponse response) override;
+  void PumpStream() override;
+  void Close() override;
+  beast::tcp_stream::executor_type executor() override { return stream_.get_executor(); }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<Session<Stream>>::weak_from_this;
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  void OnHandshake(beast::error_code error);
   void ReadRequest();
   void OnRead(beast::error_code error, std::size_t size_bytes);
   void CallHandler();
@@ -305,13 +326,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // A streamed response: the head, then chunks as the stream yields them, then the last chunk.
   void StartStream(HttpResponse response);
   void OnStreamHead(beast::error_code error, std::size_t size_bytes);
-  void PumpStream();
   void OnStreamWritten(bool last, beast::error_code error, std::size_t size_bytes);
 
   // Outlives the session while it runs. The destructor must not use it: sessions left in the
   // io_context's queue after Stop are destroyed with the io_context, in the server's destructor.
   ServerContext& context_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;  // while it is written
@@ -336,7 +356,7 @@ class Session : public std::enable_shared_from_this<Session> {
 // The one answer a handler owes for one request, shared by every copy of its Responder.
 class ResponseSlot {
  public:
-  ResponseSlot(std::shared_ptr<ResponseGate> gate, std::weak_ptr<Session> session,
+  ResponseSlot(std::shared_ptr<ResponseGate> gate, std::weak_ptr<Connection> session,
                std::uint64_t sequence)
       : gate_(std::move(gate)), session_(std::move(session)), sequence_(sequence) {}
   ResponseSlot(const ResponseSlot&) = delete;
@@ -361,7 +381,7 @@ class ResponseSlot {
   bool Deliver(HttpResponse response) noexcept {
     try {
       return gate_->RunIfOpen([&] {
-        std::shared_ptr<Session> session = session_.lock();
+        std::shared_ptr<Connection> session = session_.lock();
         if (session == nullptr) return;  // the connection is gone
         asio::post(session->executor(),
                    [session, sequence = sequence_, response = std::move(response)]() mutable {
@@ -375,39 +395,59 @@ class ResponseSlot {
   }
 
   const std::shared_ptr<ResponseGate> gate_;
-  const std::weak_ptr<Session> session_;
+  const std::weak_ptr<Connection> session_;
   const std::uint64_t sequence_;
   std::atomic<bool> answered_{false};
 };
 
-Session::Session(tcp::socket socket, ServerContext& context)
-    : context_(context), stream_(std::move(socket)) {
+template <typename Stream>
+Session<Stream>::Session(Stream stream, ServerContext& context)
+    : context_(context), stream_(std::move(stream)) {
   beast::error_code error;
-  const tcp::endpoint remote = stream_.socket().remote_endpoint(error);
+  const tcp::endpoint remote = Tcp().socket().remote_endpoint(error);
   if (!error) {
     remote_address_ = remote.address().to_string();
     remote_port_ = remote.port();
   }
   // Responses are written in one gather write; waiting for more to send only adds latency.
-  stream_.socket().set_option(tcp::no_delay(true), error);
+  Tcp().socket().set_option(tcp::no_delay(true), error);
 }
 
-void Session::Start() {
-  asio::dispatch(stream_.get_executor(),
-                 beast::bind_front_handler(&Session::ReadRequest, shared_from_this()));
+template <typename Stream>
+void Session<Stream>::Start() {
+  if constexpr (kTls) {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->Tcp().expires_after(std::chrono::seconds(self->context_.options.idle_timeout_seconds));
+      self->stream_.async_handshake(asio::ssl::stream_base::server,
+                                    beast::bind_front_handler(&Session::OnHandshake, self));
+    });
+  } else {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::ReadRequest, shared_from_this()));
+  }
 }
 
-void Session::ReadRequest() {
+template <typename Stream>
+void Session<Stream>::OnHandshake(beast::error_code error) {
+  if (closed_) return;
+  // A client that does not speak TLS, or not a version and cipher this server accepts.
+  if (error) return Close();
+  ReadRequest();
+}
+
+template <typename Stream>
+void Session<Stream>::ReadRequest() {
   if (closed_) return;
   parser_.emplace();
   parser_->header_limit(kHeaderSizeBytesMax);
   parser_->body_limit(static_cast<std::uint64_t>(context_.options.body_size_bytes_max));
-  stream_.expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
+  Tcp().expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&Session::OnRead, shared_from_this()));
 }
 
-void Session::OnRead(beast::error_code error, std::size_t /*size_bytes*/) {
+template <typename Stream>
+void Session<Stream>::OnRead(beast::error_code error, std::size_t /*size_bytes*/) {
   if (closed_) return;
   if (error == http::error::body_limit) {
     return SendError(413, "TOO_LARGE",
@@ -433,7 +473,8 @@ void Session::OnRead(beast::error_code error, std::size_t /*size_bytes*/) {
   CallHandler();
 }
 
-void Session::CallHandler() {
+template <typename Stream>
+void Session<Stream>::CallHandler() {
   http::request<http::string_body> message = parser_->release();
   parser_.reset();
   request_version_ = message.version();
@@ -461,7 +502,8 @@ void Session::CallHandler() {
   }
 }
 
-void Session::OnResponse(std::uint64_t sequence, HttpResponse response) {
+template <typename Stream>
+void Session<Stream>::OnResponse(std::uint64_t sequence, HttpResponse response) {
   if (closed_ || !awaiting_response_ || sequence != sequence_) {
     if (response.stream) response.stream->Cancel();
     return;
@@ -482,21 +524,24 @@ void Session::OnResponse(std::uint64_t sequence, HttpResponse response) {
   }
 }
 
-void Session::SendError(int status, std::string_view code, std::string_view message) {
+template <typename Stream>
+void Session<Stream>::SendError(int status, std::string_view code, std::string_view message) {
   parser_.reset();
   Write(ToMessage(JsonErrorResponse(status, code, message), 11, /*keep_alive=*/false,
                   /*head=*/false));
 }
 
-void Session::Write(http::response<http::string_body> message) {
+template <typename Stream>
+void Session<Stream>::Write(http::response<http::string_body> message) {
   const bool close = message.need_eof();
   response_.emplace(std::move(message));
-  stream_.expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
+  Tcp().expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
   http::async_write(stream_, *response_,
                     beast::bind_front_handler(&Session::OnWrite, shared_from_this(), close));
 }
 
-void Session::OnWrite(bool close, beast::error_code error, std::size_t /*size_bytes*/) {
+template <typename Stream>
+void Session<Stream>::OnWrite(bool close, beast::error_code error, std::size_t /*size_bytes*/) {
   response_.reset();
   if (closed_) return;
   if (error) return Close();
@@ -504,29 +549,33 @@ void Session::OnWrite(bool close, beast::error_code error, std::size_t /*size_by
   ReadRequest();
 }
 
-void Session::Linger() {
+template <typename Stream>
+void Session<Stream>::Linger() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
   linger_size_bytes_ = 0;
   // One deadline for the whole lingering: the stream keeps it across reads.
-  stream_.expires_after(kLingerDuration);
+  Tcp().expires_after(kLingerDuration);
   ReadAndDiscard();
 }
 
-void Session::ReadAndDiscard() {
+template <typename Stream>
+void Session<Stream>::ReadAndDiscard() {
   buffer_.clear();
   stream_.async_read_some(buffer_.prepare(kLingerReadSizeBytes),
                           beast::bind_front_handler(&Session::OnDiscarded, shared_from_this()));
 }
 
-void Session::OnDiscarded(beast::error_code error, std::size_t size_bytes) {
+template <typename Stream>
+void Session<Stream>::OnDiscarded(beast::error_code error, std::size_t size_bytes) {
   if (closed_) return;
   linger_size_bytes_ += size_bytes;
   if (error || linger_size_bytes_ >= kLingerSizeBytesMax) return Close();
   ReadAndDiscard();
 }
 
-void Session::StartStream(HttpResponse response) {
+template <typename Stream>
+void Session<Stream>::StartStream(HttpResponse response) {
   stream_body_ = std::move(response.stream);
   // No chunk may be written before the head is: a wake that arrives meanwhile finds this set.
   stream_writing_ = true;
@@ -537,21 +586,22 @@ void Session::StartStream(HttpResponse response) {
   stream_head_->erase(http::field::content_length);
   stream_head_->chunked(true);
   stream_serializer_.emplace(*stream_head_);
-  stream_.expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
+  Tcp().expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
   http::async_write_header(stream_, *stream_serializer_,
                            beast::bind_front_handler(&Session::OnStreamHead, shared_from_this()));
 }
 
-void Session::OnStreamHead(beast::error_code error, std::size_t /*size_bytes*/) {
+template <typename Stream>
+void Session<Stream>::OnStreamHead(beast::error_code error, std::size_t /*size_bytes*/) {
   if (closed_) return;
   if (error) return Close();
   stream_writing_ = false;
   // The wake reaches the session like an answer does: through the gate, by a weak pointer.
-  std::weak_ptr<Session> weak = weak_from_this();
+  std::weak_ptr<Connection> weak = weak_from_this();
   std::shared_ptr<ResponseGate> gate = context_.gate;
   stream_body_->SetWake([weak, gate] {
     gate->RunIfOpen([&] {
-      if (std::shared_ptr<Session> session = weak.lock()) {
+      if (std::shared_ptr<Connection> session = weak.lock()) {
         asio::post(session->executor(), [session] { session->PumpStream(); });
       }
     });
@@ -559,17 +609,18 @@ void Session::OnStreamHead(beast::error_code error, std::size_t /*size_bytes*/) 
   PumpStream();
 }
 
-void Session::PumpStream() {
+template <typename Stream>
+void Session<Stream>::PumpStream() {
   if (closed_ || stream_body_ == nullptr || stream_writing_) return;
   auto [data, state] = stream_body_->Take();
   if (state == ResponseStream::State::kCancelled) return Close();
   if (data.empty() && state == ResponseStream::State::kOpen) {
     // Nothing to send: no deadline while the stream is quiet (its writer sends heartbeats).
-    stream_.expires_never();
+    Tcp().expires_never();
     return;
   }
   stream_writing_ = true;
-  stream_.expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
+  Tcp().expires_after(std::chrono::seconds(context_.options.idle_timeout_seconds));
   // An ended stream's last data goes first; the next pump finds nothing left and ends the body.
   const bool last = data.empty();
   auto done = beast::bind_front_handler(&Session::OnStreamWritten, shared_from_this(), last);
@@ -578,7 +629,9 @@ void Session::PumpStream() {
   asio::async_write(stream_, http::make_chunk(asio::buffer(stream_chunk_)), std::move(done));
 }
 
-void Session::OnStreamWritten(bool last, beast::error_code error, std::size_t /*size_bytes*/) {
+template <typename Stream>
+void Session<Stream>::OnStreamWritten(bool last, beast::error_code error,
+                                      std::size_t /*size_bytes*/) {
   stream_writing_ = false;
   stream_chunk_.clear();
   if (closed_) return;
@@ -591,12 +644,13 @@ void Session::OnStreamWritten(bool last, beast::error_code error, std::size_t /*
   ReadRequest();
 }
 
-void Session::Close() {
+template <typename Stream>
+void Session<Stream>::Close() {
   if (closed_) return;
   closed_ = true;
   awaiting_response_ = false;
   if (stream_body_ != nullptr) stream_body_->Cancel();
-  stream_.close();
+  Tcp().close();
   // May drop the table's reference; every caller holds another one.
   context_.sessions.Remove(this);
 }
@@ -712,6 +766,7 @@ class HttpServer::Impl {
   void Stop();
 
  private:
+  base::Status MakeTlsContext(const HttpsIdentity& identity);
   base::Status Listen();
   void Accept();
   void OnAccept(beast::error_code error, tcp::socket socket);
@@ -740,6 +795,7 @@ base::Status HttpServer::Impl::Start() {
     return base::Status::InvalidArgument("an HTTP server starts once; make a new one");
   }
   NURI_RETURN_IF_ERROR(CheckOptions(context_.options));
+  if (context_.options.https) NURI_RETURN_IF_ERROR(MakeTlsContext(*context_.options.https));
   NURI_RETURN_IF_ERROR(Listen());
   state_ = State::kRunning;
   work_guard_.emplace(io_context_.get_executor());
@@ -754,6 +810,27 @@ base::Status HttpServer::Impl::Start() {
                                            exception.what());
   }
   base::LogInfo(kLogComponent, "listening on " + listen_text_);
+  return base::Status::Ok();
+}
+
+base::Status HttpServer::Impl::MakeTlsContext(const HttpsIdentity& identity) {
+  beast::error_code error;
+  asio::ssl::context& tls = context_.tls.emplace(asio::ssl::context::tls_server);
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                  error);
+  if (!error) {
+    tls.use_certificate_chain(asio::buffer(identity.certificate_chain_pem), error);
+  }
+  if (!error) {
+    tls.use_private_key(asio::buffer(identity.key_pem), asio::ssl::context::pem, error);
+  }
+  if (error) {
+    context_.tls.reset();
+    return base::Status::InvalidArgument("the HTTPS certificate or key is not usable: " +
+                                         error.message());
+  }
   return base::Status::Ok();
 }
 
@@ -804,7 +881,14 @@ void HttpServer::Impl::OnAccept(beast::error_code error, tcp::socket socket) {
     });
     return;
   }
-  auto session = std::make_shared<Session>(std::move(socket), context_);
+  std::shared_ptr<Connection> session;
+  if (context_.tls) {
+    session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        beast::ssl_stream<beast::tcp_stream>(std::move(socket), *context_.tls), context_);
+  } else {
+    session = std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                           context_);
+  }
   if (context_.sessions.Add(session)) {
     session->Start();
   } else {
@@ -847,7 +931,7 @@ void HttpServer::Impl::StopLocked() {
   beast::error_code ignored;
   acceptor_.close(ignored);
   accept_retry_timer_.cancel();
-  for (const std::shared_ptr<Session>& session : context_.sessions.TakeAll()) session->Close();
+  for (const std::shared_ptr<Connection>& session : context_.sessions.TakeAll()) session->Close();
   base::LogInfo(kLogComponent, "stopped");
 }
 

@@ -114,6 +114,13 @@ using Responder = std::function<void(HttpResponse)>;
 // a 500 {"code":"INTERNAL","message":"internal error"}.
 using HttpHandler = std::function<void(HttpRequest request, Responder respond)>;
 
+// What an HTTPS server presents: its certificate chain (its own first) and its private key, in
+// PEM, the key not encrypted (the caller opens it).
+struct HttpsIdentity {
+  std::string certificate_chain_pem;
+  std::string key_pem;
+};
+
 struct HttpServerOptions {
   std::string address = "127.0.0.1";  // an IPv4 or IPv6 literal, e.g. "0.0.0.0" or "::"
   std::uint16_t port = 0;             // 0: pick a free port
@@ -124,6 +131,9 @@ struct HttpServerOptions {
   int idle_timeout_seconds = 60;
   // Connections beyond this many are accepted and closed at once.
   std::size_t connections_max = 1024;
+  // With it, the server speaks HTTPS only (TLS 1.2 or 1.3); a client that does not complete the
+  // handshake within idle_timeout_seconds is dropped.
+  std::optional<HttpsIdentity> https;
 };
 
 // Answers of the server itself, before any handler sees the request:

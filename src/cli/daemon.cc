@@ -8,13 +8,16 @@
 //    "network": "network.json", "p2p_address": "127.0.0.1", "p2p_port": 7201,
 //    "tls_certificate": "tls.pem", "tls_key": "tls.key",
 //    "snapshot_interval": 1000, "snapshot_gap": 2000, "wallet_key": "wallet.key",
-//    "step_up_won": 500000, "rate_limits": {...}}
+//    "step_up_won": 500000, "rate_limits": {...}, "https_address": "127.0.0.1",
+//    "https_port": 7301, "https_certificate": "api_tls.pem", "https_key": "api_tls.key"}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
 // its own blocks. With "wallet_key", the node keeps custodial wallets in data_dir/wallets and
 // serves the session endpoints (api/wallet_api.h), on loopback only. Relative paths are
-// relative to the configuration file. "rate_limits": cli/guard_config.h.
+// relative to the configuration file. "rate_limits": cli/guard_config.h. With
+// "https_certificate", the node also serves the API over HTTPS (the key sealed under the key
+// password).
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -78,6 +81,11 @@ struct DaemonConfig {
   std::string tls_certificate_path;
   std::string tls_key_path;
   std::string wallet_key_path;  // empty: the node keeps no wallets
+  // The HTTPS listener, when https_certificate is set.
+  std::string https_address = "127.0.0.1";
+  std::uint16_t https_port = 0;
+  std::string https_certificate_path;
+  std::string https_key_path;  // sealed under the key password
   std::int64_t step_up_won = api::PaymentRequestApiOptions{}.step_up_won;
   api::ApiGuardOptions guard;
 };
@@ -140,7 +148,18 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     if (!key) return base::Error(key.error());
     config.wallet_key_path = *key;
   }
-  for (auto [target, name] : {std::pair{&config.api_port, "api_port"}, {&config.p2p_port, "p2p_port"}}) {
+  if (object.contains("https_certificate")) {
+    for (auto [target, name] : {std::pair{&config.https_certificate_path, "https_certificate"},
+                                {&config.https_key_path, "https_key"}}) {
+      auto field = string_field(name, true);
+      if (!field) return base::Error(field.error());
+      *target = *field;
+    }
+    if (auto address = string_field("https_address", false)) config.https_address = *address;
+  }
+  for (auto [target, name] : {std::pair{&config.api_port, "api_port"},
+                              {&config.p2p_port, "p2p_port"},
+                              {&config.https_port, "https_port"}}) {
     if (const json::value* port = object.if_contains(name)) {
       if (!port->is_int64() || port->get_int64() < 0 || port->get_int64() > 65535) {
         return base::Error(base::Status::InvalidArgument(path + ": " + std::string(name) +
@@ -222,6 +241,20 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+// The HTTPS listener's certificate chain and its key, opened with the key password.
+base::Result<api::HttpsIdentity> LoadHttpsIdentity(const DaemonConfig& config,
+                                                   const std::string& password) {
+  auto chain = ReadFile(config.https_certificate_path);
+  auto sealed_key = ReadFile(config.https_key_path);
+  if (!chain || !sealed_key) {
+    return base::Error(base::Status::NotFound("the HTTPS certificate or key is missing"));
+  }
+  auto key = net::OpenKey(*sealed_key, password);
+  if (!key)
+    return base::Error(base::Status::InvalidArgument("HTTPS key: " + key.error().message()));
+  return api::HttpsIdentity{*std::move(chain), *std::move(key)};
+}
+
 }  // namespace
 
 base::Result<ledger::Genesis> LoadGenesisFile(const std::string& path) {
@@ -266,13 +299,13 @@ int RunNurid(int argc, char** argv) {
 
   std::unique_ptr<wallet::Sealer> wallet_sealer;
   if (!config->wallet_key_path.empty()) {
-    // Passwords, codes and session tokens must not cross a network in the clear, and this API
-    // does not speak TLS yet.
+    // Passwords, codes and session tokens must not cross a network in the clear: beyond this
+    // machine, wallets are reached over HTTPS (https_certificate).
     if (config->api_address != "127.0.0.1" && config->api_address != "::1") {
       return Fail(
-          "a node that keeps wallets serves its API on loopback only (127.0.0.1 or ::1), "
+          "a node that keeps wallets serves plain HTTP on loopback only (127.0.0.1 or ::1), "
           "not " +
-          config->api_address);
+          config->api_address + "; serve others over HTTPS");
     }
     auto key_text = ReadFile(config->wallet_key_path);
     if (!key_text) return Fail("cannot read the wallet key");
@@ -345,6 +378,20 @@ int RunNurid(int argc, char** argv) {
                            guard.Handle(std::move(request), std::move(respond));
                          });
   if (auto status = server.Start(); !status.ok()) return Fail(status.ToString());
+  // The same API over HTTPS, for clients beyond this machine.
+  std::optional<api::HttpServer> https_server;
+  if (!config->https_certificate_path.empty()) {
+    auto identity = LoadHttpsIdentity(*config, *password);
+    if (!identity) return Fail(identity.error().ToString());
+    https_server.emplace(api::HttpServerOptions{.address = config->https_address,
+                                                .port = config->https_port,
+                                                .connections_max = kApiConnectionsMax,
+                                                .https = *std::move(identity)},
+                         [&guard](api::HttpRequest request, api::Responder respond) {
+                           guard.Handle(std::move(request), std::move(respond));
+                         });
+    if (auto status = https_server->Start(); !status.ok()) return Fail(status.ToString());
+  }
   if (auto status = (*node)->StartProducing(); !status.ok()) return Fail(status.ToString());
   const std::uint64_t height = (*node)->Read([](const ledger::Ledger& l) { return l.head().height; });
   base::LogInfo("nurid", "node " + config->name + " serving http://" + config->api_address + ":" +
@@ -354,6 +401,7 @@ int RunNurid(int argc, char** argv) {
   sigwait(&signals, &received);
   base::LogInfo("nurid", "stopping on signal " + std::to_string(received));
   server.Stop();
+  if (https_server) https_server->Stop();
   (*node)->Stop();
   return 0;
 }

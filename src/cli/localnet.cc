@@ -286,7 +286,8 @@ int Up(const Args& args, const std::string& directory) {
         .org = validator ? kValidatorOrgs[i % std::size(kValidatorOrgs)] : "bai",
         .role = validator ? "validator" : "observer",
         .api = "http://127.0.0.1:" + std::to_string(*base_port + i + 1),
-        .p2p = "127.0.0.1:" + std::to_string(*base_port + 100 + i + 1)});
+        .p2p = "127.0.0.1:" + std::to_string(*base_port + 100 + i + 1),
+        .https_api = "https://127.0.0.1:" + std::to_string(*base_port + 200 + i + 1)});
   }
   auto made = WriteNetworkFiles(directory, plans, password);
   if (!made) return Complain(made.error().ToString());
@@ -319,6 +320,11 @@ int Up(const Args& args, const std::string& directory) {
                         {"snapshot_interval", *snapshot_interval},
                         {"snapshot_gap", 2 * *snapshot_interval},
                         {"wallet_key", "wallet.key"},
+                        // Wallets and payment requests reach the node over HTTPS from outside.
+                        {"https_address", "127.0.0.1"},
+                        {"https_port", *base_port + 200 + i + 1},
+                        {"https_certificate", "api_tls.pem"},
+                        {"https_key", "api_tls.key"},
                         // The network's own tools (load, the CLI) run on this machine at
                         // volume; other loopback addresses (127.0.0.2, ...) are limited.
                         {"rate_limits", {{"exempt_addresses", {"127.0.0.1"}}}}};

@@ -72,6 +72,28 @@ base::Status CheckNodePlans(const std::vector<NodePlan>& nodes) {
   return base::Status::Ok();
 }
 
+// "https://127.0.0.1:7301" -> "127.0.0.1"; "https://[::1]:7301" -> "::1".
+std::string HostOf(std::string_view url) {
+  std::string_view rest =
+      url.substr(url.find("://") == std::string_view::npos ? 0 : url.find("://") + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (rest.starts_with('[')) return std::string(rest.substr(1, rest.find(']') - 1));
+  return std::string(rest.substr(0, rest.rfind(':')));
+}
+
+// The node's HTTPS certificate (then its CA's) and its key sealed under the password.
+base::Status WriteApiCertificate(const std::string& node_directory, const NodePlan& node,
+                                 const net::TlsCredentials& ca, const std::string& password) {
+  auto api =
+      net::IssueApiCertificate(ca, node.name, node.org, {HostOf(node.https_api), "localhost"});
+  if (!api) return api.error();
+  auto sealed = net::SealKey(api->key_pem, password);
+  if (!sealed) return sealed.error();
+  NURI_RETURN_IF_ERROR(WriteFileAtomically(node_directory + "/api_tls.pem",
+                                           api->certificate_pem + ca.certificate_pem));
+  return WriteFileAtomically(node_directory + "/api_tls.key", *sealed, 0600);
+}
+
 base::Result<std::vector<NodeMade>> WriteNetworkFiles(const std::string& directory,
                                                       const std::vector<NodePlan>& nodes,
                                                       const std::string& password) {
@@ -120,12 +142,16 @@ base::Result<std::vector<NodeMade>> WriteNetworkFiles(const std::string& directo
     if (auto status = WriteFileAtomically(node_directory + "/tls.key", *sealed_tls, 0600);
         !status.ok())
       return base::Error(status);
-    members.push_back(json::object{{"name", node.name},
-                                   {"role", node.role},
-                                   {"org", node.org},
-                                   {"api", node.api},
-                                   {"p2p", node.p2p},
-                                   {"tls_key_fingerprint", fingerprint->ToHex()}});
+    json::object member{{"name", node.name}, {"role", node.role},
+                        {"org", node.org},   {"api", node.api},
+                        {"p2p", node.p2p},   {"tls_key_fingerprint", fingerprint->ToHex()}};
+    if (!node.https_api.empty()) {
+      if (auto status = WriteApiCertificate(node_directory, node, found->second, password);
+          !status.ok())
+        return base::Error(status);
+      member["https_api"] = node.https_api;
+    }
+    members.push_back(std::move(member));
     made.push_back({node, consensus_key.public_key(), fingerprint->ToHex()});
   }
   const json::object network{{"nodes", std::move(members)},

@@ -19,6 +19,8 @@ struct NodePlan {
   std::string role;  // validator | observer
   std::string api;   // base URL, e.g. http://127.0.0.1:7101
   std::string p2p;   // host:port
+  // The HTTPS API's base URL, e.g. https://127.0.0.1:7301; empty when the node serves none.
+  std::string https_api;
 };
 
 struct NodeMade {
@@ -34,7 +36,9 @@ base::Status CheckNodePlans(const std::vector<NodePlan>& nodes);
 // Writes, under `directory`: tls/<org>-ca.pem and tls/<org>-ca.key (an existing CA of an
 // organization is reused, its key opened with the password), nodes/<name>/tls.pem, tls.key and
 // validator.key (observers get a consensus key too, so that a governor can add them to the
-// validators), and network.json. Refuses to overwrite a node's files.
+// validators), for a node with an HTTPS API nodes/<name>/api_tls.pem and api_tls.key (a P-256
+// certificate its organization's CA issues for the URL's host and "localhost", followed by the
+// CA's certificate), and network.json. Refuses to overwrite a node's files.
 base::Result<std::vector<NodeMade>> WriteNetworkFiles(const std::string& directory,
                                                       const std::vector<NodePlan>& nodes,
                                                       const std::string& password);

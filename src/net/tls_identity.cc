@@ -1,5 +1,6 @@
 #include "net/tls_identity.h"
 
+#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -9,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <initializer_list>
 #include <memory>
 
 namespace nuri::net {
@@ -118,6 +120,27 @@ base::Result<TlsCredentials> Finish(X509* certificate, EVP_PKEY* signing_key, EV
 
 Key NewKey() { return Key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")); }
 
+// A certificate for `key` named CN=common_name, O=org, issued by `ca`: not a CA itself, with
+// the extensions given.
+base::Result<TlsCredentials> IssueLeaf(const TlsCredentials& ca, Key key,
+                                       std::string_view common_name, std::string_view org,
+                                       std::initializer_list<std::pair<int, const char*>> extensions) {
+  auto ca_certificate = ReadCertificate(ca.certificate_pem);
+  if (!ca_certificate) return base::Error(ca_certificate.error());
+  auto ca_key = ReadKey(ca.key_pem, nullptr);
+  if (!ca_key) return base::Error(ca_key.error());
+  auto certificate = NewCertificate(key.get(), common_name, org);
+  if (!certificate) return base::Error(certificate.error());
+  X509* x = certificate->get();
+  X509* issuer = ca_certificate->get();
+  bool made = X509_set_issuer_name(x, X509_get_subject_name(issuer)) == 1 &&
+              AddExtension(x, issuer, NID_basic_constraints, "critical,CA:FALSE") &&
+              AddExtension(x, issuer, NID_authority_key_identifier, "keyid");
+  for (const auto& [nid, value] : extensions) made = made && AddExtension(x, issuer, nid, value);
+  if (!made) return base::Error(OpenSslError("cannot make a certificate"));
+  return Finish(x, ca_key->get(), key.get());
+}
+
 }  // namespace
 
 base::Result<TlsCredentials> MakeCertificateAuthority(std::string_view org) {
@@ -137,24 +160,34 @@ base::Result<TlsCredentials> MakeCertificateAuthority(std::string_view org) {
 
 base::Result<TlsCredentials> IssueNodeCertificate(const TlsCredentials& ca, std::string_view node,
                                                   std::string_view org) {
-  auto ca_certificate = ReadCertificate(ca.certificate_pem);
-  if (!ca_certificate) return base::Error(ca_certificate.error());
-  auto ca_key = ReadKey(ca.key_pem, nullptr);
-  if (!ca_key) return base::Error(ca_key.error());
   Key key = NewKey();
   if (!key) return base::Error(OpenSslError("cannot make an Ed25519 key"));
-  auto certificate = NewCertificate(key.get(), node, org);
-  if (!certificate) return base::Error(certificate.error());
-  X509* x = certificate->get();
-  X509* issuer = ca_certificate->get();
-  if (X509_set_issuer_name(x, X509_get_subject_name(issuer)) != 1 ||
-      !AddExtension(x, issuer, NID_basic_constraints, "critical,CA:FALSE") ||
-      !AddExtension(x, issuer, NID_key_usage, "critical,digitalSignature") ||
-      !AddExtension(x, issuer, NID_ext_key_usage, "serverAuth,clientAuth") ||
-      !AddExtension(x, issuer, NID_authority_key_identifier, "keyid")) {
-    return base::Error(OpenSslError("cannot make a node certificate"));
+  return IssueLeaf(ca, std::move(key), node, org,
+                   {{NID_key_usage, "critical,digitalSignature"},
+                    {NID_ext_key_usage, "serverAuth,clientAuth"}});
+}
+
+base::Result<TlsCredentials> IssueApiCertificate(const TlsCredentials& ca, std::string_view node,
+                                                 std::string_view org,
+                                                 const std::vector<std::string>& hosts) {
+  if (hosts.empty())
+    return base::Error(base::Status::InvalidArgument("an API certificate names its hosts"));
+  std::string names;
+  for (const std::string& host : hosts) {
+    unsigned char address[16];
+    const bool ip = inet_pton(AF_INET, host.c_str(), address) == 1 ||
+                    inet_pton(AF_INET6, host.c_str(), address) == 1;
+    if (host.empty() || host.find_first_of(", \t\n") != std::string::npos) {
+      return base::Error(base::Status::InvalidArgument("not a host name: " + host));
+    }
+    names += (names.empty() ? "" : ",") + std::string(ip ? "IP:" : "DNS:") + host;
   }
-  return Finish(x, ca_key->get(), key.get());
+  Key key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  if (!key) return base::Error(OpenSslError("cannot make a P-256 key"));
+  return IssueLeaf(ca, std::move(key), std::string(node) + " API", org,
+                   {{NID_key_usage, "critical,digitalSignature"},
+                    {NID_ext_key_usage, "serverAuth"},
+                    {NID_subject_alt_name, names.c_str()}});
 }
 
 base::Result<crypto::Hash> PublicKeyFingerprint(std::string_view certificate_pem) {

@@ -28,6 +28,13 @@ base::Result<TlsCredentials> MakeCertificateAuthority(std::string_view org);
 base::Result<TlsCredentials> IssueNodeCertificate(const TlsCredentials& ca, std::string_view node,
                                                   std::string_view org);
 
+// A certificate for a node's HTTPS API, issued by its organization's CA `ca`: an ECDSA P-256 key
+// (what browsers and phones accept), for serverAuth only, naming `hosts` (IP addresses or DNS
+// names) as its subject alternative names, which clients check.
+base::Result<TlsCredentials> IssueApiCertificate(const TlsCredentials& ca, std::string_view node,
+                                                 std::string_view org,
+                                                 const std::vector<std::string>& hosts);
+
 // SHA-256 of the certificate's public key (its DER SubjectPublicKeyInfo): what the network lists
 // for each member.
 base::Result<crypto::Hash> PublicKeyFingerprint(std::string_view certificate_pem);

@@ -3,7 +3,8 @@
 # enrols an official on a localnet node; the official's keys on the ledger become the wallet's;
 # the official logs in with the password and a code from oathtool (an authenticator other than
 # Nuri's own), and the code cannot be used twice; wrong attempts lock the wallet, and the lock
-# outlasts a restart of the node; a session ends at logout.
+# outlasts a restart of the node; a session ends at logout. The node serves the same API over
+# HTTPS with a certificate of its organization's CA.
 set -u
 nuri=$1
 source "$(dirname "$0")/localnet_lib.sh"
@@ -62,6 +63,38 @@ answer=$(login "$password" "$code")
 [ "${answer%% *}" = 201 ] || fail "login: $answer"
 token=$(echo "${answer#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 [ "$(session GET "$token")" = 200 ] || fail "the session is not there"
+# The same API over HTTPS, with the certificate the node's organization's CA issued for it.
+python3 - "$dir" "$token" <<'PY' || fail "HTTPS"
+import http.client, json, socket, ssl, sys
+directory, token = sys.argv[1:]
+config = json.load(open(f"{directory}/nodes/v1/config.json"))
+port = config["https_port"]
+context = ssl.create_default_context(cafile=f"{directory}/tls/bok-ca.pem")
+connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+connection.request("GET", "/v1/sessions/current", headers={"Authorization": "Bearer " + token})
+response = connection.getresponse()
+body = json.load(response)
+if response.status != 200 or body["account"] != "kim-0001@moef":
+    sys.exit(f"HTTPS session: {response.status} {body}")
+if connection.sock.version() not in ("TLSv1.2", "TLSv1.3"):
+    sys.exit(f"TLS version {connection.sock.version()}")
+# A client that does not trust the network's CAs is refused the handshake.
+try:
+    http.client.HTTPSConnection("127.0.0.1", port, context=ssl.create_default_context(),
+                                timeout=10).request("GET", "/v1/status")
+    sys.exit("a client without the CA trusted the certificate")
+except ssl.SSLCertVerificationError:
+    pass
+# Plain HTTP to the HTTPS port gets no answer.
+with socket.create_connection(("127.0.0.1", port), timeout=10) as plain:
+    plain.sendall(b"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        reply = plain.recv(100)
+    except ConnectionResetError:
+        reply = b""
+    if reply.startswith(b"HTTP/1.1 200"):
+        sys.exit("plain HTTP was served on the HTTPS port")
+PY
 replayed=$(login "$password" "$code")
 [ "${replayed%% *}" = 401 ] || fail "a used code was taken again: $replayed"
 echo "$replayed" | grep -q WRONG_CREDENTIALS || fail "a replay's refusal: $replayed"
