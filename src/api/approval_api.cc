@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/json_response.h"
+#include "api/views.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "ledger/state_view.h"
@@ -25,7 +26,7 @@ json::object ApprovalView(const wallet::PendingApproval& approval) {
                       {"request", approval.request},
                       {"payment", approval.payment_id.ToHex()},
                       {"payer", approval.payment.signer.str()},
-                      {"approver_role", core::RoleName(approval.approver_role)},
+                      {"approver_roles", RolesView(approval.approver_roles)},
                       {"created", core::FormatKoreaTime(approval.created)},
                       {"expires", core::FormatKoreaTime(approval.expires)},
                       {"body", core::BodyToJson(approval.payment.body)}};
@@ -72,15 +73,19 @@ std::optional<HttpResponse> ApprovalApi::CheckApprover(const wallet::PendingAppr
   if (approval.payment.signer == approver) {
     return ErrorResponse(403, "NOT_AUTHORIZED", "a payer does not approve its own payment");
   }
-  const bool has_role = node_.Read([&](const ledger::Ledger& ledger) {
+  const bool has_roles = node_.Read([&](const ledger::Ledger& ledger) {
     const auto record = ledger::ReadAccount(ledger.state(), approver.str());
-    return record && !record->frozen && record->roles.Has(approval.approver_role);
+    return record && !record->frozen &&
+           (record->roles.bits() & approval.approver_roles.bits()) ==
+               approval.approver_roles.bits();
   });
-  if (!has_role) {
+  if (!has_roles) {
+    std::string roles;
+    for (const std::string& name : approval.approver_roles.Names()) {
+      roles += (roles.empty() ? "" : ", ") + name;
+    }
     return ErrorResponse(403, "NOT_AUTHORIZED",
-                         approver.str() + " does not have the " +
-                             std::string(core::RoleName(approval.approver_role)) +
-                             " role this payment needs");
+                         approver.str() + " does not hold the roles this payment needs: " + roles);
   }
   return std::nullopt;
 }
@@ -139,7 +144,10 @@ HttpResponse ApprovalApi::Decline(std::string_view id, const core::AccountId& ap
   wallet::ApprovalBook& approvals = payments_.approvals();
   const auto shown = approvals.Find(id, clock_.NowMillis());
   if (!shown) return NotFound(id);
-  if (auto refusal = CheckApprover(*shown, approver)) return *refusal;
+  // The payer may withdraw its own payment; anyone else declines it as an approver.
+  if (shown->payment.signer != approver) {
+    if (auto refusal = CheckApprover(*shown, approver)) return *refusal;
+  }
   auto claimed = approvals.BeginApproving(id, clock_.NowMillis());
   if (!claimed) {
     if (claimed.error().code() == base::StatusCode::kNotFound) return NotFound(id);
@@ -147,9 +155,10 @@ HttpResponse ApprovalApi::Decline(std::string_view id, const core::AccountId& ap
   }
   approvals.Remove(id);
   payments_.ReleaseRequest(*claimed);
-  return JsonResponse(
-      200,
-      json::object{{"id", claimed->id}, {"status", "declined"}, {"request", claimed->request}});
+  const bool withdrawn = claimed->payment.signer == approver;
+  return JsonResponse(200, json::object{{"id", claimed->id},
+                                        {"status", withdrawn ? "withdrawn" : "declined"},
+                                        {"request", claimed->request}});
 }
 
 }  // namespace nuri::api

@@ -7,10 +7,13 @@
 //                                      authenticator; the approver's wallet co-signs, the
 //                                      payment is submitted, and the answer waits until it is
 //                                      final, as for paying a request
-//   POST /v1/approvals/{id}/decline    the payment is dropped (it was never submitted) and its
-//                                      payment request is open again
+//   POST /v1/approvals/{id}/decline    an approver declines, or the payer withdraws: the payment
+//                                      is dropped (it was never submitted) and its payment
+//                                      request is open again
 //
-// An approver is another account of the payer's organization with the role the rule names.
+// An approver is another account of the payer's organization with every role the program's
+// approval_from rules name for the amount. An approval lasts until the payment request expires,
+// at most an hour.
 // Refusals: 401 UNAUTHENTICATED, STEP_UP_REQUIRED, WRONG_CREDENTIALS; 423 WALLET_LOCKED;
 // 403 NOT_AUTHORIZED (not an approver of this payment, or the payer itself); 404 NOT_FOUND
 // (unknown, expired, or another organization's); 409 NOT_WAITING (another approver is at it).

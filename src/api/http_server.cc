@@ -7,6 +7,9 @@
 // instead of touching a connection or an io_context that is gone.
 #include "api/http_server.h"
 
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -49,6 +52,8 @@ constexpr std::uint32_t kHeaderSizeBytesMax = 8 * 1024;
 constexpr auto kLingerDuration = std::chrono::seconds(2);
 constexpr std::size_t kLingerSizeBytesMax = 1024 * 1024;
 constexpr std::size_t kLingerReadSizeBytes = 4096;
+// How long a client has to complete the TLS handshake.
+constexpr auto kTlsHandshakeDuration = std::chrono::seconds(10);
 // After an accept error such as running out of file descriptors, retrying at once would spin.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
@@ -417,7 +422,8 @@ template <typename Stream>
 void Session<Stream>::Start() {
   if constexpr (kTls) {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      self->Tcp().expires_after(std::chrono::seconds(self->context_.options.idle_timeout_seconds));
+      // Short: a connection slot is held from the accept, before any request is counted.
+      self->Tcp().expires_after(kTlsHandshakeDuration);
       self->stream_.async_handshake(asio::ssl::stream_base::server,
                                     beast::bind_front_handler(&Session::OnHandshake, self));
     });
@@ -820,12 +826,22 @@ base::Status HttpServer::Impl::MakeTlsContext(const HttpsIdentity& identity) {
                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
                   error);
+  // Forward secrecy and authenticated encryption only (TLS 1.3's suites are all such), the
+  // server's order, and no renegotiation.
+  SSL_CTX* native = tls.native_handle();
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (!error && SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1) {
+    error = asio::error::invalid_argument;
+  }
   if (!error) {
     tls.use_certificate_chain(asio::buffer(identity.certificate_chain_pem), error);
   }
   if (!error) {
     tls.use_private_key(asio::buffer(identity.key_pem), asio::ssl::context::pem, error);
   }
+  // The key now lives in the TLS context alone.
+  OPENSSL_cleanse(context_.options.https->key_pem.data(), context_.options.https->key_pem.size());
+  context_.options.https->key_pem.clear();
   if (error) {
     context_.tls.reset();
     return base::Status::InvalidArgument("the HTTPS certificate or key is not usable: " +

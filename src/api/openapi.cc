@@ -1,5 +1,6 @@
 #include "api/openapi.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace nuri::api {
@@ -101,6 +102,10 @@ std::string RenderPage() {
       EscapeHtml(Text(document, "openapi")) + ").</p>\n";
   for (const auto& [path, item] : document.at("paths").as_object()) {
     for (const auto& [method, operation] : item.as_object()) {
+      // A path item also holds shared parameters, a summary and the like.
+      static constexpr std::string_view kMethods[] = {"get",  "put",     "post",  "delete",
+                                                      "head", "options", "patch", "trace"};
+      if (std::ranges::find(kMethods, std::string_view(method)) == std::end(kMethods)) continue;
       std::string upper(method);
       for (char& c : upper) c = static_cast<char>(c - 'a' + 'A');
       html += OperationSection(document, path, upper, operation.as_object());

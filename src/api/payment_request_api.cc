@@ -187,6 +187,7 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
   }
   const auto totp = TextField(body->get_object(), "totp");
   if (!totp) return respond(ErrorResponse(400, "MALFORMED", "a string is needed", "totp"));
+  DropExpiredApprovals();
   const core::TimeMillis now = clock_.NowMillis();
   const auto shown = book_.Find(id, now);
   if (!shown) return respond(ErrorResponse(404, "NOT_FOUND", "no payment request " + std::string(id)));
@@ -219,7 +220,12 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
   auto key = authenticator_.SigningKey(session.account);
   if (!key) return respond(ErrorResponse(500, "INTERNAL", "the wallet's key could not be opened"));
   const auto& pay_body = std::get<core::Pay>(*pay);
-  const std::optional<core::Role> approver_role = ApprovalNeeded(pay_body.program, shown->amount);
+  const core::RoleSet approver_roles = ApprovalNeeded(pay_body.program, shown->amount);
+  const bool needs_approval = approver_roles.bits() != 0;
+  // An approval lasts no longer than the merchant's request: a till slip the merchant gave up
+  // on is not paid later.
+  const core::TimeMillis approval_expires =
+      std::min(now + options_.approval_window_millis, shown->expires);
   core::Transaction tx;
   tx.signer = session.account;
   randombytes_buf(&tx.nonce, sizeof tx.nonce);
@@ -227,7 +233,7 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
     tx.chain_id = ledger.chain_id();
     // A payment that waits for an approver must still be valid once approved.
     tx.valid_until = std::max(now, ledger.head().time) + kPaymentValidForMillis +
-                     (approver_role ? options_.approval_window_millis : 0);
+                     (needs_approval ? approval_expires - now : 0);
   });
   tx.body = *std::move(pay);
   core::AddSignature(tx, tx.signer, *key);
@@ -239,31 +245,32 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
     }
     return respond(ErrorResponse(404, "NOT_FOUND", held.error().message()));
   }
-  if (approver_role) return respond(AwaitApproval(id, std::move(tx), *approver_role, now));
+  if (needs_approval) {
+    return respond(AwaitApproval(id, std::move(tx), approver_roles, now, approval_expires));
+  }
   SubmitPayment(tx, std::string(id), std::move(respond));
 }
 
-std::optional<core::Role> PaymentRequestApi::ApprovalNeeded(std::string_view program,
-                                                            core::Amount amount) const {
-  return node_.Read([&](const ledger::Ledger& ledger) -> std::optional<core::Role> {
+core::RoleSet PaymentRequestApi::ApprovalNeeded(std::string_view program,
+                                                core::Amount amount) const {
+  return node_.Read([&](const ledger::Ledger& ledger) {
+    core::RoleSet roles;
     const auto record = ledger::ReadProgram(ledger.state(), program);
-    if (!record) return std::nullopt;  // the ledger will refuse the payment itself
+    if (!record) return roles;  // the ledger will refuse the payment itself
     const auto definition = ledger::ReadDefinition(ledger.state(), program, record->version);
-    if (definition == nullptr) return std::nullopt;
+    if (definition == nullptr) return roles;
     for (const core::Rule& rule : definition->rules) {
-      if (rule.kind == core::RuleKind::kApprovalFrom && amount >= rule.amount) return rule.role;
+      if (rule.kind == core::RuleKind::kApprovalFrom && amount >= rule.amount) roles.Add(rule.role);
     }
-    return std::nullopt;
+    return roles;
   });
 }
 
 HttpResponse PaymentRequestApi::AwaitApproval(std::string_view request_id,
-                                              core::Transaction payment, core::Role role,
-                                              core::TimeMillis now) {
-  DropExpiredApprovals();
+                                              core::Transaction payment, core::RoleSet roles,
+                                              core::TimeMillis now, core::TimeMillis expires) {
   const crypto::Hash payment_id = core::TransactionId(payment);
-  auto added = approvals_.Add(std::string(request_id), std::move(payment), role, now,
-                              now + options_.approval_window_millis);
+  auto added = approvals_.Add(std::string(request_id), std::move(payment), roles, now, expires);
   if (!added) {
     book_.FinishPaying(request_id, payment_id, false);
     HttpResponse busy = ErrorResponse(503, "BUSY", added.error().message());
@@ -274,7 +281,7 @@ HttpResponse PaymentRequestApi::AwaitApproval(std::string_view request_id,
                                         {"status", "awaiting_approval"},
                                         {"request", std::string(request_id)},
                                         {"approval", added->id},
-                                        {"approver_role", core::RoleName(role)},
+                                        {"approver_roles", RolesView(roles)},
                                         {"expires", core::FormatKoreaTime(added->expires)}});
 }
 

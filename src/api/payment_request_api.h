@@ -60,7 +60,7 @@ class PaymentRequestApi {
   // it is final: 200 with the receipt, 422 refused, 202 when nothing is certain in time, or the
   // admission's refusal. The request is paid, or open again, accordingly.
   void SubmitPayment(const core::Transaction& payment, std::string request_id, Responder respond);
-  // Frees the request of an approval that will not be given (declined or expired).
+  // Frees the request of an approval that will not be given (declined, withdrawn or expired).
   void ReleaseRequest(const wallet::PendingApproval& approval);
   // Drops the approvals past their time and frees their requests.
   void DropExpiredApprovals();
@@ -75,11 +75,13 @@ class PaymentRequestApi {
                                                 const core::AccountId& payer, core::TimeMillis now);
   // Settles a held request whose payment is final, or can no longer commit.
   void Settle(const wallet::PaymentRequest& request);
-  // The role whose co-signature the program's rules want on a payment of `amount`, if any.
-  std::optional<core::Role> ApprovalNeeded(std::string_view program, core::Amount amount) const;
-  // Keeps a signed payment that needs a co-signature until an approver gives it.
+  // The roles a co-signer must hold for the program's rules to take a payment of `amount`
+  // (every approval_from rule it reaches); empty when none.
+  core::RoleSet ApprovalNeeded(std::string_view program, core::Amount amount) const;
+  // Keeps a signed payment that needs a co-signature until an approver gives it, at most until
+  // `expires`.
   HttpResponse AwaitApproval(std::string_view request_id, core::Transaction payment,
-                             core::Role role, core::TimeMillis now);
+                             core::RoleSet roles, core::TimeMillis now, core::TimeMillis expires);
 
   node::Node& node_;
   WalletApi& sessions_;

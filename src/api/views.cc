@@ -79,9 +79,7 @@ json::value AccountView(const ledger::State& state, std::string_view account) {
   if (!record) return nullptr;
   json::object view;
   view["id"] = account;
-  json::array roles;
-  for (const auto& role : record->roles.Names()) roles.emplace_back(role);
-  view["roles"] = std::move(roles);
+  view["roles"] = RolesView(record->roles);
   view["frozen"] = record->frozen;
   json::array keys;
   for (const auto& key : record->keys) keys.emplace_back(key.ToText());
@@ -157,6 +155,12 @@ json::object AdmissionView(const node::Admission& admission) {
   json::object view{{"code", core::ReasonName(admission.code)}, {"message", admission.message}};
   if (!admission.id.IsZero()) view["id"] = admission.id.ToHex();
   return view;
+}
+
+json::array RolesView(core::RoleSet roles) {
+  json::array names;
+  for (const std::string& name : roles.Names()) names.emplace_back(name);
+  return names;
 }
 
 int HttpStatusForRefusal(core::ReasonCode code) {

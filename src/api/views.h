@@ -17,6 +17,8 @@ boost::json::object TxStatusView(const node::TxStatus& status);
 // {"height","hash","prev_hash","time","proposer","tx_root","receipts_root","state_root",
 //  "validator_set_hash","transactions":[ids]}
 boost::json::object BlockView(const core::Block& block);
+// ["approver","holder"]: the names of the roles, in the order of their numbers.
+boost::json::array RolesView(core::RoleSet roles);
 // {"id","roles","frozen","keys","quorum","merchant","balances":{"KRW-BNK":n},
 //  "programs":{"bpe-2026":{"balance","granted","paid"}}} or null when absent.
 boost::json::value AccountView(const ledger::State& state, std::string_view account);

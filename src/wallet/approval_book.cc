@@ -18,7 +18,7 @@ std::string_view OrganizationOf(const core::AccountId& account) {
 }  // namespace
 
 base::Result<PendingApproval> ApprovalBook::Add(std::string request, core::Transaction payment,
-                                                core::Role approver_role, core::TimeMillis now,
+                                                core::RoleSet approver_roles, core::TimeMillis now,
                                                 core::TimeMillis expires) {
   std::string id(16, '\0');
   randombytes_buf(id.data(), id.size());
@@ -27,7 +27,7 @@ base::Result<PendingApproval> ApprovalBook::Add(std::string request, core::Trans
   approval.request = std::move(request);
   approval.payment_id = core::TransactionId(payment);
   approval.payment = std::move(payment);
-  approval.approver_role = approver_role;
+  approval.approver_roles = approver_roles;
   approval.created = now;
   approval.expires = expires;
   std::lock_guard lock(mutex_);

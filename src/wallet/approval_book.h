@@ -36,7 +36,7 @@ struct PendingApproval {
   std::string request;        // the payment request the payment pays
   core::Transaction payment;  // signed by the payer
   crypto::Hash payment_id;
-  core::Role approver_role = core::Role::kApprover;
+  core::RoleSet approver_roles;  // an approver holds every one of them
   core::TimeMillis created = 0;
   core::TimeMillis expires = 0;
   Status status = Status::kWaiting;
@@ -49,9 +49,10 @@ class ApprovalBook {
   ApprovalBook& operator=(const ApprovalBook&) = delete;
 
   // Keeps `payment` (the payer's signature on it) waiting for a co-signature of an account with
-  // `approver_role` until `expires`. ResourceExhausted when kApprovalsWaitingMax wait already.
+  // every one of `approver_roles` until `expires`. ResourceExhausted when kApprovalsWaitingMax
+  // wait already.
   base::Result<PendingApproval> Add(std::string request, core::Transaction payment,
-                                    core::Role approver_role, core::TimeMillis now,
+                                    core::RoleSet approver_roles, core::TimeMillis now,
                                     core::TimeMillis expires);
   // The approvals of payers of `organization` that are not expired, oldest first.
   std::vector<PendingApproval> Waiting(std::string_view organization, core::TimeMillis now) const;

@@ -459,6 +459,12 @@ TEST(PaymentRequests, ArePaidOnceAndNeverAfterTheyExpire) {
   EXPECT_FALSE(book.Find("0123", 0).has_value());
 }
 
+core::RoleSet ApproverRoles() {
+  core::RoleSet roles;
+  roles.Add(core::Role::kApprover);
+  return roles;
+}
+
 // A payment by `payer` as a wallet signs it, waiting for a co-signature.
 core::Transaction PaymentBy(const std::string& payer, std::uint64_t nonce) {
   core::Transaction tx;
@@ -475,12 +481,11 @@ core::Transaction PaymentBy(const std::string& payer, std::uint64_t nonce) {
 TEST(Approvals, WaitForOneApproverOfThePayersOrganizationUntilTheyExpire) {
   crypto::Initialize();
   ApprovalBook book;
-  const auto first = book.Add("request-1", PaymentBy("kim@moef", 1), core::Role::kApprover,
+  const auto first = book.Add("request-1", PaymentBy("kim@moef", 1), ApproverRoles(),
                               /*now=*/1000, /*expires=*/5000);
-  const auto second =
-      book.Add("request-2", PaymentBy("lee@moef", 2), core::Role::kApprover, 2000, 9000);
+  const auto second = book.Add("request-2", PaymentBy("lee@moef", 2), ApproverRoles(), 2000, 9000);
   const auto elsewhere =
-      book.Add("request-3", PaymentBy("park@me", 3), core::Role::kApprover, 1500, 9000);
+      book.Add("request-3", PaymentBy("park@me", 3), ApproverRoles(), 1500, 9000);
   ASSERT_TRUE(first && second && elsewhere);
   EXPECT_NE(first->id, second->id);
   EXPECT_EQ(first->payment_id, core::TransactionId(PaymentBy("kim@moef", 1)));

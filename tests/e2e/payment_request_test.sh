@@ -12,6 +12,7 @@ localnet_test_setup payreq
 official=kim-0001@moef
 approving=choi-0004@moef  # pays 1,000,000 won: an approver's co-signature is needed (rule R7)
 declined=cho-0007@moef
+withdrawn=lim-0010@moef
 merchant=sejong-cafe@merchants  # category 5814: at most 50,000 won per attendee (rule R6)
 password="a long enough password"
 
@@ -23,20 +24,20 @@ tx() {  # account, body
 }
 tx issuer@kb '{"type":"mint","token":"KRW-KB","to":"treasury@moef","amount":10000000}'
 tx treasury@moef '{"type":"fund_program","program":"bpe-moef","amount":10000000}'
-for holder in $official $approving $declined; do
+for holder in $official $approving $declined $withdrawn; do
   tx budget@moef '{"type":"grant","program":"bpe-moef","to":"'$holder'","amount":2000000}'
 done
 printf '%s\n' "$password" > "$dir/pw"
-for account in $official $merchant auditor@bai $approving $declined director@moef; do
+for account in $official $merchant auditor@bai $approving $declined $withdrawn director@moef; do
   "$nuri" wallet enroll --network "$dir" --account "$account" --password-file "$dir/pw" --json \
     > "$dir/$account.enrol" || fail "enroll $account"
 done
 
-python3 - "$(api 1)" "$dir" "$official" "$merchant" "$password" "$approving" "$declined" \
+python3 - "$(api 1)" "$dir" "$official" "$merchant" "$password" "$approving" "$declined" "$withdrawn" \
   <<'PY' || fail "payments"
 import http.client, json, subprocess, sys, threading, time, urllib.error, urllib.parse
 import urllib.request
-base, directory, official, merchant, password, approving, declined = sys.argv[1:]
+base, directory, official, merchant, password, approving, declined, withdrawn = sys.argv[1:]
 address = urllib.parse.urlparse(base)
 
 def call(method, path, body=None, token=None):
@@ -215,7 +216,7 @@ def awaiting(payer, amount):
     status, body = call("POST", f"/v1/payment-requests/{request['id']}/pay",
                         dict(pay, attendees=30, evidence="cd" * 32, totp=code(payer, 30)), token)
     check(status == 202 and body["status"] == "awaiting_approval"
-          and body["approver_role"] == "approver", f"awaiting: {status} {body}")
+          and body["approver_roles"] == ["approver"], f"awaiting: {status} {body}")
     status, shown = call("GET", f"/v1/payment-requests/{request['id']}", token=seller)
     check(shown["status"] == "paying", f"a request waiting for approval: {shown}")
     return token, request, body
@@ -248,6 +249,14 @@ status, shown = call("GET", f"/v1/payment-requests/{other['id']}", token=seller)
 check(shown["status"] == "open", f"a declined payment's request: {shown}")
 status, body = call("GET", f"/v1/transactions/{waiting['id']}")
 check(status == 404 and body["code"] == "NOT_FOUND", f"a declined payment reached the ledger: {body}")
+# The payer may withdraw a payment waiting for approval; another official may not touch it.
+payer4, third, waiting = awaiting(withdrawn, 1100000)
+status, body = call("POST", f"/v1/approvals/{waiting['approval']}/decline", {}, payer2)
+check(status == 403, f"another official declined it: {status} {body}")
+status, body = call("POST", f"/v1/approvals/{waiting['approval']}/decline", {}, payer4)
+check(status == 200 and body["status"] == "withdrawn", f"withdrawn: {status} {body}")
+status, shown = call("GET", f"/v1/payment-requests/{third['id']}", token=seller)
+check(shown["status"] == "open", f"a withdrawn payment's request: {shown}")
 status, listed = call("GET", "/v1/approvals", token=director)
 check(listed["approvals"] == [], f"left waiting: {listed}")
 
