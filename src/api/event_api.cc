@@ -11,6 +11,7 @@ namespace nuri::api {
 namespace {
 
 constexpr std::string_view kEventsPath = "/v1/events";
+constexpr std::string_view kWebSocketPath = "/v1/ws";
 // How long a client waits before it reconnects, sent at the start of each stream.
 constexpr std::string_view kStreamPreamble = "retry: 3000\n\n";
 constexpr std::size_t kFilterSizeBytesMax = 128;
@@ -27,12 +28,18 @@ std::string_view OrganizationOf(std::string_view account) {
 }  // namespace
 
 bool EventApi::Handle(const HttpRequest& request, Responder& respond) {
-  if (request.path != kEventsPath) return false;
+  const bool websocket = request.path == kWebSocketPath;
+  if (request.path != kEventsPath && !websocket) return false;
   if (request.method != "GET") {
     respond(ErrorResponse(405, "METHOD_NOT_ALLOWED", "events are read with GET"));
     return true;
   }
-  Subscribe(request, std::move(respond));
+  if (websocket && !request.IsWebSocketUpgrade()) {
+    respond(ErrorResponse(426, "UPGRADE_REQUIRED", "/v1/ws speaks WebSocket only"));
+    return true;
+  }
+  Subscribe(request, std::move(respond),
+            websocket ? EventFormat::kJsonLines : EventFormat::kServerSentEvents);
   return true;
 }
 
@@ -56,7 +63,7 @@ bool EventApi::MayFollow(const core::AccountId& viewer, const EventFilter& filte
   });
 }
 
-void EventApi::Subscribe(const HttpRequest& request, Responder respond) {
+void EventApi::Subscribe(const HttpRequest& request, Responder respond, EventFormat format) {
   const auto session = wallets_.SessionOrRefuse(request, respond);
   if (!session) return;
   EventFilter filter;
@@ -71,7 +78,10 @@ void EventApi::Subscribe(const HttpRequest& request, Responder respond) {
   const std::uint64_t head =
       node_.Read([](const ledger::Ledger& ledger) { return ledger.head().height; });
   EventPosition from{head + 1, 0};
-  if (const std::string last = request.Header("last-event-id"); !last.empty()) {
+  // A WebSocket client in a browser cannot set headers: it may give the last id in the query.
+  std::string last = request.Header("last-event-id");
+  if (last.empty()) last = request.QueryParameter("last_event_id");
+  if (!last.empty()) {
     const auto seen = ParseEventId(last);
     if (!seen) {
       return respond(ErrorResponse(400, "MALFORMED", "expected HEIGHT:INDEX", "Last-Event-ID"));
@@ -97,14 +107,14 @@ void EventApi::Subscribe(const HttpRequest& request, Responder respond) {
   if (auto refusal = TakeStreamSlots(viewer, request.remote_address, stream)) {
     return respond(*refusal);
   }
-  stream->Write(kStreamPreamble);
+  if (format == EventFormat::kServerSentEvents) stream->Write(kStreamPreamble);
   // The check holds the session's token, so that the stream ends with the session; it does not
   // keep the session alive.
   auto still_allowed = [this, token = WalletApi::BearerToken(request), viewer, filter] {
     const auto alive = wallets_.PeekSession(token);
     return alive && alive->account == viewer && MayFollow(viewer, filter);
   };
-  if (!hub_.Subscribe(stream, filter, from, std::move(still_allowed))) {
+  if (!hub_.Subscribe(stream, filter, from, std::move(still_allowed), format)) {
     stream->Cancel();
     HttpResponse busy =
         ErrorResponse(503, "BUSY", "this node has as many event subscribers as it takes");
@@ -115,6 +125,7 @@ void EventApi::Subscribe(const HttpRequest& request, Responder respond) {
   response.content_type = "text/event-stream";
   response.headers.emplace_back("Cache-Control", "no-store");
   response.stream = std::move(stream);
+  response.websocket = format == EventFormat::kJsonLines;
   respond(std::move(response));
 }
 

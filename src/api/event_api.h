@@ -11,6 +11,11 @@
 //       accounts and body); a ": heartbeat" comment when quiet. Without from_height or
 //       Last-Event-ID the feed starts with the next block.
 //
+//   GET /v1/ws  (a WebSocket upgrade; else 426 UPGRADE_REQUIRED) the same feed with the same
+//       query, and the last id also as ?last_event_id=H:I: each event is one text message
+//       {"event":"transaction","id":"H:I","data":{...}}; {"event":"heartbeat"} when quiet,
+//       {"event":"gap",...} as for the stream.
+//
 // Who may follow what: an auditor anything; an organization's admin anything confined to the
 // organization (organization=O, an account of O, or a program O owns); anyone their own account
 // (account=own). Checked again at each heartbeat: the stream ends when the session ends or the
@@ -47,7 +52,7 @@ class EventApi {
   bool Handle(const HttpRequest& request, Responder& respond);
 
  private:
-  void Subscribe(const HttpRequest& request, Responder respond);
+  void Subscribe(const HttpRequest& request, Responder respond, EventFormat format);
   // Whether `viewer` may follow events under `filter` now.
   bool MayFollow(const core::AccountId& viewer, const EventFilter& filter) const;
   // Counts `stream` against the caps per account and per address, or says which is reached.

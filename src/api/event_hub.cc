@@ -23,15 +23,19 @@ constexpr std::size_t kStreamBacklogBytesMax = 256 * 1024;
 constexpr auto kBackoffDelay = std::chrono::milliseconds(10);
 
 // No id: a client that reconnects after it resumes from its last event, and is told again.
-std::string GapFrame(std::uint64_t from_height, std::uint64_t base_height) {
-  return "event: gap\ndata: " +
-         json::serialize(json::object{
-             {"from_height", from_height},
-             {"to_height", base_height},
-             {"message", "this node started from a state snapshot at height " +
-                             std::to_string(base_height) +
-                             " and keeps no blocks up to it: ask a node that keeps them"}}) +
-         "\n\n";
+std::string GapText(std::uint64_t from_height, std::uint64_t base_height, EventFormat format) {
+  const std::string data = json::serialize(
+      json::object{{"from_height", from_height},
+                   {"to_height", base_height},
+                   {"message", "this node started from a state snapshot at height " +
+                                   std::to_string(base_height) +
+                                   " and keeps no blocks up to it: ask a node that keeps them"}});
+  if (format == EventFormat::kJsonLines) return R"({"event":"gap","data":)" + data + "}\n";
+  return "event: gap\ndata: " + data + "\n\n";
+}
+
+std::string HeartbeatText(EventFormat format) {
+  return format == EventFormat::kJsonLines ? "{\"event\":\"heartbeat\"}\n" : ": heartbeat\n\n";
 }
 
 std::string_view OrganizationOf(std::string_view account) {
@@ -100,13 +104,14 @@ void EventHub::Stop() {
 }
 
 bool EventHub::Subscribe(std::shared_ptr<ResponseStream> stream, EventFilter filter,
-                         EventPosition from, std::function<bool()> still_allowed) {
+                         EventPosition from, std::function<bool()> still_allowed,
+                         EventFormat format) {
   {
     std::lock_guard lock(subscribers_mutex_);
     if (subscriber_count_ >= options_.subscribers_max) return false;
     ++subscriber_count_;
     joining_.push_back(
-        Subscriber{std::move(stream), std::move(filter), from, std::move(still_allowed)});
+        Subscriber{std::move(stream), std::move(filter), from, std::move(still_allowed), format});
   }
   {
     std::lock_guard lock(signal_->mutex);
@@ -153,7 +158,7 @@ void EventHub::Run() {
         if (subscriber.still_allowed && !subscriber.still_allowed()) {
           subscriber.stream->End();
         } else {
-          subscriber.stream->Write(": heartbeat\n\n");
+          subscriber.stream->Write(HeartbeatText(subscriber.format));
         }
       }
       next_heartbeat = std::chrono::steady_clock::now() + heartbeat_interval;
@@ -175,7 +180,8 @@ bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t
   // Height 0 is the genesis state, which has no transactions. A node that started from a
   // snapshot has no blocks at or below its base: the subscriber is told of the gap.
   if (subscriber.next.height <= base) {
-    if (base > 0 && !subscriber.stream->Write(GapFrame(subscriber.next.height, base))) {
+    if (base > 0 &&
+        !subscriber.stream->Write(GapText(subscriber.next.height, base, subscriber.format))) {
       return false;
     }
     subscriber.next = {base + 1, 0};
@@ -194,7 +200,8 @@ bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t
         return true;
       }
       const RenderedEvent& event = (*events)[index];
-      if (event.Matches(subscriber.filter) && !subscriber.stream->Write(event.frame)) {
+      if (event.Matches(subscriber.filter) &&
+          !subscriber.stream->Write(event.Text(subscriber.format))) {
         return false;
       }
     }
@@ -248,7 +255,9 @@ std::optional<std::vector<RenderedEvent>> EventHub::Render(std::uint64_t height)
       for (const std::string& account : event.accounts) accounts.emplace_back(account);
       data["accounts"] = std::move(accounts);
       data["body"] = core::BodyToJson(signed_tx->tx.body);
-      event.frame = "id: " + id + "\nevent: transaction\ndata: " + json::serialize(data) + "\n\n";
+      const std::string text = json::serialize(data);
+      event.frame = "id: " + id + "\nevent: transaction\ndata: " + text + "\n\n";
+      event.line = R"({"event":"transaction","id":")" + id + R"(","data":)" + text + "}\n";
       events.push_back(std::move(event));
     }
     return events;

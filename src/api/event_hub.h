@@ -53,13 +53,23 @@ struct EventFilter {
   std::string organization;  // the organization of an account the transaction involves
 };
 
-// One event as the hub keeps it: what filters look at, and its Server-Sent Events frame.
+// How a subscriber's stream carries events.
+enum class EventFormat {
+  kServerSentEvents,  // "id: 12:3\nevent: transaction\ndata: {...}\n\n"
+  kJsonLines,         // {"event":"transaction","id":"12:3","data":{...}}\n (WebSocket messages)
+};
+
+// One event as the hub keeps it: what filters look at, and its text in each format.
 struct RenderedEvent {
   std::vector<std::string> accounts;
   std::string program;
-  std::string frame;  // "id: 12:3\nevent: transaction\ndata: {...}\n\n"
+  std::string frame;  // kServerSentEvents
+  std::string line;   // kJsonLines
 
   bool Matches(const EventFilter& filter) const;
+  const std::string& Text(EventFormat format) const {
+    return format == EventFormat::kJsonLines ? line : frame;
+  }
 };
 
 struct EventHubOptions {
@@ -82,7 +92,8 @@ class EventHub {
   // withdrawn): the stream is then ended. False, touching nothing, when subscribers_max follow
   // already.
   bool Subscribe(std::shared_ptr<ResponseStream> stream, EventFilter filter, EventPosition from,
-                 std::function<bool()> still_allowed);
+                 std::function<bool()> still_allowed,
+                 EventFormat format = EventFormat::kServerSentEvents);
 
   std::size_t subscribers() const;
 
@@ -96,6 +107,7 @@ class EventHub {
     EventFilter filter;
     EventPosition next;
     std::function<bool()> still_allowed;
+    EventFormat format = EventFormat::kServerSentEvents;
   };
   // What the node's commit listener shares with the hub: it may outlive the hub.
   struct Signal {

@@ -21,6 +21,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <exception>
 #include <mutex>
@@ -40,6 +42,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 constexpr std::string_view kLogComponent = "api.http";
@@ -54,6 +57,9 @@ constexpr std::size_t kLingerSizeBytesMax = 1024 * 1024;
 constexpr std::size_t kLingerReadSizeBytes = 4096;
 // How long a client has to complete the TLS handshake.
 constexpr auto kTlsHandshakeDuration = std::chrono::seconds(10);
+// A WebSocket client has nothing to say to an event stream: what it sends is read and dropped,
+// and a larger message closes the connection.
+constexpr std::size_t kWebSocketMessageSizeBytesMax = 4096;
 // After an accept error such as running out of file descriptors, retrying at once would spin.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
@@ -328,6 +334,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void Linger();
   void ReadAndDiscard();
   void OnDiscarded(beast::error_code error, std::size_t size_bytes);
+  // Hands the connection to a WebSocket session that sends `stream`'s lines as messages.
+  void BecomeWebSocket(std::shared_ptr<ResponseStream> stream);
   // A streamed response: the head, then chunks as the stream yields them, then the last chunk.
   void StartStream(HttpResponse response);
   void OnStreamHead(beast::error_code error, std::size_t size_bytes);
@@ -339,6 +347,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // The request being answered, when it asks for a WebSocket.
+  std::optional<http::request<http::string_body>> upgrade_request_;
   std::optional<http::response<http::string_body>> response_;  // while it is written
   std::string remote_address_;
   std::uint16_t remote_port_ = 0;
@@ -404,6 +414,128 @@ class ResponseSlot {
   const std::uint64_t sequence_;
   std::atomic<bool> answered_{false};
 };
+
+// A stream's wake: it reaches the connection like an answer does, through the gate and by a weak
+// pointer, and pumps the stream on the connection's strand.
+std::function<void()> PumpOnItsStrand(std::weak_ptr<Connection> weak,
+                                      std::shared_ptr<ResponseGate> gate) {
+  return [weak = std::move(weak), gate = std::move(gate)] {
+    gate->RunIfOpen([&] {
+      if (std::shared_ptr<Connection> connection = weak.lock()) {
+        asio::post(connection->executor(), [connection] { connection->PumpStream(); });
+      }
+    });
+  };
+}
+
+// A connection that was upgraded to a WebSocket: it sends the lines of a ResponseStream as text
+// messages, one at a time, and reads (and drops) what the client sends, which is how pings and
+// the closing handshake are answered. Every member function but Start runs on its strand.
+template <typename Stream>
+class WebSocketConnection : public Connection,
+                            public std::enable_shared_from_this<WebSocketConnection<Stream>> {
+ public:
+  WebSocketConnection(Stream stream, ServerContext& context, std::shared_ptr<ResponseStream> body,
+                      http::request<http::string_body> upgrade)
+      : context_(context),
+        socket_(std::move(stream)),
+        body_(std::move(body)),
+        upgrade_(std::move(upgrade)) {}
+
+  void Start() override {
+    // The WebSocket keeps its own deadlines: a handshake deadline, and pings to a quiet peer.
+    beast::get_lowest_layer(socket_).expires_never();
+    socket_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    socket_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "nuri"); }));
+    socket_.read_message_max(kWebSocketMessageSizeBytesMax);
+    socket_.async_accept(upgrade_, beast::bind_front_handler(&WebSocketConnection::OnAccept,
+                                                             this->shared_from_this()));
+  }
+  void OnResponse(std::uint64_t /*sequence*/, HttpResponse response) override {
+    if (response.stream) response.stream->Cancel();
+  }
+  void PumpStream() override {
+    if (closed_ || writing_) return;
+    auto [data, state] = body_->Take();
+    if (state == ResponseStream::State::kCancelled) return Close();
+    waiting_ += data;
+    const std::size_t end = waiting_.find('\n');
+    if (end == std::string::npos) {
+      if (state == ResponseStream::State::kEnded) {
+        writing_ = true;
+        socket_.async_close(
+            websocket::close_code::normal,
+            [self = this->shared_from_this()](beast::error_code) { self->Close(); });
+      }
+      return;
+    }
+    message_ = waiting_.substr(0, end);
+    waiting_.erase(0, end + 1);
+    writing_ = true;
+    socket_.text(true);
+    socket_.async_write(
+        asio::buffer(message_),
+        beast::bind_front_handler(&WebSocketConnection::OnWritten, this->shared_from_this()));
+  }
+  void Close() override {
+    if (closed_) return;
+    closed_ = true;
+    body_->Cancel();
+    beast::get_lowest_layer(socket_).close();
+    context_.sessions.Remove(this);
+  }
+  beast::tcp_stream::executor_type executor() override { return socket_.get_executor(); }
+
+ private:
+  void OnAccept(beast::error_code error) {
+    if (closed_) return;
+    if (error) return Close();
+    body_->SetWake(PumpOnItsStrand(this->weak_from_this(), context_.gate));
+    Read();
+    PumpStream();
+  }
+  void Read() {
+    socket_.async_read(incoming_, beast::bind_front_handler(&WebSocketConnection::OnRead,
+                                                            this->shared_from_this()));
+  }
+  void OnRead(beast::error_code error, std::size_t /*size_bytes*/) {
+    if (closed_) return;
+    // The client closed, went away, stopped answering pings, or sent too much.
+    if (error) return Close();
+    incoming_.consume(incoming_.size());
+    Read();
+  }
+  void OnWritten(beast::error_code error, std::size_t /*size_bytes*/) {
+    writing_ = false;
+    message_.clear();
+    if (closed_) return;
+    if (error) return Close();
+    PumpStream();
+  }
+
+  ServerContext& context_;
+  websocket::stream<Stream> socket_;
+  const std::shared_ptr<ResponseStream> body_;
+  http::request<http::string_body> upgrade_;
+  beast::flat_buffer incoming_;
+  std::string waiting_;  // taken from the body, not yet sent: whole lines and a partial one
+  std::string message_;  // being written
+  bool writing_ = false;
+  bool closed_ = false;
+};
+
+template <typename Stream>
+void Session<Stream>::BecomeWebSocket(std::shared_ptr<ResponseStream> stream) {
+  auto upgraded = std::make_shared<WebSocketConnection<Stream>>(
+      std::move(stream_), context_, std::move(stream), *std::move(upgrade_request_));
+  // This session is done with the socket: it leaves the table, and the WebSocket takes its
+  // place (the table had room for this one).
+  closed_ = true;
+  context_.sessions.Remove(this);
+  if (!context_.sessions.Add(upgraded)) return upgraded->Close();
+  upgraded->Start();
+}
 
 template <typename Stream>
 Session<Stream>::Session(Stream stream, ServerContext& context)
@@ -483,6 +615,11 @@ template <typename Stream>
 void Session<Stream>::CallHandler() {
   http::request<http::string_body> message = parser_->release();
   parser_.reset();
+  if (websocket::is_upgrade(message)) {
+    upgrade_request_ = message;
+  } else {
+    upgrade_request_.reset();
+  }
   request_version_ = message.version();
   request_keep_alive_ = message.keep_alive();
   request_is_head_ = message.method() == http::verb::head;
@@ -515,6 +652,11 @@ void Session<Stream>::OnResponse(std::uint64_t sequence, HttpResponse response) 
     return;
   }
   awaiting_response_ = false;
+  if (response.stream && response.websocket) {
+    if (upgrade_request_) return BecomeWebSocket(std::move(response.stream));
+    response.stream->Cancel();
+    response = JsonErrorResponse(426, "UPGRADE_REQUIRED", "this endpoint speaks WebSocket only");
+  }
   if (response.stream) {
     if (!request_is_head_ && request_version_ == 11) return StartStream(std::move(response));
     response.stream->Cancel();
@@ -602,16 +744,7 @@ void Session<Stream>::OnStreamHead(beast::error_code error, std::size_t /*size_b
   if (closed_) return;
   if (error) return Close();
   stream_writing_ = false;
-  // The wake reaches the session like an answer does: through the gate, by a weak pointer.
-  std::weak_ptr<Connection> weak = weak_from_this();
-  std::shared_ptr<ResponseGate> gate = context_.gate;
-  stream_body_->SetWake([weak, gate] {
-    gate->RunIfOpen([&] {
-      if (std::shared_ptr<Connection> session = weak.lock()) {
-        asio::post(session->executor(), [session] { session->PumpStream(); });
-      }
-    });
-  });
+  stream_body_->SetWake(PumpOnItsStrand(weak_from_this(), context_.gate));
   PumpStream();
 }
 
@@ -668,6 +801,15 @@ std::string HttpRequest::Header(std::string_view lower_name) const {
     if (name == lower_name) return value;
   }
   return "";
+}
+
+bool HttpRequest::IsWebSocketUpgrade() const {
+  auto has_token = [](std::string value, std::string_view token) {
+    for (char& c : value) c = LowerAscii(c);
+    return value.find(token) != std::string::npos;
+  };
+  return method == "GET" && has_token(Header("upgrade"), "websocket") &&
+         has_token(Header("connection"), "upgrade");
 }
 
 std::optional<std::string_view> HttpRequest::PathUnder(std::string_view prefix) const {

@@ -35,6 +35,8 @@ struct HttpRequest {
   std::string remote_address;  // "127.0.0.1"
   std::uint16_t remote_port = 0;
 
+  // Whether this is a request to upgrade the connection to a WebSocket.
+  bool IsWebSocketUpgrade() const;
   // The value of the first header with this name, "" when absent. `lower_name` must be
   // lower-case.
   std::string Header(std::string_view lower_name) const;
@@ -96,6 +98,11 @@ struct HttpResponse {
   // When set, the body is this stream (sent chunked; `body` is ignored), and the connection
   // serves no further request until the stream ends. HTTP/1.0 clients get a 400 instead.
   std::shared_ptr<ResponseStream> stream;
+  // With `stream`, for a WebSocket upgrade request (HttpRequest::IsWebSocketUpgrade): the server
+  // accepts the upgrade instead of answering in HTTP, and sends each line written to the stream
+  // ('\n'-terminated) as one text message. Messages from the client are read and dropped; its
+  // pings are answered, and the server pings a quiet peer and drops one that does not answer.
+  bool websocket = false;
 
   // The value of the first header with this name compared without case, "" when absent.
   std::string Header(std::string_view name) const;

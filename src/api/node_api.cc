@@ -73,7 +73,7 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   if ((resource == "sessions" && parts_.wallets == nullptr) ||
       (resource == "payment-requests" && parts_.payments == nullptr) ||
       (resource == "approvals" && parts_.approvals == nullptr) ||
-      (resource == "events" && parts_.events == nullptr)) {
+      ((resource == "events" || resource == "ws") && parts_.events == nullptr)) {
     return respond(ErrorResponse(404, "NOT_FOUND", "this node keeps no wallets"));
   }
   if (resource == "transactions") {

@@ -23,8 +23,8 @@
 //                                  (payment_request_api.h)
 //   /v1/approvals...               payments waiting for an approver's co-signature
 //                                  (approval_api.h)
-//   GET  /v1/events                committed transactions as Server-Sent Events, for wallet
-//                                  sessions (event_api.h)
+//   GET  /v1/events, /v1/ws        committed transactions as Server-Sent Events or WebSocket
+//                                  messages, for wallet sessions (event_api.h)
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
 //   GET  /metrics                  Prometheus text
 //   GET  /openapi.json, /docs      the API's OpenAPI 3.1 document, and as a page (openapi.h)

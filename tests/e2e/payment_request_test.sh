@@ -35,7 +35,8 @@ done
 
 python3 - "$(api 1)" "$dir" "$official" "$merchant" "$password" "$approving" "$declined" "$withdrawn" \
   <<'PY' || fail "payments"
-import http.client, json, subprocess, sys, threading, time, urllib.error, urllib.parse
+import base64, hashlib, http.client, json, os, socket, subprocess, sys, threading, time
+import urllib.error, urllib.parse
 import urllib.request
 base, directory, official, merchant, password, approving, declined, withdrawn = sys.argv[1:]
 address = urllib.parse.urlparse(base)
@@ -110,6 +111,65 @@ class Events(threading.Thread):
 
 seller, payer, auditor = login(merchant), login(official), login("auditor@bai")
 
+class WebSocketEvents(threading.Thread):
+    """A client of GET /v1/ws, the same feed as WebSocket messages (RFC 6455, by hand)."""
+    def __init__(self, query, token):
+        super().__init__(daemon=True)
+        self.events = []
+        self.socket = socket.create_connection((address.hostname, address.port), timeout=120)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.socket.sendall((f"GET /v1/ws{query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                             f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n")
+                            .encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.socket.recv(1)
+        self.status = int(head.split(b" ")[1])
+        accept = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+        check(self.status != 101 or f"Sec-WebSocket-Accept: {accept}".encode() in head,
+              f"the WebSocket handshake: {head}")
+        if self.status == 101:
+            self.start()
+
+    def read_exactly(self, size):
+        data = b""
+        while len(data) < size:
+            chunk = self.socket.recv(size - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        return data
+
+    def run(self):
+        try:
+            while True:
+                first, second = self.read_exactly(2)
+                size = second & 0x7F
+                if size == 126:
+                    size = int.from_bytes(self.read_exactly(2), "big")
+                elif size == 127:
+                    size = int.from_bytes(self.read_exactly(8), "big")
+                payload = self.read_exactly(size)
+                if first & 0x0F == 1:  # a text message
+                    self.events.append(json.loads(payload))
+        except (EOFError, OSError):
+            pass
+
+    def wait_for(self, transaction, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            for event in list(self.events):
+                if event.get("event") == "transaction" and event["data"]["id"] == transaction:
+                    return event
+            time.sleep(0.05)
+        sys.exit(f"no WebSocket message for {transaction} in {seconds} s; saw {self.events}")
+
+messages = WebSocketEvents("?from_height=1", auditor)
+check(messages.status == 101, f"the auditor's WebSocket: {messages.status}")
+check(WebSocketEvents("?organization=moef", seller).status == 403, "a merchant's WebSocket for moef")
+
 # Who may follow which events: a merchant its own account, an auditor everything.
 takings = Events(f"?account={urllib.parse.quote(merchant)}", seller)
 check(takings.status == 200, f"the merchant's own events: {takings.status}")
@@ -159,6 +219,9 @@ check(seen["data"]["type"] == "pay" and seen["data"]["status"] == "ok"
 check(seen["id"] == seen["data"]["event_id"] == f"{receipt['height']}:{seen['data']['index']}",
       f"the event's id: {seen}")
 everything.wait_for(receipt["id"])
+message = messages.wait_for(receipt["id"])
+check(message["id"] == seen["id"] and message["data"] == seen["data"],
+      f"the WebSocket message and the event differ: {message} {seen}")
 check(everything.events[0]["data"]["type"] == "mint", "the auditor's stream from height 1")
 # A client that reconnects after the payment's event gets what follows, and not it again.
 resumed = Events(f"?account={urllib.parse.quote(merchant)}", seller, last_event_id=seen["id"])
@@ -261,6 +324,7 @@ status, listed = call("GET", "/v1/approvals", token=director)
 check(listed["approvals"] == [], f"left waiting: {listed}")
 
 print("payment requests: created, shown, paid once, stepped up, refused with the rule, "
-      "followed as events, created once by their Idempotency-Key, approved and declined")
+      "followed as events and WebSocket messages, created once by their Idempotency-Key, "
+      "approved, declined and withdrawn")
 PY
 echo "payment requests over HTTP: ok"
