@@ -445,7 +445,10 @@ class WebSocketConnection : public Connection,
   void Start() override {
     // The WebSocket keeps its own deadlines: a handshake deadline, and pings to a quiet peer.
     beast::get_lowest_layer(socket_).expires_never();
-    socket_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // A quiet client is pinged, so that a healthy one that only listens is not taken for gone.
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.keep_alive_pings = true;
+    socket_.set_option(timeouts);
     socket_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(http::field::server, "nuri"); }));
     socket_.read_message_max(kWebSocketMessageSizeBytesMax);
