@@ -16,11 +16,6 @@ namespace {
 
 constexpr std::string_view kPrefix = "/v1/approvals";
 
-std::string_view OrganizationOf(const core::AccountId& account) {
-  const std::string_view id = account.str();
-  return id.substr(id.find('@') + 1);
-}
-
 json::object ApprovalView(const wallet::PendingApproval& approval) {
   return json::object{{"id", approval.id},
                       {"request", approval.request},
@@ -67,7 +62,7 @@ bool ApprovalApi::Handle(const HttpRequest& request, Responder& respond) {
 std::optional<HttpResponse> ApprovalApi::CheckApprover(const wallet::PendingApproval& approval,
                                                        const core::AccountId& approver) const {
   // Another organization's payments are not even shown to exist.
-  if (OrganizationOf(approval.payment.signer) != OrganizationOf(approver)) {
+  if (approval.payment.signer.org() != approver.org()) {
     return NotFound(approval.id);
   }
   if (approval.payment.signer == approver) {
@@ -97,7 +92,7 @@ HttpResponse ApprovalApi::List(const core::AccountId& approver) {
   });
   json::array waiting;
   for (const wallet::PendingApproval& approval :
-       payments_.approvals().Waiting(OrganizationOf(approver), clock_.NowMillis())) {
+       payments_.approvals().Waiting(approver.org(), clock_.NowMillis())) {
     if (!CheckApprover(approval, approver)) waiting.push_back(ApprovalView(approval));
   }
   if (waiting.empty() && !approver_role) {

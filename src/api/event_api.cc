@@ -20,11 +20,6 @@ constexpr std::size_t kFilterSizeBytesMax = 128;
 constexpr std::size_t kStreamsPerAccountMax = 4;
 constexpr std::size_t kStreamsPerAddressMax = 16;
 
-std::string_view OrganizationOf(std::string_view account) {
-  const std::size_t at = account.find('@');
-  return at == std::string_view::npos ? std::string_view() : account.substr(at + 1);
-}
-
 }  // namespace
 
 bool EventApi::Handle(const HttpRequest& request, Responder& respond) {
@@ -51,15 +46,16 @@ bool EventApi::MayFollow(const core::AccountId& viewer, const EventFilter& filte
     if (filter.account == viewer_id) return true;
     if (record->roles.Has(core::Role::kAuditor)) return true;
     if (!record->roles.Has(core::Role::kAdmin)) return false;
-    const std::string_view organization = OrganizationOf(viewer_id);
+    const std::string_view organization = viewer.org();
     if (filter.organization == organization) return true;
-    if (!filter.account.empty() && OrganizationOf(filter.account) == organization) return true;
+    const auto account = core::AccountId::Parse(filter.account);
+    if (account && account->org() == organization) return true;
     if (filter.program.empty()) return false;
     const auto program = ledger::ReadProgram(ledger.state(), filter.program);
     if (!program) return false;
     const auto definition =
         ledger::ReadDefinition(ledger.state(), filter.program, program->version);
-    return definition != nullptr && OrganizationOf(definition->owner.str()) == organization;
+    return definition != nullptr && definition->owner.org() == organization;
   });
 }
 

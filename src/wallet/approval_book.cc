@@ -8,15 +8,6 @@
 
 namespace nuri::wallet {
 
-namespace {
-
-std::string_view OrganizationOf(const core::AccountId& account) {
-  const std::string_view id = account.str();
-  return id.substr(id.find('@') + 1);
-}
-
-}  // namespace
-
 base::Result<PendingApproval> ApprovalBook::Add(std::string request, core::Transaction payment,
                                                 core::RoleSet approver_roles, core::TimeMillis now,
                                                 core::TimeMillis expires) {
@@ -47,7 +38,7 @@ std::vector<PendingApproval> ApprovalBook::Waiting(std::string_view organization
   std::lock_guard lock(mutex_);
   for (const auto& [id, approval] : approvals_) {
     if (approval.status == PendingApproval::Status::kWaiting && approval.expires > now &&
-        OrganizationOf(approval.payment.signer) == organization) {
+        approval.payment.signer.org() == organization) {
       waiting.push_back(approval);
     }
   }
