@@ -5,7 +5,7 @@
 set -u
 nuri=$1
 dir=$(mktemp -d /tmp/nuri-crash-XXXXXX)
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000))  # below the ephemeral ports (32768 up)
 cleanup() { "$nuri" localnet down --dir "$dir" >/dev/null 2>&1; rm -rf "$dir"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -n 20 "$dir/nodes/v1/node.log" 2>/dev/null; exit 1; }

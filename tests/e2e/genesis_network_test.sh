@@ -7,7 +7,7 @@
 set -u
 nuri=$1
 dir=$(mktemp -d /tmp/nuri-genesis-XXXXXX)
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000))  # below the ephemeral ports (32768 up)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done

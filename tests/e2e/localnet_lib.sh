@@ -3,7 +3,9 @@
 # temporary directory; it sets $dir and $port and stops the localnet on exit.
 localnet_test_setup() {
   dir=$(mktemp -d "/tmp/nuri-$1-XXXXXX")
-  port=$((20000 + RANDOM % 20000))
+  # A node uses base+1.. (API), base+101.. (peers) and base+201.. (HTTPS): all below the
+  # kernel's ephemeral ports (32768 up), which outgoing connections may hold at any moment.
+  port=$((20000 + RANDOM % 12000))
   trap '"$nuri" localnet down --dir "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 }
 fail() {
