@@ -8,6 +8,7 @@
 #include "base/limits.h"
 #include "codec/codec.h"
 #include "core/json.h"
+#include "ledger/ledger.h"
 #include "ledger/records.h"
 #include "ledger/state_view.h"
 #include "policy/explain.h"
@@ -50,7 +51,12 @@ std::optional<int> WaitMillis(const HttpRequest& request) {
 void NodeApi::Handle(HttpRequest request, Responder respond) {
   const auto segments = Segments(request.path);
   const bool get = request.method == "GET" || request.method == "HEAD";
-  if (request.path == "/metrics" && get) return respond(GetMetrics());
+  if (request.path == "/metrics" && get) {
+    const auto reader = access_.ReaderOrRefuse(request, respond);
+    if (!reader) return;
+    if (!reader->MaySeeEverything()) return respond(NotYoursResponse(*reader, "the metrics"));
+    return respond(GetMetrics());
+  }
   if (request.path == "/openapi.json" && get) {
     HttpResponse response;
     response.body = std::string(OpenApiDocument());
@@ -76,35 +82,56 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
       ((resource == "events" || resource == "ws") && parts_.events == nullptr)) {
     return respond(ErrorResponse(404, "NOT_FOUND", "this node keeps no wallets"));
   }
-  if (resource == "transactions") {
-    if (request.method == "POST" && segments.size() == 2)
-      return SubmitTransaction(request, respond);
-    if (request.method == "POST" && segments.size() == 3 && segments[2] == "batch") {
-      return SubmitBatch(request, respond);
-    }
-    if (get && segments.size() == 3) return GetTransaction(request, segments[2], respond);
-  } else if (get && segments.size() == 3 && resource == "blocks") {
-    return respond(GetBlock(segments[2]));
-  } else if (get && segments.size() == 3 && resource == "accounts") {
-    return respond(GetAccount(segments[2]));
-  } else if (get && segments.size() == 4 && resource == "accounts" &&
-             segments[3] == "transactions") {
-    return respond(GetAccountHistory(request, segments[2]));
-  } else if (get && segments.size() == 3 && resource == "tokens") {
-    return respond(GetToken(segments[2]));
-  } else if (resource == "programs") {
-    if (get && segments.size() == 2) return respond(ListPrograms());
-    if (request.method == "POST" && segments.size() == 3 && segments[2] == "check") {
-      return respond(CheckProgram(request));
-    }
-    if (get && segments.size() == 3) return respond(GetProgram(segments[2]));
+  if (request.method == "POST" && resource == "transactions") {
+    if (segments.size() == 2) return SubmitTransaction(request, respond);
+    if (segments.size() == 3 && segments[2] == "batch") return SubmitBatch(request, respond);
   } else if (get && segments.size() == 2 && resource == "status") {
     return respond(GetStatus());
   } else if (get && segments.size() == 2 && resource == "validators") {
     return respond(GetValidators());
+  } else if (ReadsLedger(request, segments)) {
+    const auto reader = access_.ReaderOrRefuse(request, respond);
+    if (!reader) return;
+    return ReadLedger(request, segments, *reader, std::move(respond));
   }
   respond(
       ErrorResponse(404, "NOT_FOUND", "no such endpoint: " + request.method + " " + request.path));
+}
+
+bool NodeApi::ReadsLedger(const HttpRequest& request,
+                          const std::vector<std::string_view>& segments) {
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  const std::string_view resource = segments[1];
+  if (resource == "programs") {
+    return (get && segments.size() <= 3) ||
+           (request.method == "POST" && segments.size() == 3 && segments[2] == "check");
+  }
+  if (resource == "accounts") {
+    return get && (segments.size() == 3 || (segments.size() == 4 && segments[3] == "transactions"));
+  }
+  return get && segments.size() == 3 &&
+         (resource == "transactions" || resource == "blocks" || resource == "tokens");
+}
+
+void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::string_view>& segments,
+                         const Reader& reader, Responder respond) {
+  const std::string_view resource = segments[1];
+  if (resource == "transactions") return GetTransaction(request, segments[2], reader, respond);
+  if (resource == "blocks") {
+    if (!reader.MaySeeEverything()) return respond(NotYoursResponse(reader, "blocks"));
+    return respond(GetBlock(segments[2]));
+  }
+  if (resource == "accounts") {
+    if (!reader.MaySeeAccount(segments[2])) {
+      return respond(NotYoursResponse(reader, "account " + std::string(segments[2])));
+    }
+    return respond(segments.size() == 3 ? GetAccount(segments[2])
+                                        : GetAccountHistory(request, segments[2]));
+  }
+  if (resource == "tokens") return respond(GetToken(segments[2]));
+  if (segments.size() == 2) return respond(ListPrograms());
+  if (request.method == "POST") return respond(CheckProgram(request));
+  respond(GetProgram(segments[2]));
 }
 
 void NodeApi::SubmitTransaction(const HttpRequest& request, Responder respond) {
@@ -128,7 +155,8 @@ void NodeApi::SubmitTransaction(const HttpRequest& request, Responder respond) {
   if (admission.code != core::ReasonCode::kOk) {
     return respond(JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
   }
-  if (*wait > 0) return WaitThenRespond(admission.id, *wait, std::move(respond));
+  // The submitter holds the transaction already: its outcome is theirs to see.
+  if (*wait > 0) return WaitThenRespond(admission.id, *wait, std::nullopt, std::move(respond));
   respond(JsonResponse(202, json::object{{"id", admission.id.ToHex()}, {"status", "pending"}}));
 }
 
@@ -155,16 +183,23 @@ void NodeApi::SubmitBatch(const HttpRequest& request, Responder respond) {
   respond(JsonResponse(200, json::object{{"results", std::move(results)}}));
 }
 
-void NodeApi::WaitThenRespond(const crypto::Hash& id, int wait_millis, Responder respond) {
+void NodeApi::WaitThenRespond(const crypto::Hash& id, int wait_millis, std::optional<Reader> reader,
+                              Responder respond) {
   const std::int64_t deadline = clock_.MonotonicMicros() + std::int64_t{wait_millis} * 1000;
-  node_.WhenFinal(id, deadline, [respond = std::move(respond)](const node::TxStatus& status) {
-    respond(
-        JsonResponse(status.state == node::TxState::kPending ? 202 : 200, TxStatusView(status)));
-  });
+  node_.WhenFinal(id, deadline,
+                  [this, reader = std::move(reader),
+                   respond = std::move(respond)](const node::TxStatus& status) {
+                    if (reader) {
+                      if (auto hidden = HiddenFrom(*reader, status))
+                        return respond(*std::move(hidden));
+                    }
+                    respond(JsonResponse(status.state == node::TxState::kPending ? 202 : 200,
+                                         TxStatusView(status)));
+                  });
 }
 
 void NodeApi::GetTransaction(const HttpRequest& request, std::string_view id_text,
-                             Responder respond) {
+                             const Reader& reader, Responder& respond) {
   const auto id = crypto::Hash::FromHex(id_text);
   if (!id) return respond(ErrorResponse(400, "MALFORMED", "a transaction id is 64 hex digits"));
   const auto wait = WaitMillis(request);
@@ -172,12 +207,31 @@ void NodeApi::GetTransaction(const HttpRequest& request, std::string_view id_tex
     return respond(ErrorResponse(400, "MALFORMED", "wait_ms must be a non-negative integer"));
   const node::TxStatus status = node_.GetTransaction(*id);
   if (status.state == node::TxState::kPending && *wait > 0) {
-    return WaitThenRespond(*id, *wait, std::move(respond));
+    return WaitThenRespond(*id, *wait, reader, std::move(respond));
   }
   if (status.state == node::TxState::kUnknown) {
     return respond(ErrorResponse(404, "NOT_FOUND", "no transaction " + std::string(id_text)));
   }
+  if (auto hidden = HiddenFrom(reader, status)) return respond(*std::move(hidden));
   respond(JsonResponse(200, TxStatusView(status)));
+}
+
+// Only a committed transaction is checked: a pending or refused one shows no more than its
+// status, to a caller who already holds its id, a hash no one guesses.
+std::optional<HttpResponse> NodeApi::HiddenFrom(const Reader& reader,
+                                                const node::TxStatus& status) const {
+  if (status.state != node::TxState::kCommitted || reader.MaySeeEverything()) return std::nullopt;
+  const auto involved = node_.Read([&](const ledger::Ledger& ledger) -> std::vector<std::string> {
+    const auto location = ledger.FindTransaction(status.id);
+    if (!location) return {};
+    const auto block = ledger.ReadBlock(location->height);
+    if (!block || location->index >= block->transactions.size()) return {};
+    const auto signed_tx = core::DecodeTransaction(block->transactions[location->index]);
+    if (!signed_tx) return {};
+    return ledger::InvolvedAccounts(signed_tx->tx, ledger.state());
+  });
+  if (reader.MaySeeAnyOf(involved)) return std::nullopt;
+  return NotYoursResponse(reader, "transaction " + status.id.ToHex());
 }
 
 HttpResponse NodeApi::GetBlock(std::string_view which) {

@@ -37,6 +37,7 @@
 #include "api/event_api.h"
 #include "api/http_server.h"
 #include "api/payment_request_api.h"
+#include "api/read_access.h"
 #include "api/wallet_api.h"
 #include "node/node.h"
 
@@ -57,8 +58,13 @@ struct NodeApiParts {
 
 class NodeApi {
  public:
-  NodeApi(node::Node& node, const base::Clock& clock, NodeApiParts parts = {})
-      : node_(node), clock_(clock), parts_(parts) {}
+  // `operator_addresses`: the callers who read everything without a session (read_access.h).
+  NodeApi(node::Node& node, const base::Clock& clock, NodeApiParts parts = {},
+          std::vector<std::string> operator_addresses = kOperatorAddressesDefault)
+      : node_(node),
+        clock_(clock),
+        parts_(parts),
+        access_(node, parts.wallets, std::move(operator_addresses)) {}
   NodeApi(const NodeApi&) = delete;
   NodeApi& operator=(const NodeApi&) = delete;
 
@@ -67,7 +73,14 @@ class NodeApi {
  private:
   void SubmitTransaction(const HttpRequest& request, Responder respond);
   void SubmitBatch(const HttpRequest& request, Responder respond);
-  void GetTransaction(const HttpRequest& request, std::string_view id, Responder respond);
+  static bool ReadsLedger(const HttpRequest& request,
+                          const std::vector<std::string_view>& segments);
+  void ReadLedger(const HttpRequest& request, const std::vector<std::string_view>& segments,
+                  const Reader& reader, Responder respond);
+  void GetTransaction(const HttpRequest& request, std::string_view id, const Reader& reader,
+                      Responder& respond);
+  // The 403 for a reader who may not see a transaction's status; nullopt when it may.
+  std::optional<HttpResponse> HiddenFrom(const Reader& reader, const node::TxStatus& status) const;
   HttpResponse GetBlock(std::string_view which);
   HttpResponse GetAccount(std::string_view id);
   HttpResponse GetAccountHistory(const HttpRequest& request, std::string_view id);
@@ -78,11 +91,14 @@ class NodeApi {
   HttpResponse GetStatus();
   HttpResponse GetValidators();
   HttpResponse GetMetrics();
-  void WaitThenRespond(const crypto::Hash& id, int wait_millis, Responder respond);
+  // `reader`: nullopt when whoever waits may see the outcome whatever it is.
+  void WaitThenRespond(const crypto::Hash& id, int wait_millis, std::optional<Reader> reader,
+                       Responder respond);
 
   node::Node& node_;
   const base::Clock& clock_;
   const NodeApiParts parts_;
+  ReadAccess access_;
 };
 
 }  // namespace nuri::api

@@ -9,7 +9,8 @@
 //    "tls_certificate": "tls.pem", "tls_key": "tls.key",
 //    "snapshot_interval": 1000, "snapshot_gap": 2000, "wallet_key": "wallet.key",
 //    "step_up_won": 500000, "rate_limits": {...}, "https_address": "127.0.0.1",
-//    "https_port": 7301, "https_certificate": "api_tls.pem", "https_key": "api_tls.key"}
+//    "https_port": 7301, "https_certificate": "api_tls.pem", "https_key": "api_tls.key",
+//    "operator_addresses": ["127.0.0.1", "::1"]}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
@@ -17,7 +18,8 @@
 // serves the session endpoints (api/wallet_api.h), on loopback only. Relative paths are
 // relative to the configuration file. "rate_limits": cli/guard_config.h. With
 // "https_certificate", the node also serves the API over HTTPS (the key sealed under the key
-// password).
+// password). Callers from "operator_addresses" read the whole ledger without a session
+// (api/read_access.h); the default is loopback, and [] leaves every read to sessions.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -88,6 +90,7 @@ struct DaemonConfig {
   std::string https_key_path;  // sealed under the key password
   std::int64_t step_up_won = api::PaymentRequestApiOptions{}.step_up_won;
   api::ApiGuardOptions guard;
+  std::vector<std::string> operator_addresses = api::kOperatorAddressesDefault;
 };
 
 base::Result<DaemonConfig> LoadConfig(const std::string& path) {
@@ -143,6 +146,11 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
   auto guard = GuardOptionsFromConfig(object.if_contains("rate_limits"), path);
   if (!guard) return base::Error(guard.error());
   config.guard = *std::move(guard);
+  if (const json::value* operators = object.if_contains("operator_addresses")) {
+    auto addresses = IpAddressesFromConfig(*operators, "operator_addresses", path);
+    if (!addresses) return base::Error(addresses.error());
+    config.operator_addresses = *std::move(addresses);
+  }
   if (object.contains("wallet_key")) {
     auto key = string_field("wallet_key", true);
     if (!key) return base::Error(key.error());
@@ -370,7 +378,8 @@ int RunNurid(int argc, char** argv) {
                                      .payments = payment_api ? &*payment_api : nullptr,
                                      .approvals = approval_api ? &*approval_api : nullptr,
                                      .events = event_api ? &*event_api : nullptr,
-                                     .guard = &guard.metrics()});
+                                     .guard = &guard.metrics()},
+                   config->operator_addresses);
   api::HttpServer server(api::HttpServerOptions{.address = config->api_address,
                                                 .port = config->api_port,
                                                 .connections_max = kApiConnectionsMax},

@@ -17,6 +17,26 @@ constexpr double kRateMax = 1e6;
 
 }  // namespace
 
+base::Result<std::vector<std::string>> IpAddressesFromConfig(const json::value& value,
+                                                             std::string_view name,
+                                                             const std::string& path) {
+  auto fail = [&](std::string_view message) {
+    return base::Error(base::Status::InvalidArgument(path + ": " + std::string(name) + ": " +
+                                                     std::string(message)));
+  };
+  if (!value.is_array()) return fail("expected an array of IP addresses");
+  std::vector<std::string> addresses;
+  for (const json::value& item : value.get_array()) {
+    boost::system::error_code parse_error;
+    if (!item.is_string()) return fail("expected IP addresses");
+    const auto address = boost::asio::ip::make_address(item.get_string().c_str(), parse_error);
+    if (parse_error) return fail("not an IP address: " + std::string(item.get_string()));
+    // The connection's address as the server reports it, so that the two compare equal.
+    addresses.push_back(address.to_string());
+  }
+  return addresses;
+}
+
 base::Result<api::ApiGuardOptions> GuardOptionsFromConfig(const json::value* value,
                                                           const std::string& path) {
   api::ApiGuardOptions options;
@@ -58,17 +78,9 @@ base::Result<api::ApiGuardOptions> GuardOptionsFromConfig(const json::value* val
   options.logins_per_address.per_second = logins_per_minute / 60;
   if (fault) return fail(*fault);
   if (const json::value* exempt = object.if_contains("exempt_addresses")) {
-    if (!exempt->is_array()) return fail("exempt_addresses: expected an array of IP addresses");
-    for (const json::value& item : exempt->get_array()) {
-      boost::system::error_code parse_error;
-      if (!item.is_string()) return fail("exempt_addresses: expected IP addresses");
-      const auto address = boost::asio::ip::make_address(item.get_string().c_str(), parse_error);
-      if (parse_error) {
-        return fail("exempt_addresses: not an IP address: " + std::string(item.get_string()));
-      }
-      // The connection's address as the server reports it, so that the two compare equal.
-      options.exempt_addresses.push_back(address.to_string());
-    }
+    auto addresses = IpAddressesFromConfig(*exempt, "rate_limits.exempt_addresses", path);
+    if (!addresses) return base::Error(addresses.error());
+    options.exempt_addresses = *std::move(addresses);
   }
   return options;
 }

@@ -8,11 +8,19 @@
 
 #include <boost/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/api_guard.h"
 #include "base/status.h"
 
 namespace nuri::cli {
+
+// A JSON array of IP addresses, as the API server reports a client's; `name`, the field, and
+// `path`, the file, are for messages.
+base::Result<std::vector<std::string>> IpAddressesFromConfig(const boost::json::value& value,
+                                                             std::string_view name,
+                                                             const std::string& path);
 
 // `value`: the "rate_limits" member (null when absent); `path`: the file, for messages.
 base::Result<api::ApiGuardOptions> GuardOptionsFromConfig(const boost::json::value* value,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The API against its own description, on a live node over real HTTP (api/openapi.h):
 #   - every operation of /openapi.json exists, and answers only with statuses the document
-#     lists for it, errors as {"code","message"}; /docs shows every path;
+#     lists for it, errors as {"code","message"}, both to the operator and to a session from
+#     elsewhere; /docs shows every path;
 #   - methods and paths the document does not list are not served;
 #   - random and mutated requests (paths, methods, headers, bodies, raw bytes) never get a 5xx
 #     and never stop the node: every refusal is a 4xx with a code.
@@ -22,8 +23,11 @@ base, enrolment, password = sys.argv[1:]
 address = urllib.parse.urlparse(base)
 secret = json.load(open(enrolment))["totp_secret"]
 
-def request(method, target, body=None, headers=None, read_stream=False):
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+def request(method, target, body=None, headers=None, source="127.0.0.1"):
+    # Loopback answers from all of 127/8; the node's operator is 127.0.0.1 alone, and a caller
+    # from elsewhere reads with its session, as the document says.
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30,
+                                            source_address=(source, 0))
     connection.request(method, target, body, headers or {})
     response = connection.getresponse()
     if response.getheader("Content-Type", "").startswith("text/event-stream"):
@@ -76,35 +80,48 @@ def served_elsewhere(target, method):
         if method in item and re.match(pattern, target):
             return True
     return False
-operations = 0
-for path, item in document["paths"].items():
+def try_operations(source):
+    """Every documented operation once, from `source`; returns how many were tried."""
+    operations = 0
+    for path, item in document["paths"].items():
+        for method in methods:
+            target = path
+            operation = item.get(method)
+            for parameter in (operation or {}).get("parameters", []):
+                parameter = resolve(parameter)
+                if parameter["in"] == "path":
+                    target = target.replace("{" + parameter["name"] + "}", parameter["example"])
+            target = target.replace("{id}", "00").replace("{which}", "1")
+            headers = {"Content-Type": "application/json"}
+            if operation is not None and "security" in operation:  # within the session's limit
+                headers["Authorization"] = "Bearer " + token
+            body = "{}" if method in ("post", "put", "patch") else None
+            if path == "/v1/sessions/current" and method == "delete":
+                continue  # last, below: it ends the session the others use
+            status, kind, data = request(method.upper(), target, body, headers, source)
+            what = f"{method.upper()} {target} from {source}"
+            if operation is None:
+                check(status in (404, 405) or served_elsewhere(target, method),
+                      f"{what} is served ({status}) but not documented")
+                continue
+            operations += 1
+            documented = set(operation["responses"])
+            check(str(status) in documented,
+                  f"{what}: {status} is not among {sorted(documented)}")
+            check(not data.startswith(b'{"code":"NOT_FOUND","message":"no such endpoint'),
+                  f"{what} is documented but not routed")
+            error_shape(status, kind, data, what)
+    return operations
+for path in document["paths"]:
     check(f" {path}</code>".encode() in page, f"/docs does not show {path}")
-    for method in methods:
-        target = path
-        operation = item.get(method)
-        for parameter in (operation or {}).get("parameters", []):
-            parameter = resolve(parameter)
-            if parameter["in"] == "path":
-                target = target.replace("{" + parameter["name"] + "}", parameter["example"])
-        target = target.replace("{id}", "00").replace("{which}", "1")
-        headers = {"Content-Type": "application/json"}
-        if operation is not None and "security" in operation:  # within the session's rate limit
-            headers["Authorization"] = "Bearer " + token
-        body = "{}" if method in ("post", "put", "patch") else None
-        if path == "/v1/sessions/current" and method == "delete":
-            continue  # last, below: it ends the session the others use
-        status, kind, data = request(method.upper(), target, body, headers)
-        what = f"{method.upper()} {target}"
-        if operation is None:
-            check(status in (404, 405) or served_elsewhere(target, method),
-                  f"{what} is served ({status}) but not documented")
-            continue
-        operations += 1
-        documented = set(operation["responses"])
-        check(str(status) in documented, f"{what}: {status} is not among {sorted(documented)}")
-        check(not data.startswith(b'{"code":"NOT_FOUND","message":"no such endpoint'),
-              f"{what} is documented but not routed")
-        error_shape(status, kind, data, what)
+every_operation = sum(len(set(item) & methods) for item in document["paths"].values()) - 1
+for source in ["127.0.0.1", "127.0.0.2"]:  # the operator, and a merchant's session elsewhere
+    tried = try_operations(source)
+    check(tried == every_operation, f"only {tried} operations were tried from {source}")
+# Reads the merchant's session may not make are refused as the document says.
+for target in ["/v1/blocks/1", "/metrics", "/v1/accounts/treasury@moef"]:
+    status, _, data = request("GET", target, None, {"Authorization": "Bearer " + token}, "127.0.0.2")
+    check(status == 403 and json.loads(data)["code"] == "FORBIDDEN", f"GET {target}: {status}")
 for target in ["/v1", "/v1/nothing", "/v1/accounts", "/v1/blocks", "/v2/status", "/v1/status/x",
                "/v1/payment-requests/x/refund", "/v1/approvals/x", "/v1/events/x", "/openapi"]:
     status, kind, data = request("GET", target)
@@ -112,8 +129,6 @@ for target in ["/v1", "/v1/nothing", "/v1/accounts", "/v1/blocks", "/v2/status",
     error_shape(status, kind, data, target)
 status, _, _ = request("DELETE", "/v1/sessions/current", None, {"Authorization": "Bearer " + token})
 check(status == 204, f"logout: {status}")
-check(operations == sum(len(set(item) & methods) for item in document["paths"].values()) - 1,
-      f"only {operations} operations were tried")
 
 # Random and mutated requests: no 5xx, no crash, every refusal a 4xx with a code.
 # A new seed each run, printed so that a failure can be replayed with NURI_FUZZ_SEED.
@@ -169,7 +184,7 @@ for attempt in range(50):
         check(reply == b"" or reply.startswith(b"HTTP/1.1 4"), f"raw bytes: {reply!r}")
 status, _, _ = request("GET", "/v1/status")
 check(status == 200, "the node stopped serving")
-print(f"contract: {operations} operations agree with the document; fuzz answers {sorted(statuses.items())}")
+print(f"contract: {every_operation} operations agree with the document; fuzz answers {sorted(statuses.items())}")
 PY
 "$nuri" localnet status --dir "$dir" --json | grep -q '"running":true' || fail "the node died"
 echo "API contract and fuzz: ok"

@@ -13,6 +13,10 @@ fail() {
   for log in "$dir"/nodes/*/node.log; do echo "== $log"; tail -n 8 "$log"; done
   exit 1
 }
+tx() {  # account, body: signs with the localnet's key, waits; fails unless committed ok
+  "$nuri" tx --network "$dir" --as "$1" --body "$2" > "$dir/tx.out" 2>&1 ||
+    fail "$1: $2: $(cat "$dir/tx.out")"
+}
 api() { echo "http://127.0.0.1:$((port + $1))"; }
 height() {  # the committed height a node reports, or -1 when it does not answer
   curl -fsS --max-time 3 "$(api "$1")/v1/status" 2>/dev/null |

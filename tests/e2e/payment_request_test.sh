@@ -18,10 +18,6 @@ password="a long enough password"
 
 "$nuri" localnet up --dir "$dir" --validators 1 --observers 0 --accounts 10 --base-port "$port" \
   > /dev/null || fail "localnet up"
-tx() {  # account, body
-  "$nuri" tx --network "$dir" --as "$1" --body "$2" > "$dir/tx.out" 2>&1 ||
-    fail "$1: $2: $(cat "$dir/tx.out")"
-}
 tx issuer@kb '{"type":"mint","token":"KRW-KB","to":"treasury@moef","amount":10000000}'
 tx treasury@moef '{"type":"fund_program","program":"bpe-moef","amount":10000000}'
 for holder in $official $approving $declined $withdrawn; do
