@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "api/json_response.h"
+#include "api/read_access.h"
 #include "ledger/state_view.h"
 
 namespace nuri::api {
@@ -38,24 +39,17 @@ bool EventApi::Handle(const HttpRequest& request, Responder& respond) {
   return true;
 }
 
+// The same reach as reading the ledger (read_access.h): one filter the viewer may see is enough,
+// for every filter given narrows the feed.
 bool EventApi::MayFollow(const core::AccountId& viewer, const EventFilter& filter) const {
-  const std::string viewer_id = viewer.str();
   return node_.Read([&](const ledger::Ledger& ledger) {
-    const auto record = ledger::ReadAccount(ledger.state(), viewer_id);
-    if (!record || record->frozen) return false;
-    if (filter.account == viewer_id) return true;
-    if (record->roles.Has(core::Role::kAuditor)) return true;
-    if (!record->roles.Has(core::Role::kAdmin)) return false;
-    const std::string_view organization = viewer.org();
-    if (filter.organization == organization) return true;
-    const auto account = core::AccountId::Parse(filter.account);
-    if (account && account->org() == organization) return true;
-    if (filter.program.empty()) return false;
-    const auto program = ledger::ReadProgram(ledger.state(), filter.program);
-    if (!program) return false;
-    const auto definition =
-        ledger::ReadDefinition(ledger.state(), filter.program, program->version);
-    return definition != nullptr && definition->owner.org() == organization;
+    const Reader reader = ReaderOf(ledger.state(), viewer);
+    if (reader.MaySeeEverything()) return true;
+    if (!filter.account.empty() && reader.MaySeeAccount(filter.account)) return true;
+    if (!filter.organization.empty() && reader.MaySeeOrganization(filter.organization)) {
+      return true;
+    }
+    return !filter.program.empty() && MaySeeProgram(reader, ledger.state(), filter.program);
   });
 }
 

@@ -18,8 +18,8 @@
 //
 // Who may follow what: an auditor anything; an organization's admin anything confined to the
 // organization (organization=O, an account of O, or a program O owns); anyone their own account
-// (account=own). Checked again at each heartbeat: the stream ends when the session ends or the
-// role is withdrawn.
+// (account=own), a frozen account no more than that. Checked again at each heartbeat: the
+// stream ends when the session ends or the role is withdrawn.
 //
 // Refusals: 401 UNAUTHENTICATED, 403 FORBIDDEN, 400 MALFORMED (field: the parameter),
 // 429 TOO_MANY_STREAMS (4 open per account, 16 per client address), 503 BUSY with Retry-After

@@ -1,5 +1,6 @@
 #include "api/node_api.h"
 
+#include <boost/asio/post.hpp>
 #include <charconv>
 
 #include "api/json_response.h"
@@ -129,9 +130,17 @@ void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::stri
                                         : GetAccountHistory(request, segments[2]));
   }
   if (resource == "tokens") return respond(GetToken(segments[2]));
-  if (segments.size() == 2) return respond(ListPrograms());
-  if (request.method == "POST") return respond(CheckProgram(request));
-  respond(GetProgram(segments[2]));
+  if (resource == "programs" && segments.size() == 2) return respond(ListPrograms());
+  if (resource == "programs" && request.method == "POST") {
+    // A definition is checked against the accounts it names, so the answer says which exist
+    // and what roles they hold: for those who draft programs and those who audit them.
+    if (!reader.MaySeeEverything() && !reader.IsAdministrator()) {
+      return respond(NotYoursResponse(reader, "program checks: they are for admins and auditors"));
+    }
+    return respond(CheckProgram(request));
+  }
+  if (resource == "programs") return respond(GetProgram(segments[2]));
+  respond(ErrorResponse(404, "NOT_FOUND", "no such endpoint: " + request.path));
 }
 
 void NodeApi::SubmitTransaction(const HttpRequest& request, Responder respond) {
@@ -217,21 +226,22 @@ void NodeApi::GetTransaction(const HttpRequest& request, std::string_view id_tex
 }
 
 // Only a committed transaction is checked: a pending or refused one shows no more than its
-// status, to a caller who already holds its id, a hash no one guesses.
+// status, to a caller who already holds its id, a hash no one guesses. One hidden is answered
+// as one unknown, so that the answer does not say it exists.
 std::optional<HttpResponse> NodeApi::HiddenFrom(const Reader& reader,
                                                 const node::TxStatus& status) const {
   if (status.state != node::TxState::kCommitted || reader.MaySeeEverything()) return std::nullopt;
-  const auto involved = node_.Read([&](const ledger::Ledger& ledger) -> std::vector<std::string> {
+  const bool visible = node_.Read([&](const ledger::Ledger& ledger) {
+    if (MaySeeProgram(reader, ledger.state(), status.receipt.program)) return true;
     const auto location = ledger.FindTransaction(status.id);
-    if (!location) return {};
+    if (!location) return false;
     const auto block = ledger.ReadBlock(location->height);
-    if (!block || location->index >= block->transactions.size()) return {};
+    if (!block || location->index >= block->transactions.size()) return false;
     const auto signed_tx = core::DecodeTransaction(block->transactions[location->index]);
-    if (!signed_tx) return {};
-    return ledger::InvolvedAccounts(signed_tx->tx, ledger.state());
+    return signed_tx && reader.MaySeeAnyOf(ledger::InvolvedAccounts(signed_tx->tx, ledger.state()));
   });
-  if (reader.MaySeeAnyOf(involved)) return std::nullopt;
-  return NotYoursResponse(reader, "transaction " + status.id.ToHex());
+  if (visible) return std::nullopt;
+  return ErrorResponse(404, "NOT_FOUND", "no transaction " + status.id.ToHex());
 }
 
 HttpResponse NodeApi::GetBlock(std::string_view which) {

@@ -29,8 +29,15 @@
 //   GET  /metrics                  Prometheus text
 //   GET  /openapi.json, /docs      the API's OpenAPI 3.1 document, and as a page (openapi.h)
 //
-// Thread-safe: the server calls Handle from its threads.
+// Reads are scoped by who asks (read_access.h): the node's operator addresses read everything,
+// anyone else by the roles of their wallet session (401 UNAUTHENTICATED without one, 403
+// FORBIDDEN for what is not theirs; a transaction not theirs is 404, as one that does not exist).
+//
+// Thread-safe: the server calls Handle from its threads. Destroy after the node has stopped:
+// its waiters call back into this.
 #pragma once
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "api/api_guard.h"
 #include "api/approval_api.h"
@@ -99,6 +106,8 @@ class NodeApi {
   const base::Clock& clock_;
   const NodeApiParts parts_;
   ReadAccess access_;
+  // Where a waiter's answer is checked against its reader, off the thread that makes blocks.
+  boost::asio::thread_pool checks_after_waits_{1};
 };
 
 }  // namespace nuri::api

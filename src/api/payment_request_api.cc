@@ -3,10 +3,10 @@
 #include <sodium.h>
 
 #include <algorithm>
-
 #include <boost/json.hpp>
 
 #include "api/json_response.h"
+#include "api/read_access.h"
 #include "api/views.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -69,7 +69,7 @@ bool PaymentRequestApi::Handle(const HttpRequest& request, Responder& respond) {
   if (create) {
     respond(Create(request, *session));
   } else if (show) {
-    respond(Show(id));
+    respond(Show(id, *session));
   } else {
     Pay(request, id, *session, std::move(respond));
   }
@@ -148,7 +148,7 @@ void PaymentRequestApi::Settle(const wallet::PaymentRequest& request) {
   }
 }
 
-HttpResponse PaymentRequestApi::Show(std::string_view id) {
+HttpResponse PaymentRequestApi::Show(std::string_view id, const wallet::SessionInfo& session) {
   DropExpiredApprovals();
   auto request = book_.Find(id, clock_.NowMillis());
   if (!request) return ErrorResponse(404, "NOT_FOUND", "no payment request " + std::string(id));
@@ -157,7 +157,19 @@ HttpResponse PaymentRequestApi::Show(std::string_view id) {
     Settle(*request);
     request = book_.Find(id, clock_.NowMillis());
   }
-  return JsonResponse(200, RequestView(*request));
+  json::object view = RequestView(*request);
+  // The request's id is on a QR code at the till for anyone to scan; who paid it is for the
+  // merchant, the payer, and those who may see the payer's account.
+  if (request->payer && session.account != request->merchant) {
+    const bool may_see_payer = node_.Read([&](const ledger::Ledger& ledger) {
+      return ReaderOf(ledger.state(), session.account).MaySeeAccount(request->payer->str());
+    });
+    if (!may_see_payer) {
+      view.erase("payer");
+      view.erase("payment");
+    }
+  }
+  return JsonResponse(200, view);
 }
 
 std::optional<HttpResponse> PaymentRequestApi::CheckPayer(const wallet::PaymentRequest& request,

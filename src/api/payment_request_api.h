@@ -4,7 +4,9 @@
 //                                       -> 201 {"id","merchant","amount","memo","expires",
 //                                       "status","uri","qr_svg"}
 //   GET  /v1/payment-requests/{id}      any session: the request as it stands (status open,
-//                                       paying, paid or expired; "payment" once paying)
+//                                       paying, paid or expired; "payer" and "payment" once
+//                                       paying, to those who may see the payer's account and
+//                                       to the merchant)
 //   POST /v1/payment-requests/{id}/pay  official session: {"program","attendees","purpose",
 //                                       "evidence","justification","totp"}: the wallet signs
 //                                       a pay transaction and submits it; the answer waits until
@@ -67,7 +69,7 @@ class PaymentRequestApi {
 
  private:
   HttpResponse Create(const HttpRequest& request, const wallet::SessionInfo& session);
-  HttpResponse Show(std::string_view id);
+  HttpResponse Show(std::string_view id, const wallet::SessionInfo& session);
   void Pay(const HttpRequest& request, std::string_view id, const wallet::SessionInfo& session,
            Responder respond);
   // Why `payer` may not pay `request` now, if it may not.

@@ -5,13 +5,15 @@
 // finance systems beside it; loopback unless configured) reads everything. Anyone else reads
 // with a wallet session and sees what the session's account may see:
 //   - its own account and that account's history: an official's spending, a merchant's takings;
-//   - with the admin role, every account of its organization;
+//   - with the admin role, every account of its organization, and every payment under a program
+//     its organization owns;
 //   - with the auditor role, everything, blocks and metrics included;
 //   - with any session, programs and tokens: the rules it spends under, the money it holds.
 // Roles are read from the ledger at each request, so a revoked role stops at once; a frozen
 // account still sees its own records, never more.
 //
-// Submitting a signed transaction needs no session: its signature is its authority.
+// Submitting a signed transaction needs no session: its signature is its authority (the
+// admission's reason codes, as spec/ledger.md has them, do say whether a signer exists).
 //
 // Thread-safe.
 #pragma once
@@ -23,6 +25,7 @@
 
 #include "api/http_server.h"
 #include "api/wallet_api.h"
+#include "ledger/state.h"
 #include "node/node.h"
 
 namespace nuri::api {
@@ -40,6 +43,12 @@ class Reader {
   // Blocks, metrics, and any record.
   bool MaySeeEverything() const { return everything_; }
   bool MaySeeAccount(std::string_view account) const;
+  // Every account of the organization, and the payments under its programs.
+  bool MaySeeOrganization(std::string_view organization) const {
+    return everything_ || (!organization_.empty() && organization == organization_);
+  }
+  // An organization's admin, who drafts its programs.
+  bool IsAdministrator() const { return !organization_.empty(); }
   // A transaction is seen by whoever may see one of the accounts it involves.
   bool MaySeeAnyOf(const std::vector<std::string>& accounts) const;
   // The account the caller signed in as; "" for an operator.
@@ -56,6 +65,11 @@ class Reader {
   std::string organization_;  // an admin's, whose accounts it sees
 };
 
+// What `account` may read, by its roles on the ledger now.
+Reader ReaderOf(const ledger::State& state, const core::AccountId& account);
+// Whether the reader may see the payments under `program`: those of an organization it sees.
+bool MaySeeProgram(const Reader& reader, const ledger::State& state, std::string_view program);
+
 // The addresses whose callers read as the node's operator, as the server reports them.
 inline const std::vector<std::string> kOperatorAddressesDefault{"127.0.0.1", "::1"};
 
@@ -70,7 +84,7 @@ class ReadAccess {
   std::optional<Reader> ReaderOrRefuse(const HttpRequest& request, Responder& respond);
 
  private:
-  Reader ReaderFor(const core::AccountId& account) const;
+  bool FromOperator(const std::string& remote_address) const;
 
   node::Node& node_;
   WalletApi* wallets_;

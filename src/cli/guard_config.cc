@@ -29,8 +29,13 @@ base::Result<std::vector<std::string>> IpAddressesFromConfig(const json::value& 
   for (const json::value& item : value.get_array()) {
     boost::system::error_code parse_error;
     if (!item.is_string()) return fail("expected IP addresses");
-    const auto address = boost::asio::ip::make_address(item.get_string().c_str(), parse_error);
-    if (parse_error) return fail("not an IP address: " + std::string(item.get_string()));
+    const std::string text(item.get_string());
+    const auto address = boost::asio::ip::make_address(text, parse_error);
+    if (parse_error || text.find('\0') != std::string::npos) {
+      return fail("not an IP address: " + text);
+    }
+    // No client comes from 0.0.0.0 or ::: listing one is a mistake for "everyone".
+    if (address.is_unspecified()) return fail("no client has the address " + text);
     // The connection's address as the server reports it, so that the two compare equal.
     addresses.push_back(address.to_string());
   }

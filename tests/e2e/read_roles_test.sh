@@ -19,7 +19,7 @@ tx issuer@kb '{"type":"mint","token":"KRW-KB","to":"treasury@moef","amount":5000
 tx treasury@moef '{"type":"fund_program","program":"bpe-moef","amount":5000000}'
 tx budget@moef '{"type":"grant","program":"bpe-moef","to":"'$official'","amount":1000000}'
 printf '%s\n' "$password" > "$dir/pw"
-for account in $official $merchant admin@moef auditor@bai; do
+for account in $official $stranger $merchant admin@moef auditor@bai; do
   "$nuri" wallet enroll --network "$dir" --account "$account" --password-file "$dir/pw" --json \
     > "$dir/$account.enrol" || fail "enroll $account"
 done
@@ -62,10 +62,11 @@ def expect(token, path, wanted, who):
     check(status == wanted, f"{who} GET {path}: {status}, not {wanted}: {body}")
     if wanted >= 400:
         check(isinstance(body, dict) and body.get("code") ==
-              {401: "UNAUTHENTICATED", 403: "FORBIDDEN"}[wanted], f"{who} GET {path}: {body}")
+              {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}[wanted],
+              f"{who} GET {path}: {body}")
     return body
 
-seller, payer = login(merchant), login(official)
+seller, payer, stranger_session = login(merchant), login(official), login(stranger)
 status, request = call("POST", "/v1/payment-requests", {"amount": 30000, "memo": "lunch"}, seller)
 check(status == 201, f"payment request: {status} {request}")
 status, paid = call("POST", f"/v1/payment-requests/{request['id']}/pay",
@@ -96,15 +97,26 @@ expect(payer, payment + "?wait_ms=100", 200, official)
 for path in ["/v1/programs", "/v1/programs/bpe-moef", "/v1/tokens/KRW-KB"]:
     expect(payer, path, 200, official)
 for path in [f"/v1/accounts/{stranger}", history(stranger), "/v1/accounts/admin@moef",
-             f"/v1/accounts/{merchant}", minted, "/v1/blocks/1", "/v1/blocks/latest", "/metrics"]:
+             f"/v1/accounts/{merchant}", "/v1/blocks/1", "/v1/blocks/latest", "/metrics"]:
     expect(payer, path, 403, official)
+expect(payer, minted, 404, official)  # another's transaction is answered as none at all
+status, body = call("POST", "/v1/programs/check", {"id": "x"}, payer)
+check(status == 403, f"an official checked a program definition: {status} {body}")
 
 # A merchant: its takings, and no one else's.
 seen = [t["id"] for t in expect(seller, history(merchant), 200, merchant)["transactions"]]
 check(paid["id"] in seen, f"the merchant's history lacks the payment: {seen}")
 expect(seller, payment, 200, merchant)
-for path in [f"/v1/accounts/{official}", history(official), minted, "/v1/blocks/1"]:
+for path in [f"/v1/accounts/{official}", history(official), "/v1/blocks/1"]:
     expect(seller, path, 403, merchant)
+expect(seller, minted, 404, merchant)
+# The request's id is on a QR code at the till: who paid it is the merchant's to see, and the
+# payer's, not that of whoever scans it.
+shown = expect(seller, f"/v1/payment-requests/{request['id']}", 200, merchant)
+check(shown.get("payer") == official and shown.get("payment") == paid["id"], f"{shown}")
+shown = expect(stranger_session, f"/v1/payment-requests/{request['id']}", 200, stranger)
+check("payer" not in shown and "payment" not in shown and shown["status"] == "paid",
+      f"a stranger sees who paid: {shown}")
 
 # An admin: every account of its ministry, none of another's.
 admin = login("admin@moef")
@@ -114,6 +126,10 @@ for path in [f"/v1/accounts/{official}", history(official), payment, minted,
 for path in [f"/v1/accounts/{stranger}", history(stranger), f"/v1/accounts/{merchant}",
              "/v1/blocks/1", "/metrics"]:
     expect(admin, path, 403, "admin@moef")
+shown = expect(admin, f"/v1/payment-requests/{request['id']}", 200, "admin@moef")
+check(shown.get("payer") == official, f"the payer's admin does not see who paid: {shown}")
+status, body = call("POST", "/v1/programs/check", {"id": "x"}, admin)
+check(status == 422, f"the admin's program check: {status} {body}")
 
 # The auditor: everything.
 auditor = login("auditor@bai")
