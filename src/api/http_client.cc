@@ -6,17 +6,18 @@
 
 #include <poll.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <chrono>
 #include <exception>
 #include <optional>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include "base/check.h"
 
@@ -116,16 +117,47 @@ void RunToCompletion(asio::io_context& io_context) {
 
 struct HttpClient::Connection {
   asio::io_context io_context;
-  beast::tcp_stream stream{io_context};
+  // Over HTTPS the TLS stream owns the TCP stream; over HTTP there is only the TCP stream.
+  std::optional<asio::ssl::context> tls_context;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
+  std::optional<beast::tcp_stream> plain_stream;
   beast::flat_buffer buffer;
   bool open = false;
 
+  explicit Connection(const std::optional<HttpClientTls>& tls) {
+    if (!tls) {
+      plain_stream.emplace(io_context);
+      return;
+    }
+    asio::ssl::context& context = tls_context.emplace(asio::ssl::context::tls_client);
+    context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1);
+    context.add_certificate_authority(asio::buffer(tls->ca_pem));
+    context.set_verify_mode(asio::ssl::verify_peer);
+    tls_stream.emplace(io_context, context);
+  }
+
+  beast::tcp_stream& tcp() { return tls_stream ? tls_stream->next_layer() : *plain_stream; }
+
+  // Runs `operation` on the stream the requests travel on: the TLS one, or the TCP one.
+  template <typename Operation>
+  void OnStream(Operation&& operation) {
+    if (tls_stream) {
+      operation(*tls_stream);
+    } else {
+      operation(*plain_stream);
+    }
+  }
+
   void Close() {
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().close();
     buffer.clear();
     open = false;
+    // A TLS stream carries the state of its session: the next connection starts a fresh one.
+    if (tls_stream) tls_stream.emplace(io_context, *tls_context);
   }
 
   // Resolves `host` unless it is an IP literal.
@@ -159,24 +191,47 @@ struct HttpClient::Connection {
     std::vector<tcp::endpoint> endpoints;
     beast::error_code error = Resolve(host, port, deadline, endpoints);
     if (error) return error;
-    stream.expires_at(deadline);
-    stream.async_connect(endpoints, [&](beast::error_code connect_error, const tcp::endpoint&) {
+    tcp().expires_at(deadline);
+    tcp().async_connect(endpoints, [&](beast::error_code connect_error, const tcp::endpoint&) {
       error = connect_error;
     });
     RunToCompletion(io_context);
     if (error) return error;
     beast::error_code ignored;
-    stream.socket().set_option(tcp::no_delay(true), ignored);
+    tcp().socket().set_option(tcp::no_delay(true), ignored);
+    if (tls_stream) {
+      error = Handshake(host);
+      if (error) return error;
+    }
     open = true;
     return {};
+  }
+
+  // Checks the server's name (DNS name or IP address) against its certificate, and tells a
+  // server that hosts several names which one is meant (SNI, for names only).
+  beast::error_code Handshake(const std::string& host) {
+    beast::error_code error;
+    tls_stream->set_verify_callback(asio::ssl::host_name_verification(host));
+    asio::ip::make_address(host, error);
+    if (error && !SSL_set_tlsext_host_name(tls_stream->native_handle(), host.c_str())) {
+      return asio::error::invalid_argument;
+    }
+    error = {};
+    tls_stream->async_handshake(
+        asio::ssl::stream_base::client,
+        [&](beast::error_code handshake_error) { error = handshake_error; });
+    RunToCompletion(io_context);
+    return error;
   }
 
   beast::error_code Exchange(const http::request<http::string_body>& request, Deadline deadline,
                              HttpResponse& response) {
     beast::error_code error;
-    stream.expires_at(deadline);
-    http::async_write(stream, request,
-                      [&](beast::error_code write_error, std::size_t) { error = write_error; });
+    tcp().expires_at(deadline);
+    OnStream([&](auto& stream) {
+      http::async_write(stream, request,
+                        [&](beast::error_code write_error, std::size_t) { error = write_error; });
+    });
     RunToCompletion(io_context);
     if (error) return error;
     http::response_parser<http::string_body> parser;
@@ -184,8 +239,10 @@ struct HttpClient::Connection {
     parser.body_limit(kResponseBodySizeBytesMax);
     // The answer to HEAD announces a body it does not carry.
     parser.skip(request.method() == http::verb::head);
-    http::async_read(stream, buffer, parser,
-                     [&](beast::error_code read_error, std::size_t) { error = read_error; });
+    OnStream([&](auto& stream) {
+      http::async_read(stream, buffer, parser,
+                       [&](beast::error_code read_error, std::size_t) { error = read_error; });
+    });
     RunToCompletion(io_context);
     if (error) return error;
     http::response<http::string_body> message = parser.release();
@@ -203,8 +260,22 @@ struct HttpClient::Connection {
   }
 };
 
-HttpClient::HttpClient(std::string host, std::uint16_t port)
-    : host_(std::move(host)), port_(port), connection_(std::make_unique<Connection>()) {}
+HttpClient::HttpClient(std::string host, std::uint16_t port, std::optional<HttpClientTls> tls)
+    : host_(std::move(host)), port_(port), connection_(std::make_unique<Connection>(tls)) {}
+
+base::Status HttpClient::SetHeader(std::string name, std::string value) {
+  if (!IsToken(name) || !IsHeaderValue(value)) {
+    return base::Status::InvalidArgument("bad HTTP header '" + name + "'");
+  }
+  for (auto& [existing, existing_value] : headers_) {
+    if (beast::iequals(existing, name)) {
+      existing_value = std::move(value);
+      return base::Status::Ok();
+    }
+  }
+  headers_.emplace_back(std::move(name), std::move(value));
+  return base::Status::Ok();
+}
 
 HttpClient::~HttpClient() = default;
 HttpClient::HttpClient(HttpClient&& other) noexcept = default;
@@ -292,13 +363,14 @@ base::Result<HttpResponse> HttpClient::Send(std::string_view method, std::string
   request.version(11);
   request.set(http::field::host, Authority());
   request.set(http::field::user_agent, "nuri");
+  for (const auto& [name, value] : headers_) request.set(name, value);
   if (!body.empty() && !content_type.empty()) request.set(http::field::content_type, content_type);
   request.body() = std::string(body);
   request.keep_alive(true);
   request.prepare_payload();
 
   Connection& connection = *connection_;
-  bool reused = connection.open && !LooksClosed(connection.stream.socket());
+  bool reused = connection.open && !LooksClosed(connection.tcp().socket());
   if (!reused) connection.Close();
   for (;;) {
     beast::error_code error;

@@ -6,24 +6,35 @@
 // (GET, HEAD, PUT, DELETE, OPTIONS) is sent once more on a new connection, a POST never, so a
 // transaction is never submitted twice by the client.
 //
+// Over HTTPS (HttpClientTls) it verifies the server's certificate chain against the given
+// certificate authorities and the certificate's name against the host, and speaks TLS 1.2 or 1.3.
+//
 // Threading: not thread-safe; use one client per thread. Movable, not copyable.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api/http_server.h"
 #include "base/status.h"
 
 namespace nuri::api {
 
+// What an HTTPS client trusts.
+struct HttpClientTls {
+  std::string ca_pem;  // the certificate authorities, PEM, one or more
+};
+
 class HttpClient {
  public:
-  // `host` is a name or an IP literal (IPv6 without brackets).
-  HttpClient(std::string host, std::uint16_t port);
+  // `host` is a name or an IP literal (IPv6 without brackets); with `tls`, HTTPS.
+  HttpClient(std::string host, std::uint16_t port, std::optional<HttpClientTls> tls = {});
   ~HttpClient();
 
   HttpClient(HttpClient&& other) noexcept;
@@ -47,6 +58,10 @@ class HttpClient {
                                      std::string_view content_type = "application/json",
                                      int timeout_milliseconds = 30000);
 
+  // A header sent with every request from now on ("Authorization", "Bearer ..."); the same
+  // name again replaces it. InvalidArgument for a name or value HTTP does not allow.
+  base::Status SetHeader(std::string name, std::string value);
+
   const std::string& host() const { return host_; }
   std::uint16_t port() const { return port_; }
 
@@ -63,6 +78,7 @@ class HttpClient {
 
   std::string host_;
   std::uint16_t port_;
+  std::vector<std::pair<std::string, std::string>> headers_;
   std::unique_ptr<Connection> connection_;
 };
 

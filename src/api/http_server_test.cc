@@ -1,8 +1,15 @@
 // Tests of HttpServer and HttpClient over real sockets on 127.0.0.1, each server on a port the
 // kernel picks. Raw sockets stand in for clients that misbehave.
+#include "api/http_server.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -12,14 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
-
 #include "api/http_client.h"
-#include "api/http_server.h"
+#include "net/tls_identity.h"
 
 namespace nuri::api {
 namespace {
@@ -416,6 +417,58 @@ TEST(HttpClient, ReconnectsWhenTheServerClosedTheIdleConnection) {
   const auto second = client.Request("POST", "/v1/transactions", "{}");
   ASSERT_TRUE(second.has_value()) << second.error().ToString();
   EXPECT_NE(second->body, first->body);  // a new connection, from a new local port
+}
+
+// An HTTPS server whose certificate the organization's CA `ca` issued for 127.0.0.1 and
+// localhost, answering with the Authorization header it received.
+std::unique_ptr<HttpServer> StartHttpsServer(const net::TlsCredentials& ca) {
+  const auto leaf = net::IssueApiCertificate(ca, "v1", "moef", {"127.0.0.1", "localhost"});
+  EXPECT_TRUE(leaf.has_value());
+  HttpServerOptions options = TestOptions();
+  options.https = HttpsIdentity{leaf->certificate_pem, leaf->key_pem};
+  return StartServer(
+      [](HttpRequest request, Responder respond) {
+        respond(TextResponse(200, request.Header("authorization")));
+      },
+      std::move(options));
+}
+
+TEST(HttpClient, SpeaksHttpsToAServerItsCaVouchesFor) {
+  const auto ca = net::MakeCertificateAuthority("moef");
+  ASSERT_TRUE(ca.has_value());
+  auto server = StartHttpsServer(*ca);
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    HttpClient client(host, server->port(), HttpClientTls{ca->certificate_pem});
+    ASSERT_TRUE(client.SetHeader("Authorization", "Bearer one").ok());
+    ASSERT_TRUE(client.SetHeader("authorization", "Bearer two").ok());  // replaces it
+    for (int i = 0; i < 3; ++i) {  // on one kept-alive connection
+      const auto response = client.Request("GET", "/v1/sessions/current");
+      ASSERT_TRUE(response.has_value()) << host << ": " << response.error().ToString();
+      EXPECT_EQ(response->body, "Bearer two");
+    }
+  }
+  HttpClient client("127.0.0.1", server->port(), HttpClientTls{ca->certificate_pem});
+  EXPECT_EQ(client.SetHeader("Bad Name", "x").code(), base::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.SetHeader("X-Ok", "a\r\nInjected: 1").code(),
+            base::StatusCode::kInvalidArgument);
+}
+
+TEST(HttpClient, RefusesAServerItsCasDoNotVouchFor) {
+  const auto ca = net::MakeCertificateAuthority("moef");
+  const auto other_ca = net::MakeCertificateAuthority("moef");
+  ASSERT_TRUE(ca.has_value() && other_ca.has_value());
+  auto server = StartHttpsServer(*ca);
+  HttpClient stranger("127.0.0.1", server->port(), HttpClientTls{other_ca->certificate_pem});
+  const auto refused = stranger.Request("GET", "/");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), base::StatusCode::kUnavailable);
+  // The certificate names 127.0.0.1 and localhost, not this address.
+  HttpClient misnamed("127.0.0.2", server->port(), HttpClientTls{ca->certificate_pem});
+  EXPECT_FALSE(misnamed.Request("GET", "/").has_value());
+  // Plain HTTP to an HTTPS port gets no answer it could take for one.
+  HttpClient plain("127.0.0.1", server->port());
+  const auto response = plain.Request("GET", "/", {}, {}, 2000);
+  EXPECT_TRUE(!response.has_value() || response->status == 400);
 }
 
 TEST(HttpClient, TimesOutWithUnavailable) {
