@@ -14,7 +14,8 @@
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
-// its own blocks. With "wallet_key", the node keeps custodial wallets in data_dir/wallets and
+// its own blocks. With "wallet_key" or "wallet_pkcs11" (cli/wallet_sealer_config.h), the node
+// keeps custodial wallets in data_dir/wallets and
 // serves the session endpoints (api/wallet_api.h), on loopback only. Relative paths are
 // relative to the configuration file. "rate_limits": cli/guard_config.h. With
 // "https_certificate", the node also serves the API over HTTPS (the key sealed under the key
@@ -35,6 +36,7 @@
 #include "cli/commands.h"
 #include "cli/guard_config.h"
 #include "cli/main.h"
+#include "cli/wallet_sealer_config.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
 #include "net/tls_identity.h"
@@ -82,7 +84,7 @@ struct DaemonConfig {
   std::uint16_t p2p_port = 0;
   std::string tls_certificate_path;
   std::string tls_key_path;
-  std::string wallet_key_path;  // empty: the node keeps no wallets
+  WalletSealerConfig wallets;  // neither key nor HSM: the node keeps no wallets
   // The HTTPS listener, when https_certificate is set.
   std::string https_address = "127.0.0.1";
   std::uint16_t https_port = 0;
@@ -151,11 +153,9 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     if (!addresses) return base::Error(addresses.error());
     config.operator_addresses = *std::move(addresses);
   }
-  if (object.contains("wallet_key")) {
-    auto key = string_field("wallet_key", true);
-    if (!key) return base::Error(key.error());
-    config.wallet_key_path = *key;
-  }
+  auto wallets = WalletSealerConfigFrom(object, base, path);
+  if (!wallets) return base::Error(wallets.error());
+  config.wallets = *std::move(wallets);
   if (object.contains("https_certificate")) {
     for (auto [target, name] : {std::pair{&config.https_certificate_path, "https_certificate"},
                                 {&config.https_key_path, "https_key"}}) {
@@ -306,7 +306,7 @@ int RunNurid(int argc, char** argv) {
   RaiseOpenFilesLimit();
 
   std::unique_ptr<wallet::Sealer> wallet_sealer;
-  if (!config->wallet_key_path.empty()) {
+  if (config->wallets.keeps_wallets()) {
     // Passwords, codes and session tokens must not cross a network in the clear: beyond this
     // machine, wallets are reached over HTTPS (https_certificate).
     if (config->api_address != "127.0.0.1" && config->api_address != "::1") {
@@ -315,10 +315,8 @@ int RunNurid(int argc, char** argv) {
           "not " +
           config->api_address + "; serve others over HTTPS");
     }
-    auto key_text = ReadFile(config->wallet_key_path);
-    if (!key_text) return Fail("cannot read the wallet key");
-    auto sealer = wallet::FileKeySealer::FromKeyFile(*key_text, *password);
-    if (!sealer) return Fail("wallet key: " + sealer.error().ToString());
+    auto sealer = OpenWalletSealer(config->wallets, *password);
+    if (!sealer) return Fail("wallet sealing: " + sealer.error().ToString());
     wallet_sealer = *std::move(sealer);
   }
 

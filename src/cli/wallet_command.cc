@@ -7,16 +7,22 @@
 // key with set_keys, so that from then on only the wallet signs for the account. If set_keys
 // does not commit, the wallet the node had before is put back; while its outcome is unknown,
 // the command waits for it, up to the transaction's validity.
+//
+// `nuri wallet hsm-key`: makes the AES-256 key a node seals its wallets with when its
+// configuration says "wallet_pkcs11" (wallet_sealer_config.h), on the HSM's token.
+#include <sodium.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <iostream>
-
-#include <boost/json.hpp>
 
 #include "api/http_client.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/localnet.h"
 #include "cli/submit.h"
+#include "cli/wallet_sealer_config.h"
 #include "core/json.h"
 #include "wallet/credential.h"
 #include "wallet/sealer.h"
@@ -30,35 +36,41 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: nuri wallet enroll --network DIR --account ID --password-file F [--node NAME] "
-    "[--json]";
+    "[--json]\n"
+    "       nuri wallet hsm-key --module /path/to/pkcs11.so --token LABEL --key LABEL "
+    "--pin-file F";
 constexpr std::string_view kLocalnetGovernor = "governor@bok";
 
 // What enrolment needs of a localnet node, from its configuration.
 struct NodeWallets {
-  std::unique_ptr<wallet::FileKeySealer> sealer;
-  std::string directory;  // data_dir/wallets
+  std::unique_ptr<wallet::Sealer> sealer;  // as the node seals (wallet_sealer_config.h)
+  std::string directory;                   // data_dir/wallets
 };
 
 base::Result<NodeWallets> NodeWalletsOf(const LocalnetNode& node) {
-  auto config_text = ReadFile(node.directory + "/config.json");
+  const std::string config_path = node.directory + "/config.json";
+  auto config_text = ReadFile(config_path);
   if (!config_text) return base::Error(config_text.error());
   auto config = core::ParseJsonText(*config_text);
-  if (!config || !config->is_object() || !config->as_object().contains("wallet_key") ||
-      !config->at("wallet_key").is_string() || !config->as_object().contains("key_password_file") ||
+  if (!config || !config->is_object() || !config->as_object().contains("key_password_file") ||
       !config->at("key_password_file").is_string() || !config->as_object().contains("data_dir") ||
       !config->at("data_dir").is_string()) {
+    return base::Error(base::Status::InvalidArgument(config_path + ": not a node's configuration"));
+  }
+  const std::filesystem::path directory(node.directory);
+  auto sealing = WalletSealerConfigFrom(config->as_object(), directory, config_path);
+  if (!sealing) return base::Error(sealing.error());
+  if (!sealing->keeps_wallets()) {
     return base::Error(base::Status::InvalidArgument(
         "node " + node.name + " keeps no wallets: its configuration has no wallet_key"));
   }
-  const std::filesystem::path directory(node.directory);
-  auto key = ReadFile((directory / std::string(config->at("wallet_key").as_string())).string());
-  auto password =
-      base::ReadPasswordFile((directory / std::string(config->at("key_password_file").as_string())).string());
-  if (!key || !password) {
-    return base::Error(base::Status::NotFound("cannot read node " + node.name +
-                                              "'s wallet key or its password file"));
+  auto password = base::ReadPasswordFile(
+      (directory / std::string(config->at("key_password_file").as_string())).string());
+  if (!password) {
+    return base::Error(
+        base::Status::NotFound("cannot read node " + node.name + "'s password file"));
   }
-  auto sealer = wallet::FileKeySealer::FromKeyFile(*key, *password);
+  auto sealer = OpenWalletSealer(*sealing, *password);
   if (!sealer) return base::Error(sealer.error());
   return NodeWallets{*std::move(sealer),
                      (directory / std::string(config->at("data_dir").as_string()) / "wallets")
@@ -150,14 +162,38 @@ int Enroll(const Args& args) {
   return 0;
 }
 
+// What an operator runs once, before a node seals its wallets in an HSM: the sealing key,
+// made on the token and never leaving it.
+int MakeHsmKey(const Args& args) {
+  const auto module = args.Option("module");
+  const auto token = args.Option("token");
+  const auto key = args.Option("key");
+  const auto pin_file = args.Option("pin-file");
+  if (!module || !token || !key || !pin_file) return Complain(std::string(kUsage), 2);
+  auto pin = ReadPinFile(*pin_file);
+  if (!pin) return Complain(pin.error().ToString(), 2);
+  const base::Status made = wallet::Pkcs11Sealer::CreateKey({*module, *token, *key}, *pin);
+  sodium_memzero(pin->data(), pin->size());
+  if (!made.ok()) return Complain(made.ToString());
+  std::cout << "made the wallet sealing key " << *key << " on token " << *token << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int WalletCommand(const Words& words) {
-  if (words.empty() || words[0] != "enroll") return Complain(std::string(kUsage), 2);
-  auto args = Args::Parse(Words(words.begin() + 1, words.end()), {"json"},
-                          {"network", "account", "password-file", "node"});
-  if (!args) return Complain(std::string(kUsage), 2);
-  return Enroll(*args);
+  const Words rest(words.begin() + std::min<std::size_t>(1, words.size()), words.end());
+  if (!words.empty() && words[0] == "enroll") {
+    auto args = Args::Parse(rest, {"json"}, {"network", "account", "password-file", "node"});
+    if (!args) return Complain(std::string(kUsage), 2);
+    return Enroll(*args);
+  }
+  if (!words.empty() && words[0] == "hsm-key") {
+    auto args = Args::Parse(rest, {}, {"module", "token", "key", "pin-file"});
+    if (!args) return Complain(std::string(kUsage), 2);
+    return MakeHsmKey(*args);
+  }
+  return Complain(std::string(kUsage), 2);
 }
 
 }  // namespace nuri::cli
