@@ -160,13 +160,16 @@ void NodeApi::SubmitTransaction(const HttpRequest& request, Responder respond) {
     }
     bytes = core::Encode(*tx);
   }
-  const node::Admission admission = node_.Submit(bytes);
-  if (admission.code != core::ReasonCode::kOk) {
-    return respond(JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
-  }
-  // The submitter holds the transaction already: its outcome is theirs to see.
-  if (*wait > 0) return WaitThenRespond(admission.id, *wait, std::nullopt, std::move(respond));
-  respond(JsonResponse(202, json::object{{"id", admission.id.ToHex()}, {"status", "pending"}}));
+  node_.SubmitBatchAsync({std::move(bytes)}, [this, wait = *wait, respond = std::move(respond)](
+                                                 std::vector<node::Admission> admissions) mutable {
+    const node::Admission& admission = admissions.front();
+    if (admission.code != core::ReasonCode::kOk) {
+      return respond(JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
+    }
+    // The submitter holds the transaction already: its outcome is theirs to see.
+    if (wait > 0) return WaitThenRespond(admission.id, wait, std::nullopt, std::move(respond));
+    respond(JsonResponse(202, json::object{{"id", admission.id.ToHex()}, {"status", "pending"}}));
+  });
 }
 
 void NodeApi::SubmitBatch(const HttpRequest& request, Responder respond) {
@@ -182,14 +185,16 @@ void NodeApi::SubmitBatch(const HttpRequest& request, Responder respond) {
     items.push_back(reader.GetBytes(base::kTransactionSizeBytesMax, "transaction"));
   }
   if (!reader.ok()) return respond(ErrorResponse(400, "MALFORMED", reader.status().message()));
-  const auto admissions = node_.SubmitBatch(items);
-  json::array results;
-  for (const auto& admission : admissions) {
-    json::object item = AdmissionView(admission);
-    if (admission.code == core::ReasonCode::kOk) item.erase("message");
-    results.push_back(std::move(item));
-  }
-  respond(JsonResponse(200, json::object{{"results", std::move(results)}}));
+  node_.SubmitBatchAsync(
+      std::move(items), [respond = std::move(respond)](std::vector<node::Admission> admissions) {
+        json::array results;
+        for (const auto& admission : admissions) {
+          json::object item = AdmissionView(admission);
+          if (admission.code == core::ReasonCode::kOk) item.erase("message");
+          results.push_back(std::move(item));
+        }
+        respond(JsonResponse(200, json::object{{"results", std::move(results)}}));
+      });
 }
 
 void NodeApi::WaitThenRespond(const crypto::Hash& id, int wait_millis, std::optional<Reader> reader,

@@ -300,11 +300,22 @@ HttpResponse PaymentRequestApi::AwaitApproval(std::string_view request_id,
 void PaymentRequestApi::SubmitPayment(const core::Transaction& payment, std::string request_id,
                                       Responder respond) {
   const crypto::Hash payment_id = core::TransactionId(payment);
-  const node::Admission admission = node_.Submit(core::Encode(payment));
-  if (admission.code != core::ReasonCode::kOk) {
-    book_.FinishPaying(request_id, payment_id, false);
-    return respond(JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
-  }
+  node_.SubmitBatchAsync(
+      {core::Encode(payment)},
+      [this, request_id = std::move(request_id), payment_id,
+       respond = std::move(respond)](std::vector<node::Admission> admissions) mutable {
+        const node::Admission& admission = admissions.front();
+        if (admission.code != core::ReasonCode::kOk) {
+          book_.FinishPaying(request_id, payment_id, false);
+          return respond(
+              JsonResponse(HttpStatusForRefusal(admission.code), AdmissionView(admission)));
+        }
+        AnswerWhenFinal(payment_id, std::move(request_id), std::move(respond));
+      });
+}
+
+void PaymentRequestApi::AnswerWhenFinal(const crypto::Hash& payment_id, std::string request_id,
+                                        Responder respond) {
   const std::int64_t deadline =
       clock_.MonotonicMicros() + std::int64_t{options_.wait_millis} * 1000;
   node_.WhenFinal(payment_id, deadline,

@@ -68,6 +68,8 @@ class PaymentRequestApi {
   void DropExpiredApprovals();
 
  private:
+  // Answers once the admitted payment is final, as SubmitPayment says.
+  void AnswerWhenFinal(const crypto::Hash& payment_id, std::string request_id, Responder respond);
   HttpResponse Create(const HttpRequest& request, const wallet::SessionInfo& session);
   HttpResponse Show(std::string_view id, const wallet::SessionInfo& session);
   void Pay(const HttpRequest& request, std::string_view id, const wallet::SessionInfo& session,

@@ -1,6 +1,7 @@
 #include "node/node.h"
 
 #include <algorithm>
+#include <future>
 
 #include "base/check.h"
 #include "base/log.h"
@@ -45,39 +46,68 @@ base::Result<std::unique_ptr<Node>> Node::Open(std::shared_ptr<storage::KvStore>
 
 Admission Node::Submit(std::string_view bytes) { return SubmitBatch({std::string(bytes)}).front(); }
 
+// A batch decoded and its signatures checked, before any look at the ledger.
+struct Node::CheckedBatch {
+  std::vector<Admission> results;                // one per item; refusals filled in already
+  std::vector<core::SignedTransaction> decoded;  // per item; empty where it did not decode
+  std::vector<std::size_t> decodable;            // the items that decoded
+  std::vector<bool> verified;                    // per decodable item
+};
+
 // Signatures are verified first, in parallel and without the ledger lock, so that admission goes
 // on while a block executes; the checks against the head, which need the lock, are cheap.
-std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) {
-  std::vector<Admission> results(bytes.size());
-  std::vector<core::SignedTransaction> decoded(bytes.size());
-  std::vector<std::size_t> to_verify;
+Node::CheckedBatch Node::DecodeAndVerify(const std::vector<std::string>& bytes) {
+  CheckedBatch batch;
+  batch.results.resize(bytes.size());
+  batch.decoded.resize(bytes.size());
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     auto tx = core::DecodeTransaction(bytes[i]);
     if (!tx) {
-      results[i] = Refuse(core::ReasonCode::kMalformed, {}, tx.error().message());
+      batch.results[i] = Refuse(core::ReasonCode::kMalformed, {}, tx.error().message());
       continue;
     }
-    decoded[i] = std::move(*tx);
-    results[i].id = decoded[i].id;
-    to_verify.push_back(i);
+    batch.decoded[i] = std::move(*tx);
+    batch.results[i].id = batch.decoded[i].id;
+    batch.decodable.push_back(i);
   }
-  const std::vector<bool> verified = verifiers_.Run(
-      to_verify.size(),
-      [&](std::size_t k) { return ledger::SignaturesVerify(decoded[to_verify[k]]); },
+  batch.verified = verifiers_.Run(
+      batch.decodable.size(),
+      [&](std::size_t k) { return ledger::SignaturesVerify(batch.decoded[batch.decodable[k]]); },
       mempool::VerifierPool::Caller::kWaits);
-  if (replica_) {
-    std::vector<core::SignedTransaction> good;
-    std::vector<std::size_t> index;
-    for (std::size_t k = 0; k < to_verify.size(); ++k) {
-      if (!verified[k]) {
-        results[to_verify[k]] = Refuse(core::ReasonCode::kBadSignature, results[to_verify[k]].id);
-        continue;
-      }
-      good.push_back(std::move(decoded[to_verify[k]]));
-      index.push_back(to_verify[k]);
+  return batch;
+}
+
+void Node::SubmitBatchAsync(std::vector<std::string> bytes,
+                            std::function<void(std::vector<Admission>)> done) {
+  if (!replica_) return done(SubmitBatch(bytes));
+  CheckedBatch batch = DecodeAndVerify(bytes);
+  std::vector<core::SignedTransaction> good;
+  std::vector<std::size_t> index;
+  for (std::size_t k = 0; k < batch.decodable.size(); ++k) {
+    const std::size_t i = batch.decodable[k];
+    if (!batch.verified[k]) {
+      batch.results[i] = Refuse(core::ReasonCode::kBadSignature, batch.results[i].id);
+      continue;
     }
-    return SubmitToReplica(std::move(results), std::move(good), std::move(index));
+    good.push_back(std::move(batch.decoded[i]));
+    index.push_back(i);
   }
+  SubmitToReplica(std::move(batch.results), std::move(good), std::move(index), std::move(done));
+}
+
+std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) {
+  if (replica_) {
+    std::promise<std::vector<Admission>> answer;
+    auto admitted = answer.get_future();
+    SubmitBatchAsync(
+        bytes, [&answer](std::vector<Admission> results) { answer.set_value(std::move(results)); });
+    return admitted.get();
+  }
+  CheckedBatch batch = DecodeAndVerify(bytes);
+  std::vector<Admission>& results = batch.results;
+  std::vector<core::SignedTransaction>& decoded = batch.decoded;
+  const std::vector<std::size_t>& to_verify = batch.decodable;
+  const std::vector<bool>& verified = batch.verified;
   std::vector<std::size_t> admissible;
   {
     std::shared_lock lock(ledger_mutex_);

@@ -102,6 +102,13 @@ class Node {
   Admission Submit(std::string_view bytes);
   // Admits many at once, verifying their signatures in parallel.
   std::vector<Admission> SubmitBatch(const std::vector<std::string>& bytes);
+  // The same without waiting for the node: signatures are verified on the calling thread (with
+  // the verifier pool), then `done` hears the admissions once they are decided: at once, on
+  // this thread, for a node alone; on the thread that runs consensus, with the ledger lock
+  // released, in a network, so that a server's threads never wait for a block to commit. Keep
+  // `done` short. If the node stops first, done hears MEMPOOL_FULL "the node is stopping".
+  void SubmitBatchAsync(std::vector<std::string> bytes,
+                        std::function<void(std::vector<Admission>)> done);
 
   // Makes one block now from what waits, at block time max(time, last block time). Alone only.
   base::Result<ledger::ProducedBlock> ProduceBlock(core::TimeMillis time);
@@ -147,11 +154,17 @@ class Node {
   std::shared_ptr<const std::vector<core::Receipt>> RememberReceipts(
       std::uint64_t height, std::vector<core::Receipt> receipts) const;
 
+  struct CheckedBatch;
+  CheckedBatch DecodeAndVerify(const std::vector<std::string>& bytes);
+
   // In a network (node_network.cc).
   class NetworkIo;
-  std::vector<Admission> SubmitToReplica(std::vector<Admission> results,
-                                         std::vector<core::SignedTransaction> verified,
-                                         std::vector<std::size_t> index);
+  // Hands verified transactions to the replica; done hears every admission, `results` with
+  // those of `verified` (at `index`) filled in.
+  void SubmitToReplica(std::vector<Admission> results,
+                       std::vector<core::SignedTransaction> verified,
+                       std::vector<std::size_t> index,
+                       std::function<void(std::vector<Admission>)> done);
   // Runs task on the driver thread with the ledger lock held, then tells waiters of the blocks
   // it committed.
   void Post(std::function<void()> task);
@@ -199,6 +212,8 @@ class Node {
   std::multimap<std::int64_t, TimerId> timers_;  // monotonic ms -> timer; driver thread only
   std::vector<ledger::ProducedBlock> committed_;  // driver thread only, until told
   std::set<crypto::Hash> preverified_;           // driver thread only
+  // What the driver's tasks leave to run once the ledger lock is released: driver thread only.
+  std::vector<std::function<void()>> after_tasks_;
 };
 
 }  // namespace nuri::node

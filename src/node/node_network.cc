@@ -133,39 +133,63 @@ void Node::OnPeerMessage(const std::string& peer, std::string message) {
   });
 }
 
-std::vector<Admission> Node::SubmitToReplica(std::vector<Admission> results,
-                                             std::vector<core::SignedTransaction> verified,
-                                             std::vector<std::size_t> index) {
-  if (verified.empty()) return results;
-  // Owned by the task: a task dropped unrun (the node stopping) breaks the promise, and the
-  // submitter hears so instead of waiting for ever.
-  auto answer = std::make_shared<std::promise<std::vector<Admission>>>();
-  auto admitted = answer->get_future();
-  std::vector<crypto::Hash> ids;
-  for (const auto& tx : verified) ids.push_back(tx.id);
-  Post([this, answer, transactions = std::move(verified)]() mutable {
-    for (const auto& tx : transactions) preverified_.insert(tx.id);
-    std::vector<crypto::Hash> task_ids;
-    for (const auto& tx : transactions) task_ids.push_back(tx.id);
-    answer->set_value(replica_->Submit(std::move(transactions)));
-    for (const auto& id : task_ids) preverified_.erase(id);
-  });
-  std::vector<Admission> admissions;
-  try {
-    admissions = admitted.get();
-  } catch (const std::future_error&) {
-    for (const auto& id : ids) {
-      admissions.push_back(Refuse(core::ReasonCode::kMempoolFull, id, "the node is stopping"));
+// What a submitter hears: the admissions, once; or, when the task that decides them is dropped
+// unrun (the node stopping), that the node stopped.
+class AdmissionReply {
+ public:
+  AdmissionReply(std::vector<Admission> results, std::function<void(std::vector<Admission>)> done)
+      : results_(std::move(results)), done_(std::move(done)) {}
+  AdmissionReply(const AdmissionReply&) = delete;
+  AdmissionReply& operator=(const AdmissionReply&) = delete;
+  ~AdmissionReply() {
+    if (!done_) return;
+    for (auto& result : results_) {
+      if (result.code == core::ReasonCode::kOk) {
+        result = Refuse(core::ReasonCode::kMempoolFull, result.id, "the node is stopping");
+      }
     }
+    done_(std::move(results_));
   }
-  std::uint64_t accepted = 0;
-  for (std::size_t k = 0; k < admissions.size(); ++k) {
-    results[index[k]] = admissions[k];
-    accepted += admissions[k].code == core::ReasonCode::kOk;
+
+  std::vector<Admission>& results() { return results_; }
+  // The reply to make, taken out so that the destructor makes none.
+  std::function<void()> Take() {
+    return [results = std::move(results_), done = std::move(done_)]() mutable {
+      done(std::move(results));
+    };
   }
-  metrics_.admitted += accepted;
-  metrics_.refused += results.size() - accepted;
-  return results;
+
+ private:
+  std::vector<Admission> results_;
+  std::function<void(std::vector<Admission>)> done_;
+};
+
+void Node::SubmitToReplica(std::vector<Admission> results,
+                           std::vector<core::SignedTransaction> verified,
+                           std::vector<std::size_t> index,
+                           std::function<void(std::vector<Admission>)> done) {
+  std::uint64_t refused_early = 0;
+  for (const auto& result : results) refused_early += result.code != core::ReasonCode::kOk;
+  metrics_.refused += refused_early;
+  if (verified.empty()) return done(std::move(results));
+  // Until the task runs, the verified ones stand as admitted in `results`, so that a reply made
+  // by a dropped task turns exactly those into "the node is stopping".
+  auto reply = std::make_shared<AdmissionReply>(std::move(results), std::move(done));
+  Post([this, reply, index = std::move(index), transactions = std::move(verified)]() mutable {
+    for (const auto& tx : transactions) preverified_.insert(tx.id);
+    std::vector<crypto::Hash> ids;
+    for (const auto& tx : transactions) ids.push_back(tx.id);
+    const std::vector<Admission> admissions = replica_->Submit(std::move(transactions));
+    for (const auto& id : ids) preverified_.erase(id);
+    std::uint64_t accepted = 0;
+    for (std::size_t k = 0; k < admissions.size(); ++k) {
+      reply->results()[index[k]] = admissions[k];
+      accepted += admissions[k].code == core::ReasonCode::kOk;
+    }
+    metrics_.admitted += accepted;
+    metrics_.refused += admissions.size() - accepted;
+    after_tasks_.push_back(reply->Take());
+  });
 }
 
 void Node::Post(std::function<void()> task) {
@@ -205,7 +229,10 @@ void Node::DriverLoop() {
         replica_->OnTimer(id);
       }
     }
-    // Waiters are told with the ledger lock released: they may read.
+    // Submitters and waiters are told with the ledger lock released: they may read.
+    auto replies = std::move(after_tasks_);
+    after_tasks_.clear();
+    for (auto& reply : replies) reply();
     auto committed = std::move(committed_);
     committed_.clear();
     for (const auto& block : committed) Notify(block);
