@@ -62,7 +62,8 @@ base::Result<NodeWallets> NodeWalletsOf(const LocalnetNode& node) {
   if (!sealing) return base::Error(sealing.error());
   if (!sealing->keeps_wallets()) {
     return base::Error(base::Status::InvalidArgument(
-        "node " + node.name + " keeps no wallets: its configuration has no wallet_key"));
+        "node " + node.name +
+        " keeps no wallets: its configuration has neither wallet_key nor wallet_pkcs11"));
   }
   auto password = base::ReadPasswordFile(
       (directory / std::string(config->at("key_password_file").as_string())).string());

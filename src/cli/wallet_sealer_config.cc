@@ -1,9 +1,15 @@
 #include "cli/wallet_sealer_config.h"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <span>
 
 #include "base/files.h"
 
@@ -15,6 +21,76 @@ namespace {
 
 base::Status Invalid(const std::string& path, std::string_view message) {
   return base::Status::InvalidArgument(path + ": " + std::string(message));
+}
+
+// A PIN is a line of a few dozen bytes at most; a larger file is not a PIN file.
+constexpr std::size_t kPinFileSizeBytesMax = 256;
+
+// Closes a file descriptor when its scope ends.
+class FileDescriptorCloser {
+ public:
+  explicit FileDescriptorCloser(int fd) : fd_(fd) {}
+  ~FileDescriptorCloser() { ::close(fd_); }
+  FileDescriptorCloser(const FileDescriptorCloser&) = delete;
+  FileDescriptorCloser& operator=(const FileDescriptorCloser&) = delete;
+
+ private:
+  const int fd_;
+};
+
+// The PIN file opened for reading, refused when it is a symbolic link: whoever may change the
+// link would choose the PIN file.
+base::Result<int> OpenPinFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) return fd;
+  if (errno == ELOOP) {
+    return base::Error(base::Status::PermissionDenied("the PIN file " + path +
+                                                      " is a symbolic link: name the file itself"));
+  }
+  return base::Error(
+      base::Status::NotFound("cannot read the PIN file " + path + ": " + std::strerror(errno)));
+}
+
+// Whether the open PIN file `fd` is a regular file of this process's user that no one else may
+// read or write. Checked on the descriptor that is read, so the file cannot be swapped between
+// the check and the read.
+base::Status CheckPinFileIsPrivate(int fd, const std::string& path) {
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) {
+    return base::Status::NotFound("cannot read the PIN file " + path + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(status.st_mode)) {
+    return base::Status::InvalidArgument("the PIN file " + path + " is not a regular file");
+  }
+  if ((status.st_mode & 077) != 0) {
+    return base::Status::PermissionDenied("the PIN file " + path +
+                                          " may be read by others than its owner: chmod 600 it");
+  }
+  if (status.st_uid != ::geteuid()) {
+    return base::Status::PermissionDenied("the PIN file " + path + " belongs to user " +
+                                          std::to_string(status.st_uid) + ", not to this one");
+  }
+  return base::Status::Ok();
+}
+
+// Reads all of `fd` into `buffer`: its size in bytes, or InvalidArgument when it does not fit.
+base::Result<std::size_t> ReadAll(int fd, std::span<char> buffer, const std::string& path) {
+  std::size_t size = 0;
+  for (;;) {
+    if (size == buffer.size()) {
+      return base::Error(base::Status::InvalidArgument(
+          "the PIN file " + path + " is larger than a PIN file may be (" +
+          std::to_string(kPinFileSizeBytesMax) + " bytes)"));
+    }
+    const ssize_t count = ::read(fd, buffer.data() + size, buffer.size() - size);
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      return base::Error(
+          base::Status::NotFound("cannot read the PIN file " + path + ": " + std::strerror(errno)));
+    }
+    if (count == 0) return size;
+    size += static_cast<std::size_t>(count);
+  }
 }
 
 }  // namespace
@@ -66,17 +142,25 @@ base::Result<WalletSealerConfig> WalletSealerConfigFrom(const json::object& conf
 }
 
 base::Result<std::string> ReadPinFile(const std::string& path) {
-  struct stat status {};
-  if (::stat(path.c_str(), &status) != 0) {
-    return base::Error(base::Status::NotFound("cannot read the PIN file " + path));
+  auto fd = OpenPinFile(path);
+  if (!fd) return base::Error(fd.error());
+  const FileDescriptorCloser closer(*fd);
+  if (base::Status private_file = CheckPinFileIsPrivate(*fd, path); !private_file.ok()) {
+    return base::Error(private_file);
   }
-  if ((status.st_mode & 077) != 0) {
-    return base::Error(base::Status::PermissionDenied(
-        "the PIN file " + path + " may be read by others than its owner: chmod 600 it"));
+  // One byte more than the largest file, to tell a file of that size from a larger one.
+  std::array<char, kPinFileSizeBytesMax + 1> buffer{};
+  auto size = ReadAll(*fd, buffer, path);
+  std::string_view pin(buffer.data(), size ? *size : 0);
+  while (!pin.empty() && (pin.back() == '\n' || pin.back() == '\r')) pin.remove_suffix(1);
+  std::string copy(pin);
+  // The buffer is wiped here; the copy returned is the caller's to wipe.
+  sodium_memzero(buffer.data(), buffer.size());
+  if (!size) return base::Error(size.error());
+  if (copy.empty()) {
+    return base::Error(base::Status::InvalidArgument("the PIN file " + path + " holds no PIN"));
   }
-  auto pin = base::ReadPasswordFile(path);
-  if (!pin) return base::Error(base::Status::NotFound("cannot read the PIN file " + path));
-  return pin;
+  return copy;
 }
 
 base::Result<std::unique_ptr<wallet::Sealer>> OpenWalletSealer(const WalletSealerConfig& config,

@@ -41,7 +41,11 @@ base::Result<WalletSealerConfig> WalletSealerConfigFrom(const boost::json::objec
 base::Result<std::unique_ptr<wallet::Sealer>> OpenWalletSealer(const WalletSealerConfig& config,
                                                                std::string_view key_password);
 
-// A PIN from a file readable by its owner only, without its final line break.
+// A PIN from a file, without its final line breaks. The file must be a regular file, not a
+// symbolic link, of this process's user, that no one else may read or write: PermissionDenied
+// otherwise (InvalidArgument for one that is no regular file). NotFound: no file to read.
+// InvalidArgument: the file holds no PIN, or more than a PIN file may. What was read is wiped
+// but for the PIN returned, which the caller wipes after use.
 base::Result<std::string> ReadPinFile(const std::string& path);
 
 }  // namespace nuri::cli

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
+#include <string>
 
 #include "core/json.h"
 
@@ -69,6 +71,70 @@ TEST(WalletSealerConfig, APinFileMustBeItsOwnersAlone) {
   EXPECT_EQ(ReadPinFile(path).value(), "1234");
   std::remove(path.c_str());
   EXPECT_EQ(ReadPinFile(path).error().code(), base::StatusCode::kNotFound);
+}
+
+// A file in the test's temporary directory, removed when the test ends.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(std::string_view name)
+      : path_(::testing::TempDir() + "/nuri-" + std::string(name) + "-" +
+              std::to_string(::getpid())) {
+    std::remove(path_.c_str());
+  }
+  ~TemporaryFile() { std::remove(path_.c_str()); }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+
+  // Writes `contents` with the mode `mode`.
+  void Write(std::string_view contents, mode_t mode) const {
+    std::ofstream(path_, std::ios::binary) << contents;
+    ASSERT_EQ(::chmod(path_.c_str(), mode), 0);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  const std::string path_;
+};
+
+TEST(WalletSealerConfig, APinFileIsReadWithoutItsLineBreaks) {
+  const TemporaryFile pin("pin-line-breaks");
+  pin.Write("12 34\r\n\n", 0600);
+  EXPECT_EQ(ReadPinFile(pin.path()).value(), "12 34");
+  pin.Write("1234", 0400);
+  EXPECT_EQ(ReadPinFile(pin.path()).value(), "1234");
+}
+
+TEST(WalletSealerConfig, RefusesASymbolicLinkToAPinFile) {
+  const TemporaryFile pin("pin-target");
+  pin.Write("1234\n", 0600);
+  const TemporaryFile link("pin-link");
+  ASSERT_EQ(::symlink(pin.path().c_str(), link.path().c_str()), 0);
+  const auto read = ReadPinFile(link.path());
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().code(), base::StatusCode::kPermissionDenied);
+  EXPECT_NE(read.error().message().find("symbolic link"), std::string::npos);
+  EXPECT_EQ(ReadPinFile(pin.path()).value(), "1234");
+}
+
+TEST(WalletSealerConfig, RefusesAPinFileWithoutAPin) {
+  const TemporaryFile pin("pin-empty");
+  for (const std::string_view empty : {"", "\n", "\r\n", "\n\n"}) {
+    pin.Write(empty, 0600);
+    const auto read = ReadPinFile(pin.path());
+    ASSERT_FALSE(read.has_value()) << "'" << empty << "'";
+    EXPECT_EQ(read.error().code(), base::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST(WalletSealerConfig, RefusesWhatIsNoPinFile) {
+  const TemporaryFile pin("pin-too-large");
+  pin.Write(std::string(257, '7'), 0600);
+  EXPECT_EQ(ReadPinFile(pin.path()).error().code(), base::StatusCode::kInvalidArgument);
+  pin.Write(std::string(256, '7'), 0600);
+  EXPECT_EQ(ReadPinFile(pin.path()).value(), std::string(256, '7'));
+  pin.Write("1234", 0620);  // others may write it
+  EXPECT_EQ(ReadPinFile(pin.path()).error().code(), base::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReadPinFile(::testing::TempDir()).error().code(), base::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

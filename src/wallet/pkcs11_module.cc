@@ -9,9 +9,21 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "base/check.h"
+
+// Last, as its compatibility macros rename words (iv_len, tag_bits...) in whatever follows it.
+#include <p11-kit/pkcs11.h>
+
+static_assert(std::is_same_v<CK_FUNCTION_LIST, _CK_FUNCTION_LIST>);
+static_assert(std::is_same_v<CK_RV, nuri::wallet::Pkcs11ReturnValue>);
+static_assert(std::is_same_v<CK_SLOT_ID, nuri::wallet::Pkcs11SlotId>);
+static_assert(std::is_same_v<CK_OBJECT_HANDLE, nuri::wallet::Pkcs11ObjectHandle>);
+static_assert(std::is_same_v<CK_ATTRIBUTE_TYPE, nuri::wallet::Pkcs11AttributeType>);
+static_assert(std::is_same_v<CK_SESSION_HANDLE, unsigned long>);
+static_assert(std::is_same_v<CK_ULONG, unsigned long>);
 
 namespace nuri::wallet {
 
@@ -86,15 +98,59 @@ struct ModuleUsers {
   bool finalize_when_unused = false;  // false when something else in the process initialized it
 };
 
+// A keyed digest of a PIN: enough to tell whether two PINs are the same, useless to guess one
+// without the process's key.
+using PinDigest = std::array<unsigned char, crypto_generichash_BYTES>;
+
+// A token as this process uses it. The token checks the PIN of the first login only; the
+// digest of that PIN lets LogIn check the PIN of every later one. The login ends with the
+// process's last session with the token, and the digest with it.
+struct TokenUse {
+  int open_sessions = 0;
+  std::optional<PinDigest> login_pin;
+};
+
 struct ModuleRegistry {
   std::mutex mutex;
-  std::map<void*, ModuleUsers> users;  // guarded by mutex
+  std::map<void*, ModuleUsers> users;                                       // guarded by mutex
+  std::map<std::pair<void*, CK_SLOT_ID>, TokenUse> tokens;                  // guarded by mutex
+  std::array<unsigned char, crypto_generichash_KEYBYTES> pin_digest_key{};  // random, then const
 };
 
 ModuleRegistry& Registry() {
   // Never destroyed, so that a sealer destroyed during static destruction still finds it.
-  static ModuleRegistry* const registry = new ModuleRegistry();
+  static ModuleRegistry* const registry = [] {
+    NURI_CHECK(sodium_init() >= 0);  // idempotent: the key needs libsodium's generator
+    auto* made = new ModuleRegistry();
+    randombytes_buf(made->pin_digest_key.data(), made->pin_digest_key.size());
+    return made;
+  }();
   return *registry;
+}
+
+PinDigest DigestPin(const ModuleRegistry& registry, std::string_view pin) {
+  PinDigest digest{};
+  crypto_generichash(digest.data(), digest.size(),
+                     reinterpret_cast<const unsigned char*>(pin.data()), pin.size(),
+                     registry.pin_digest_key.data(), registry.pin_digest_key.size());
+  return digest;
+}
+
+// Whether `pin` is the PIN that logged the process in to `token`: the token itself does not
+// check the PIN of a process logged in already.
+base::Status CheckPinOfLogin(const ModuleRegistry& registry, const TokenUse& token,
+                             std::string_view pin) {
+  if (!token.login_pin) {
+    return base::Status::PermissionDenied(
+        "the process is logged in to the PKCS#11 token by other code, so the PIN cannot be "
+        "checked");
+  }
+  const PinDigest digest = DigestPin(registry, pin);
+  if (sodium_memcmp(digest.data(), token.login_pin->data(), digest.size()) != 0) {
+    return base::Status::PermissionDenied(
+        "the PIN is not the one this process logged in to the PKCS#11 token with");
+  }
+  return base::Status::Ok();
 }
 
 // Counts one more user of the module, initializing it for the first.
@@ -131,11 +187,12 @@ void RemoveUser(void* library, const CK_FUNCTION_LIST& functions) {
   registry.users.erase(users);
 }
 
-// A token's label as it reads: the 32 bytes of CK_TOKEN_INFO without their blank padding.
-std::string_view TokenLabel(const CK_TOKEN_INFO& info) {
-  std::string_view label(reinterpret_cast<const char*>(info.label), sizeof(info.label));
-  const std::size_t end = label.find_last_not_of(std::string_view(" \0", 2));
-  return end == std::string_view::npos ? std::string_view() : label.substr(0, end + 1);
+// A blank-padded field of CK_INFO or CK_TOKEN_INFO as it reads, without its padding.
+template <std::size_t size>
+std::string_view Unpadded(const unsigned char (&field)[size]) {
+  std::string_view text(reinterpret_cast<const char*>(field), size);
+  const std::size_t end = text.find_last_not_of(std::string_view(" \0", 2));
+  return end == std::string_view::npos ? std::string_view() : text.substr(0, end + 1);
 }
 
 // The slots that hold a token now.
@@ -181,6 +238,19 @@ base::Status Pkcs11Failure(std::string_view call, CK_RV rv) {
   }
 }
 
+bool DecryptFailsItsTag(CK_RV rv, bool general_error_means_tag_failure) {
+  switch (rv) {
+    case CKR_ENCRYPTED_DATA_INVALID:    // 2.40
+    case CKR_ENCRYPTED_DATA_LEN_RANGE:  // 2.40: shorter than a tag
+    case kCkrAeadDecryptFailed:         // 3.0
+      return true;
+    case CKR_GENERAL_ERROR:
+      return general_error_means_tag_failure;
+    default:
+      return false;
+  }
+}
+
 base::Result<std::shared_ptr<const Pkcs11Module>> Pkcs11Module::Load(const std::string& path) {
   if (!std::filesystem::path(path).is_absolute()) {
     return base::Error(base::Status::InvalidArgument(
@@ -212,7 +282,13 @@ base::Result<std::shared_ptr<const Pkcs11Module>> Pkcs11Module::Load(const std::
     return fail(base::Status::InvalidArgument(path + " gives no PKCS#11 function list"));
   }
   if (base::Status added = AddUser(library, *functions); !added.ok()) return fail(added);
-  return std::shared_ptr<const Pkcs11Module>(new Pkcs11Module(library, functions));
+  CK_INFO info{};
+  if (const CK_RV info_rv = functions->C_GetInfo(&info); info_rv != CKR_OK) {
+    RemoveUser(library, *functions);
+    return fail(Pkcs11Failure("C_GetInfo", info_rv));
+  }
+  return std::shared_ptr<const Pkcs11Module>(
+      new Pkcs11Module(library, functions, std::string(Unpadded(info.manufacturerID))));
 }
 
 Pkcs11Module::~Pkcs11Module() {
@@ -220,7 +296,11 @@ Pkcs11Module::~Pkcs11Module() {
   dlclose(library_);
 }
 
-base::Result<CK_SLOT_ID> Pkcs11Module::FindToken(std::string_view label) const {
+bool Pkcs11Module::reports_tag_failure_as_general_error() const {
+  return manufacturer_ == "SoftHSM";
+}
+
+base::Result<Pkcs11SlotId> Pkcs11Module::FindToken(std::string_view label) const {
   auto slots = SlotsWithTokens(*functions_);
   if (!slots) return base::Error(slots.error());
   std::optional<CK_SLOT_ID> found;
@@ -230,7 +310,7 @@ base::Result<CK_SLOT_ID> Pkcs11Module::FindToken(std::string_view label) const {
     // A token taken out since the slots were listed is not the one looked for.
     if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_TOKEN_NOT_RECOGNIZED) continue;
     if (rv != CKR_OK) return base::Error(Pkcs11Failure("C_GetTokenInfo", rv));
-    if (TokenLabel(info) != label) continue;
+    if (Unpadded(info.label) != label) continue;
     if (found) {
       return base::Error(base::Status::InvalidArgument("more than one PKCS#11 token is labelled '" +
                                                        std::string(label) + "'"));
@@ -248,26 +328,46 @@ base::Result<std::unique_ptr<Pkcs11Session>> Pkcs11Session::Open(
     std::shared_ptr<const Pkcs11Module> module, CK_SLOT_ID slot, bool read_write) {
   const CK_FLAGS flags = CKF_SERIAL_SESSION | (read_write ? CKF_RW_SESSION : 0);
   CK_SESSION_HANDLE handle = CK_INVALID_HANDLE;
+  ModuleRegistry& registry = Registry();
+  // Under the registry's lock, so that the count of open sessions is the token's login state.
+  std::lock_guard lock(registry.mutex);
   const CK_RV rv = module->functions().C_OpenSession(slot, flags, nullptr, nullptr, &handle);
   if (rv != CKR_OK) return base::Error(Pkcs11Failure("C_OpenSession", rv));
-  return std::unique_ptr<Pkcs11Session>(new Pkcs11Session(std::move(module), handle));
+  registry.tokens[{module->library_, slot}].open_sessions += 1;
+  return std::unique_ptr<Pkcs11Session>(new Pkcs11Session(std::move(module), slot, handle));
 }
 
 Pkcs11Session::~Pkcs11Session() {
+  ModuleRegistry& registry = Registry();
+  std::lock_guard lock(registry.mutex);
   // Closing fails only for a session the token has dropped already.
   (void)functions().C_CloseSession(handle_);
+  auto token = registry.tokens.find({module_->library_, slot_});
+  NURI_CHECK(token != registry.tokens.end());
+  NURI_CHECK(token->second.open_sessions > 0);
+  token->second.open_sessions -= 1;
+  // The token ends the login with the process's last session, so the PIN's digest goes too.
+  if (token->second.open_sessions == 0) registry.tokens.erase(token);
 }
 
 base::Status Pkcs11Session::LogIn(std::string_view pin) {
+  ModuleRegistry& registry = Registry();
+  // Under the registry's lock, so that a login the token checks records its PIN before another
+  // login finds the process logged in and compares with it.
+  std::lock_guard lock(registry.mutex);
   // C_Login takes the PIN by a pointer to non-const, so it is given a copy, wiped right after.
   std::string copy(pin);
   const CK_RV rv = functions().C_Login(handle_, CKU_USER,
                                        reinterpret_cast<CK_UTF8CHAR*>(copy.data()), copy.size());
   sodium_memzero(copy.data(), copy.size());
+  auto token = registry.tokens.find({module_->library_, slot_});
+  NURI_CHECK(token != registry.tokens.end());  // Open counted this session
   switch (rv) {
     case CKR_OK:
-    case CKR_USER_ALREADY_LOGGED_IN:
+      token->second.login_pin = DigestPin(registry, pin);
       return base::Status::Ok();
+    case CKR_USER_ALREADY_LOGGED_IN:
+      return CheckPinOfLogin(registry, token->second, pin);
     case CKR_PIN_INCORRECT:
     case CKR_PIN_INVALID:
     case CKR_PIN_LEN_RANGE:
@@ -281,7 +381,15 @@ base::Status Pkcs11Session::LogIn(std::string_view pin) {
   }
 }
 
-base::Result<std::vector<CK_OBJECT_HANDLE>> Pkcs11Session::FindSecretKeys(std::string_view label) {
+base::Result<bool> Pkcs11Session::IsLoggedIn() const {
+  CK_SESSION_INFO info{};
+  const CK_RV rv = functions().C_GetSessionInfo(handle_, &info);
+  if (rv != CKR_OK) return base::Error(Pkcs11Failure("C_GetSessionInfo", rv));
+  return info.state == CKS_RO_USER_FUNCTIONS || info.state == CKS_RW_USER_FUNCTIONS;
+}
+
+base::Result<std::vector<Pkcs11ObjectHandle>> Pkcs11Session::FindSecretKeys(
+    std::string_view label) {
   CK_OBJECT_CLASS key_class = CKO_SECRET_KEY;
   std::string label_copy(label);  // a template's values are pointers to non-const
   CK_ATTRIBUTE pattern[] = {
@@ -305,8 +413,8 @@ base::Result<std::vector<CK_OBJECT_HANDLE>> Pkcs11Session::FindSecretKeys(std::s
   return keys;
 }
 
-base::Result<CK_ULONG> Pkcs11Session::NumberAttribute(CK_OBJECT_HANDLE object,
-                                                      CK_ATTRIBUTE_TYPE type) {
+base::Result<unsigned long> Pkcs11Session::NumberAttribute(CK_OBJECT_HANDLE object,
+                                                           CK_ATTRIBUTE_TYPE type) {
   CK_ULONG value = 0;
   CK_ATTRIBUTE attribute = {type, &value, sizeof(value)};
   const CK_RV rv = functions().C_GetAttributeValue(handle_, object, &attribute, 1);

@@ -8,12 +8,17 @@
 #include "base/check.h"
 #include "wallet/pkcs11_module.h"
 
+// Last, as its compatibility macros rename words (iv_len, tag_bits...) in whatever follows it.
+#include <p11-kit/pkcs11.h>
+
 namespace nuri::wallet {
 
 namespace {
 
 static_assert(std::is_same_v<CK_OBJECT_HANDLE, unsigned long>,
               "pkcs11_sealer.h keeps the key's handle as an unsigned long");
+static_assert(std::is_same_v<CK_SLOT_ID, unsigned long>,
+              "pkcs11_sealer.h keeps the token's slot as an unsigned long");
 
 // A sealed value (docs/formats/wallet.md, "Sealed in an HSM"):
 //   u8 format (1: AES-256-GCM) · 12 bytes IV · ciphertext, as long as the plaintext · 16 bytes tag
@@ -63,7 +68,47 @@ base::Result<LoggedIn> LogIn(const Pkcs11Config& config, std::string_view pin, b
   return LoggedIn{*std::move(module), *slot, *std::move(session)};
 }
 
-// The one secret key labelled `label`, if it is a 256-bit AES key.
+// What the sealing key must be besides a 256-bit AES key, as CreateKey makes it: kept on the
+// token, its value never out of it, and allowed to seal and open. A key made otherwise (by hand,
+// with another tool) would let the wallets' secrets be read off the token, or not be there at all
+// after a restart.
+struct RequiredFlag {
+  CK_ATTRIBUTE_TYPE type;
+  bool value;
+  std::string_view meaning;
+};
+constexpr RequiredFlag kSealingKeyFlags[] = {
+    {CKA_TOKEN, true, "is not kept on the token (CKA_TOKEN false)"},
+    {CKA_SENSITIVE, true, "is not sensitive (CKA_SENSITIVE false)"},
+    {CKA_EXTRACTABLE, false, "is extractable (CKA_EXTRACTABLE true)"},
+    {CKA_ENCRYPT, true, "may not encrypt (CKA_ENCRYPT false)"},
+    {CKA_DECRYPT, true, "may not decrypt (CKA_DECRYPT false)"},
+};
+
+// Whether `key` (labelled `quoted`) is fit to seal with: InvalidArgument when it is not.
+base::Status CheckSealingKey(Pkcs11Session& session, CK_OBJECT_HANDLE key,
+                             const std::string& quoted) {
+  auto type = session.NumberAttribute(key, CKA_KEY_TYPE);
+  if (!type) return type.error();
+  auto size = session.NumberAttribute(key, CKA_VALUE_LEN);
+  if (!size) return size.error();
+  if (*type != CKK_AES || *size != kKeySizeBytes) {
+    return base::Status::InvalidArgument("the secret key labelled " + quoted +
+                                         " is not a 256-bit AES key");
+  }
+  for (const RequiredFlag& flag : kSealingKeyFlags) {
+    auto value = session.BoolAttribute(key, flag.type);
+    if (!value) return value.error();
+    if (*value != flag.value) {
+      return base::Status::InvalidArgument("the secret key labelled " + quoted + " " +
+                                           std::string(flag.meaning) +
+                                           ": a sealing key is made with `nuri wallet hsm-key`");
+    }
+  }
+  return base::Status::Ok();
+}
+
+// The one secret key labelled `label`, if it is fit to seal with (CheckSealingKey).
 base::Result<CK_OBJECT_HANDLE> FindSealingKey(Pkcs11Session& session, std::string_view label) {
   const std::string quoted = "'" + std::string(label) + "'";
   auto keys = session.FindSecretKeys(label);
@@ -78,13 +123,8 @@ base::Result<CK_OBJECT_HANDLE> FindSealingKey(Pkcs11Session& session, std::strin
         " on the PKCS#11 token; the sealing key's label must be its own"));
   }
   const CK_OBJECT_HANDLE key = keys->front();
-  auto type = session.NumberAttribute(key, CKA_KEY_TYPE);
-  if (!type) return base::Error(type.error());
-  auto size = session.NumberAttribute(key, CKA_VALUE_LEN);
-  if (!size) return base::Error(size.error());
-  if (*type != CKK_AES || *size != kKeySizeBytes) {
-    return base::Error(base::Status::InvalidArgument("the secret key labelled " + quoted +
-                                                     " is not a 256-bit AES key"));
+  if (base::Status fit = CheckSealingKey(session, key, quoted); !fit.ok()) {
+    return base::Error(fit);
   }
   return key;
 }
@@ -116,24 +156,20 @@ CK_RV RunToEnd(Call call, std::string& output) {
   return rv;
 }
 
-// PKCS#11 declares inputs as pointers to non-const, and never writes them.
+// PKCS#11 declares inputs as pointers to non-const, and never writes them. An empty input is
+// given a pointer that is not null all the same: SoftHSM2 answers a null pData with
+// CKR_ARGUMENTS_BAD, whatever its length.
 CK_BYTE* Input(std::string_view bytes) {
+  static CK_BYTE no_bytes[1] = {0};  // read by nobody: the length given with it is 0
+  if (bytes.empty()) return no_bytes;
   return reinterpret_cast<CK_BYTE*>(const_cast<char*>(bytes.data()));
-}
-
-// Whether C_Decrypt's `rv` says the value fails its tag. PKCS#11 2.40 answers
-// CKR_ENCRYPTED_DATA_INVALID, 3.0 CKR_AEAD_DECRYPT_FAILED. SoftHSM 2.6 answers CKR_GENERAL_ERROR,
-// so that counts too, although a broken token may give it as well: the message names the code,
-// for the operator to tell.
-bool FailsItsTag(CK_RV rv) {
-  return rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE ||
-         rv == kCkrAeadDecryptFailed || rv == CKR_GENERAL_ERROR;
 }
 
 }  // namespace
 
-Pkcs11Sealer::Pkcs11Sealer(SessionPool sessions, unsigned long key)
-    : key_(key), idle_sessions_(std::move(sessions)) {
+Pkcs11Sealer::Pkcs11Sealer(std::shared_ptr<const Pkcs11Module> module, unsigned long slot,
+                           SessionPool sessions, unsigned long key)
+    : module_(std::move(module)), slot_(slot), key_(key), idle_sessions_(std::move(sessions)) {
   NURI_CHECK(idle_sessions_.size() == kSessionsPerSealer);
 }
 
@@ -156,7 +192,8 @@ base::Result<std::unique_ptr<Pkcs11Sealer>> Pkcs11Sealer::FromToken(const Pkcs11
     if (!session) return base::Error(session.error());
     sessions.push_back(*std::move(session));
   }
-  return std::unique_ptr<Pkcs11Sealer>(new Pkcs11Sealer(std::move(sessions), *key));
+  return std::unique_ptr<Pkcs11Sealer>(
+      new Pkcs11Sealer(std::move(logged_in->module), logged_in->slot, std::move(sessions), *key));
 }
 
 base::Status Pkcs11Sealer::CreateKey(const Pkcs11Config& config, std::string_view pin) {
@@ -200,21 +237,64 @@ base::Status Pkcs11Sealer::CreateKey(const Pkcs11Config& config, std::string_vie
   return base::Status::Ok();
 }
 
-template <typename Operation>
-base::Result<std::string> Pkcs11Sealer::WithSession(Operation operation) const {
-  std::unique_ptr<Pkcs11Session> session;
-  {
-    std::unique_lock lock(sessions_mutex_);
-    session_returned_.wait(lock, [this] { return !idle_sessions_.empty(); });
-    session = std::move(idle_sessions_.back());
-    idle_sessions_.pop_back();
+// A session borrowed from the pool for one operation, given back when the borrower's scope ends,
+// by a return or an exception alike, so that the pool never shrinks. Unless the operation
+// succeeded (KeepSession), a fresh session goes back in its place: a failed C_Encrypt or
+// C_Decrypt may leave its operation under way (SoftHSM2 does after CKR_ARGUMENTS_BAD), and the
+// session would answer every later one with CKR_OPERATION_ACTIVE.
+class Pkcs11Sealer::BorrowedSession {
+ public:
+  explicit BorrowedSession(const Pkcs11Sealer& sealer)
+      : sealer_(sealer), session_(sealer.TakeSession()) {}
+  ~BorrowedSession() {
+    sealer_.ReturnSession(succeeded_ ? std::move(session_) : sealer_.Replace(std::move(session_)));
   }
-  base::Result<std::string> result = operation(*session);
+  BorrowedSession(const BorrowedSession&) = delete;
+  BorrowedSession& operator=(const BorrowedSession&) = delete;
+
+  Pkcs11Session& session() { return *session_; }
+  // Every call of the operation returned CKR_OK: none is left under way.
+  void KeepSession() { succeeded_ = true; }
+
+ private:
+  const Pkcs11Sealer& sealer_;
+  std::unique_ptr<Pkcs11Session> session_;
+  bool succeeded_ = false;
+};
+
+std::unique_ptr<Pkcs11Session> Pkcs11Sealer::TakeSession() const {
+  std::unique_lock lock(sessions_mutex_);
+  session_returned_.wait(lock, [this] { return !idle_sessions_.empty(); });
+  // The front: a pool that handed out the session returned last (LIFO) would give the same one
+  // to every caller while it is quiet, so one bad session would fail them all.
+  std::unique_ptr<Pkcs11Session> session = std::move(idle_sessions_.front());
+  idle_sessions_.pop_front();
+  return session;
+}
+
+void Pkcs11Sealer::ReturnSession(std::unique_ptr<Pkcs11Session> session) const {
+  NURI_CHECK(session != nullptr);
   {
     std::lock_guard lock(sessions_mutex_);
     idle_sessions_.push_back(std::move(session));
   }
   session_returned_.notify_one();
+}
+
+std::unique_ptr<Pkcs11Session> Pkcs11Sealer::Replace(std::unique_ptr<Pkcs11Session> failed) const {
+  // Opened before the failed session closes: the token ends the process's login with its last
+  // session, and the PIN is not kept to log in again. The fresh session shares the login, unless
+  // the token lost it (a restart), in which case every session of the sealer has lost it too.
+  auto fresh = Pkcs11Session::Open(module_, slot_, /*read_write=*/false);
+  if (!fresh) return failed;
+  return *std::move(fresh);
+}
+
+template <typename Operation>
+base::Result<std::string> Pkcs11Sealer::WithSession(Operation operation) const {
+  BorrowedSession borrowed(*this);
+  base::Result<std::string> result = operation(borrowed.session());
+  if (result) borrowed.KeepSession();
   return result;
 }
 
@@ -282,7 +362,9 @@ base::Result<std::string> Pkcs11Sealer::Open(std::string_view sealed,
                                                 std::to_string(plaintext.size()) + " bytes for " +
                                                 std::to_string(ciphertext.size())));
     }
-    if (!FailsItsTag(rv)) return base::Error(Pkcs11Failure("C_Decrypt", rv));
+    if (!DecryptFailsItsTag(rv, module_->reports_tag_failure_as_general_error())) {
+      return base::Error(Pkcs11Failure("C_Decrypt", rv));
+    }
     return base::Error(base::Status::PermissionDenied(
         "a sealed wallet secret does not open: altered, moved, or sealed under another key (" +
         DescribePkcs11Failure("C_Decrypt", rv) + ")"));

@@ -11,21 +11,25 @@
 // with Unavailable, until the node makes a new sealer, since the PIN is not kept to log in again.
 //
 // Thread-safe once constructed. PKCS#11 sessions are not (one thread at a time, one operation at a
-// time), so each Seal or Open borrows one of a few sessions for its two calls.
+// time), so each Seal or Open borrows one of a few sessions for its calls, the one idle longest.
+// A session whose operation failed may still have it under way, and would refuse every later one
+// with CKR_OPERATION_ACTIVE: it is closed, and a fresh session, opened first so that the login
+// lives on, takes its place.
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "base/status.h"
 #include "wallet/sealer.h"
 
 namespace nuri::wallet {
 
+class Pkcs11Module;
 class Pkcs11Session;
 
 struct Pkcs11Config {
@@ -39,9 +43,10 @@ class Pkcs11Sealer final : public Sealer {
   // Loads the module, logs in to the token as its user with `pin`, and finds the key.
   // NotFound: no module at the path, no token or no secret key of the label.
   // InvalidArgument: the module path is relative or names no PKCS#11 module, a label is empty or
-  // too long, two tokens or keys share the label, or the key is not a 256-bit AES key.
-  // PermissionDenied: the token refuses the PIN. When this process is logged in to the token
-  // already (another Pkcs11Sealer on it), the token does not check the PIN again.
+  // too long, two tokens or keys share the label, or the key is not what CreateKey makes: a
+  // 256-bit AES key on the token, sensitive, not extractable, allowed to encrypt and decrypt.
+  // PermissionDenied: the token refuses the PIN; or this process is logged in to the token already
+  // (another Pkcs11Sealer on it) with another PIN.
   // Other failures of the token: Unavailable or Internal, naming the call and its CKR_ code.
   // The PIN is not kept: the copy given to the token is wiped after login; the caller wipes
   // its own.
@@ -67,14 +72,28 @@ class Pkcs11Sealer final : public Sealer {
                                  std::string_view associated) const override;
 
  private:
-  using SessionPool = std::vector<std::unique_ptr<Pkcs11Session>>;
-  Pkcs11Sealer(SessionPool sessions, unsigned long key);
+  using SessionPool = std::deque<std::unique_ptr<Pkcs11Session>>;  // the front idle longest
+  class BorrowedSession;
 
-  // Waits for an idle session, runs `operation` on it, and gives it back.
+  Pkcs11Sealer(std::shared_ptr<const Pkcs11Module> module, unsigned long slot, SessionPool sessions,
+               unsigned long key);
+
+  // Borrows a session, runs `operation` on it, and gives it back, or a fresh one in its place when
+  // the operation failed or threw.
   template <typename Operation>
   base::Result<std::string> WithSession(Operation operation) const;
 
-  const unsigned long key_;  // the key's CK_OBJECT_HANDLE, valid in every session of the process
+  // Waits for the session idle longest and takes it out of the pool.
+  std::unique_ptr<Pkcs11Session> TakeSession() const;
+  // Puts a session back in the pool, last, and wakes one waiting for it.
+  void ReturnSession(std::unique_ptr<Pkcs11Session> session) const;
+  // A fresh session in place of `failed`, closed after it is opened; `failed` itself when the
+  // token opens none (the next operation on it fails, and tries again).
+  std::unique_ptr<Pkcs11Session> Replace(std::unique_ptr<Pkcs11Session> failed) const;
+
+  const std::shared_ptr<const Pkcs11Module> module_;
+  const unsigned long slot_;  // the token's CK_SLOT_ID
+  const unsigned long key_;   // the key's CK_OBJECT_HANDLE, valid in every session of the process
   mutable std::mutex sessions_mutex_;
   mutable std::condition_variable session_returned_;
   mutable SessionPool idle_sessions_;  // guarded by sessions_mutex_

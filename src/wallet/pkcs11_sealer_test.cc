@@ -17,6 +17,9 @@
 #include "wallet/credential.h"
 #include "wallet/pkcs11_module.h"
 
+// Last, as its compatibility macros rename words (iv_len, tag_bits...) in whatever follows it.
+#include <p11-kit/pkcs11.h>
+
 namespace nuri::wallet {
 namespace {
 
@@ -66,6 +69,47 @@ class Pkcs11SealerTest : public ::testing::Test {
   static inline fs::path directory_;
 };
 
+// A session with the test token, read-write, logged in with the right PIN.
+std::unique_ptr<Pkcs11Session> LoggedInSession() {
+  auto module = Pkcs11Module::Load(std::string(kModulePath)).value();
+  auto session =
+      Pkcs11Session::Open(module, module->FindToken(kTokenLabel).value(), /*read_write=*/true)
+          .value();
+  EXPECT_TRUE(session->LogIn(kPin).ok());
+  return session;
+}
+
+// The flags of a 256-bit AES key made by a test, as CreateKey would make them unless changed.
+struct KeyFlags {
+  CK_BBOOL token = CK_TRUE;
+  CK_BBOOL sensitive = CK_TRUE;
+  CK_BBOOL extractable = CK_FALSE;
+  CK_BBOOL encrypt = CK_TRUE;
+  CK_BBOOL decrypt = CK_TRUE;
+};
+
+// Makes a 256-bit AES key labelled `label` with `flags` in `session`.
+void MakeAes256Key(Pkcs11Session& session, std::string label, KeyFlags flags) {
+  CK_MECHANISM mechanism = {CKM_AES_KEY_GEN, nullptr, 0};
+  CK_ULONG size = 32;
+  CK_BBOOL yes = CK_TRUE;
+  CK_ATTRIBUTE key_template[] = {
+      {CKA_VALUE_LEN, &size, sizeof(size)},
+      {CKA_LABEL, label.data(), label.size()},
+      {CKA_PRIVATE, &yes, sizeof(yes)},
+      {CKA_TOKEN, &flags.token, sizeof(flags.token)},
+      {CKA_SENSITIVE, &flags.sensitive, sizeof(flags.sensitive)},
+      {CKA_EXTRACTABLE, &flags.extractable, sizeof(flags.extractable)},
+      {CKA_ENCRYPT, &flags.encrypt, sizeof(flags.encrypt)},
+      {CKA_DECRYPT, &flags.decrypt, sizeof(flags.decrypt)},
+  };
+  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+  ASSERT_EQ(session.functions().C_GenerateKey(session.handle(), &mechanism, key_template,
+                                              std::size(key_template), &key),
+            CKR_OK)
+      << label;
+}
+
 // Flips one bit of byte `index`.
 std::string Altered(std::string sealed, std::size_t index) {
   sealed[index] = static_cast<char>(sealed[index] ^ 0x01);
@@ -104,6 +148,9 @@ TEST_F(Pkcs11SealerTest, RefusesOtherAssociatedData) {
   }
 }
 
+// SoftHSM2 answers a GCM tag that does not verify with CKR_GENERAL_ERROR, which counts as tampering
+// only because the module's manufacturer is SoftHSM (Pkcs11Module::
+// reports_tag_failure_as_general_error); from another module it would be the token's failure.
 TEST_F(Pkcs11SealerTest, RefusesAValueAlteredAnywhere) {
   const auto sealer = NewSealer();
   ASSERT_NE(sealer, nullptr);
@@ -261,6 +308,201 @@ TEST_F(Pkcs11SealerTest, SealsAWalletsSecretsAtEnrolment) {
   EXPECT_EQ(OpenTotpSecret(enrolment.credential, *sealer).value(), enrolment.totp_secret);
   EXPECT_EQ(OpenSigningKey(enrolment.credential, *sealer).value().public_key(),
             enrolment.credential.public_key);
+}
+
+TEST(Pkcs11TagFailure, CountsTheCodesOfPkcs11TwoFortyAndThreeZero) {
+  EXPECT_EQ(kCkrAeadDecryptFailed, 0x42u);  // PKCS#11 3.0, pkcs11t.h
+  EXPECT_EQ(DescribePkcs11Failure("C_Decrypt", 0x42), "C_Decrypt: CKR_AEAD_DECRYPT_FAILED");
+  for (const bool general_error_means_tag_failure : {false, true}) {
+    SCOPED_TRACE(general_error_means_tag_failure);
+    EXPECT_TRUE(DecryptFailsItsTag(CKR_ENCRYPTED_DATA_INVALID, general_error_means_tag_failure));
+    EXPECT_TRUE(DecryptFailsItsTag(CKR_ENCRYPTED_DATA_LEN_RANGE, general_error_means_tag_failure));
+    EXPECT_TRUE(DecryptFailsItsTag(0x42, general_error_means_tag_failure));
+    // 0x35 names no code of either version: once taken for CKR_AEAD_DECRYPT_FAILED by mistake.
+    EXPECT_FALSE(DecryptFailsItsTag(0x35, general_error_means_tag_failure));
+    EXPECT_FALSE(DecryptFailsItsTag(CKR_OK, general_error_means_tag_failure));
+    EXPECT_FALSE(DecryptFailsItsTag(CKR_DEVICE_ERROR, general_error_means_tag_failure));
+    EXPECT_FALSE(DecryptFailsItsTag(CKR_FUNCTION_FAILED, general_error_means_tag_failure));
+    EXPECT_FALSE(DecryptFailsItsTag(CKR_SESSION_HANDLE_INVALID, general_error_means_tag_failure));
+    EXPECT_FALSE(DecryptFailsItsTag(CKR_OPERATION_ACTIVE, general_error_means_tag_failure));
+  }
+}
+
+TEST(Pkcs11TagFailure, CountsAGeneralErrorOnlyFromAModuleKnownToReportTagsSo) {
+  EXPECT_TRUE(DecryptFailsItsTag(CKR_GENERAL_ERROR, /*general_error_means_tag_failure=*/true));
+  EXPECT_FALSE(DecryptFailsItsTag(CKR_GENERAL_ERROR, /*general_error_means_tag_failure=*/false));
+  // From another module it is the token's failure, answered as such.
+  EXPECT_EQ(Pkcs11Failure("C_Decrypt", CKR_GENERAL_ERROR).code(), base::StatusCode::kInternal);
+  EXPECT_EQ(Pkcs11Failure("C_Decrypt", CKR_DEVICE_REMOVED).code(), base::StatusCode::kUnavailable);
+}
+
+TEST_F(Pkcs11SealerTest, KnowsSoftHsmReportsTagFailuresAsGeneralErrors) {
+  auto module = Pkcs11Module::Load(std::string(kModulePath)).value();
+  EXPECT_EQ(module->manufacturer(), "SoftHSM");
+  EXPECT_TRUE(module->reports_tag_failure_as_general_error());
+}
+
+TEST_F(Pkcs11SealerTest, SealsAnEmptyPlaintextGivenByANullPointer) {
+  const auto sealer = NewSealer();
+  ASSERT_NE(sealer, nullptr);
+  const std::string_view nothing;  // data() is null
+  ASSERT_EQ(nothing.data(), nullptr);
+  const auto sealed = sealer->Seal(nothing, kAssociated);
+  ASSERT_TRUE(sealed.has_value()) << sealed.error().ToString();
+  EXPECT_EQ(sealed->size(), 1u + 12 + 16);
+  EXPECT_EQ(sealer->Open(*sealed, kAssociated).value(), "");
+  EXPECT_EQ(sealer->Open(*sealed, nothing).error().code(), base::StatusCode::kPermissionDenied);
+}
+
+// The failure a session's replacement guards against: SoftHSM2 leaves an operation under way
+// after C_Encrypt refuses its arguments, and the session refuses the next one. A session opened
+// beside it keeps the login when it closes.
+TEST_F(Pkcs11SealerTest, AFailedOperationCanBlockItsSessionButNotAFreshOne) {
+  auto failed = LoggedInSession();
+  const CK_OBJECT_HANDLE key = failed->FindSecretKeys(kKeyLabel).value().at(0);
+  unsigned char iv[12] = {};
+  CK_GCM_PARAMS parameters{iv, sizeof(iv), sizeof(iv) * 8, nullptr, 0, 128};
+  CK_MECHANISM mechanism = {CKM_AES_GCM, &parameters, sizeof(parameters)};
+  const CK_FUNCTION_LIST& functions = failed->functions();
+  ASSERT_EQ(functions.C_EncryptInit(failed->handle(), &mechanism, key), CKR_OK);
+  unsigned char output[16];
+  CK_ULONG output_size = sizeof(output);
+  EXPECT_NE(functions.C_Encrypt(failed->handle(), nullptr, 0, output, &output_size), CKR_OK);
+  EXPECT_EQ(functions.C_EncryptInit(failed->handle(), &mechanism, key), CKR_OPERATION_ACTIVE);
+
+  auto module = Pkcs11Module::Load(std::string(kModulePath)).value();
+  auto fresh = Pkcs11Session::Open(module, module->FindToken(kTokenLabel).value(),
+                                   /*read_write=*/false)
+                   .value();
+  failed.reset();
+  EXPECT_TRUE(fresh->IsLoggedIn().value());
+  EXPECT_EQ(fresh->functions().C_EncryptInit(fresh->handle(), &mechanism, key), CKR_OK);
+  output_size = sizeof(output);
+  unsigned char nothing = 0;
+  EXPECT_EQ(fresh->functions().C_Encrypt(fresh->handle(), &nothing, 0, output, &output_size),
+            CKR_OK);
+}
+
+TEST_F(Pkcs11SealerTest, KeepsWorkingAfterAFailedOperation) {
+  const auto sealer = NewSealer();
+  ASSERT_NE(sealer, nullptr);
+  // Once answered CKR_ARGUMENTS_BAD, and left its session blocked for every later operation.
+  ASSERT_TRUE(sealer->Seal(std::string_view(), kAssociated).has_value());
+  const std::string sealed = sealer->Seal("secret", kAssociated).value();
+  // A C_Decrypt that fails: its session is closed and a fresh one takes its place.
+  ASSERT_EQ(sealer->Open(Altered(sealed, 20), kAssociated).error().code(),
+            base::StatusCode::kPermissionDenied);
+  for (int round = 0; round < 40; ++round) {
+    const std::string secret = "secret " + std::to_string(round);
+    const auto again = sealer->Seal(secret, kAssociated);
+    ASSERT_TRUE(again.has_value()) << round << ": " << again.error().ToString();
+    const auto opened = sealer->Open(*again, kAssociated);
+    ASSERT_TRUE(opened.has_value()) << round << ": " << opened.error().ToString();
+    EXPECT_EQ(*opened, secret);
+    EXPECT_EQ(sealer->Open(sealed, kAssociated).value(), "secret") << round;
+  }
+  // The replacement kept the process logged in.
+  auto module = Pkcs11Module::Load(std::string(kModulePath)).value();
+  auto session = Pkcs11Session::Open(module, module->FindToken(kTokenLabel).value(),
+                                     /*read_write=*/false)
+                     .value();
+  EXPECT_TRUE(session->IsLoggedIn().value());
+}
+
+TEST_F(Pkcs11SealerTest, ReplacesEverySessionLeftWithAnOperationUnderWay) {
+  const auto sealer = NewSealer();
+  ASSERT_NE(sealer, nullptr);
+  // Leaves an encryption under way in every session of the process, the sealer's among them, as
+  // a failed C_Encrypt may. SoftHSM2 numbers sessions and objects from 1 up.
+  auto module = Pkcs11Module::Load(std::string(kModulePath)).value();
+  auto own = Pkcs11Session::Open(module, module->FindToken(kTokenLabel).value(),
+                                 /*read_write=*/false)
+                 .value();
+  const CK_OBJECT_HANDLE key = own->FindSecretKeys(kKeyLabel).value().at(0);
+  unsigned char iv[12] = {};
+  CK_GCM_PARAMS parameters{iv, sizeof(iv), sizeof(iv) * 8, nullptr, 0, 128};
+  CK_MECHANISM mechanism = {CKM_AES_GCM, &parameters, sizeof(parameters)};
+  int blocked_count = 0;
+  for (CK_SESSION_HANDLE handle = 1; handle < (1 << 16); ++handle) {
+    if (module->functions().C_EncryptInit(handle, &mechanism, key) == CKR_OK) blocked_count += 1;
+  }
+  ASSERT_GE(blocked_count, 1 + 4);  // this test's session and the sealer's
+  own.reset();
+  // Each blocked session fails one operation, and is replaced: the pool hands out the session
+  // idle longest, so the blocked ones come up one after the other, never the same one again.
+  int failure_count = 0;
+  for (int round = 0; round < 40; ++round) {
+    const auto sealed = sealer->Seal("secret", kAssociated);
+    if (!sealed) {
+      failure_count += 1;
+      EXPECT_NE(sealed.error().message().find("CKR_OPERATION_ACTIVE"), std::string::npos)
+          << sealed.error().ToString();
+      continue;
+    }
+    EXPECT_EQ(sealer->Open(*sealed, kAssociated).value(), "secret") << round;
+  }
+  EXPECT_GE(failure_count, 1);
+  EXPECT_LE(failure_count, 4);
+}
+
+TEST_F(Pkcs11SealerTest, ChecksThePinOfASecondLoginThatTheTokenDoesNot) {
+  const auto first = NewSealer();
+  ASSERT_NE(first, nullptr);
+  // The token answers CKR_USER_ALREADY_LOGGED_IN without a look at the PIN.
+  const auto wrong = Pkcs11Sealer::FromToken(Config(), "wrong-pin-0000");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().code(), base::StatusCode::kPermissionDenied);
+  EXPECT_EQ(wrong.error().message().find("wrong-pin"), std::string::npos);
+  EXPECT_EQ(Pkcs11Sealer::CreateKey(Config("key-of-a-wrong-pin"), "wrong-pin-0000").code(),
+            base::StatusCode::kPermissionDenied);
+  // The right PIN still works, and the refusal did not end the first sealer's login.
+  const auto second = NewSealer();
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->Open(second->Seal("secret", "").value(), "").value(), "secret");
+}
+
+TEST_F(Pkcs11SealerTest, RefusesALoginItCannotCheck) {
+  // Code other than Pkcs11Session logs the process in: the PIN it used is unknown here.
+  auto module = Pkcs11Module::Load(std::string(kModulePath)).value();
+  const CK_FUNCTION_LIST& functions = module->functions();
+  CK_SESSION_HANDLE other = CK_INVALID_HANDLE;
+  ASSERT_EQ(functions.C_OpenSession(module->FindToken(kTokenLabel).value(), CKF_SERIAL_SESSION,
+                                    nullptr, nullptr, &other),
+            CKR_OK);
+  std::string pin(kPin);
+  ASSERT_EQ(
+      functions.C_Login(other, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()), pin.size()),
+      CKR_OK);
+  const auto sealer = Pkcs11Sealer::FromToken(Config(), kPin);
+  ASSERT_FALSE(sealer.has_value());
+  EXPECT_EQ(sealer.error().code(), base::StatusCode::kPermissionDenied);
+  ASSERT_EQ(functions.C_CloseSession(other), CKR_OK);  // the login ends with it
+  EXPECT_NE(NewSealer(), nullptr);
+}
+
+TEST_F(Pkcs11SealerTest, RefusesAKeyThatIsNotKeptSealedOnTheToken) {
+  const auto session = LoggedInSession();
+  MakeAes256Key(*session, "not-sensitive", {.sensitive = CK_FALSE});
+  MakeAes256Key(*session, "extractable", {.extractable = CK_TRUE});
+  MakeAes256Key(*session, "no-encrypt", {.encrypt = CK_FALSE});
+  MakeAes256Key(*session, "no-decrypt", {.decrypt = CK_FALSE});
+  // A session object, gone with the session that made it: kept open while it is looked for.
+  MakeAes256Key(*session, "session-key", {.token = CK_FALSE});
+  MakeAes256Key(*session, "as-hsm-key-makes-it", {});
+  const std::pair<std::string_view, std::string_view> refusals[] = {
+      {"not-sensitive", "CKA_SENSITIVE"}, {"extractable", "CKA_EXTRACTABLE"},
+      {"no-encrypt", "CKA_ENCRYPT"},      {"no-decrypt", "CKA_DECRYPT"},
+      {"session-key", "CKA_TOKEN"},
+  };
+  for (const auto& [label, reason] : refusals) {
+    const auto sealer = Pkcs11Sealer::FromToken(Config(label), kPin);
+    ASSERT_FALSE(sealer.has_value()) << label;
+    EXPECT_EQ(sealer.error().code(), base::StatusCode::kInvalidArgument)
+        << label << ": " << sealer.error().ToString();
+    EXPECT_NE(sealer.error().message().find(reason), std::string::npos)
+        << label << ": " << sealer.error().ToString();
+  }
+  EXPECT_NE(NewSealer("as-hsm-key-makes-it"), nullptr);
 }
 
 }  // namespace

@@ -60,10 +60,35 @@ printf '%s\n' "$password" > "$dir/pw"
 for account in $official $merchant; do
   "$nuri" wallet enroll --network "$dir" --account "$account" --password-file "$dir/pw" --json \
     > "$dir/$account.enrol" || fail "enroll $account"
-  secret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totp_secret"])' \
-    "$dir/$account.enrol")
-  [ -n "$(ls "$dir/nodes/v1/wallets")" ] || fail "no wallets in $dir/nodes/v1/wallets"
-  grep -rqa "$secret" "$dir/nodes/v1/wallets" && fail "$account's TOTP secret is in the clear"
+  # Wallet files hold the hex of sealed bytes (src/wallet/credential.cc): each sealed field must
+  # be in the HSM's format (docs/formats/wallet.md, "Sealed in an HSM"), and the TOTP secret,
+  # as the enrolment gave it in base32, must be in no file of the wallets, in hex or raw.
+  python3 - "$dir/$account.enrol" "$dir/nodes/v1/wallets" <<'PY' || fail "$account's wallet"
+import base64, json, os, sys
+enrolment, wallets = sys.argv[1:]
+encoded = json.load(open(enrolment))["totp_secret"].upper().rstrip("=")
+secret = base64.b32decode(encoded + "=" * (-len(encoded) % 8))
+plaintext_sizes = {"totp_secret": len(secret), "signing_key": 32}  # the Ed25519 seed
+files = [os.path.join(root, name) for root, _, names in os.walk(wallets) for name in names]
+wallet_files = [path for path in files if path.endswith(".json")]
+if not wallet_files:
+    sys.exit(f"no wallet files in {wallets}")
+for path in wallet_files:
+    wallet = json.load(open(path))
+    for field, size in plaintext_sizes.items():
+        sealed = bytes.fromhex(wallet[field])
+        if len(sealed) != 1 + 12 + size + 16 or sealed[0] != 0x01:
+            sys.exit(f"{path}: {field} is not sealed in the HSM's format: {len(sealed)} bytes, "
+                     f"format {sealed[:1].hex()}, for {size} bytes of plaintext")
+for path in files:
+    try:
+        content = open(path, "rb").read()
+    except FileNotFoundError:  # the running node's RocksDB of logins rotates its files
+        continue
+    for form in (secret.hex().encode(), secret.hex().upper().encode(), secret, encoded.encode()):
+        if form in content:
+            sys.exit(f"{path} holds the TOTP secret in the clear")
+PY
 done
 "$nuri" localnet down --dir "$dir" > /dev/null
 "$nuri" localnet up --dir "$dir" > /dev/null || fail "restart with the HSM"
