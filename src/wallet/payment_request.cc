@@ -89,30 +89,66 @@ base::Result<PaymentRequest> PaymentRequestBook::Create(const core::AccountId& m
   request.created = now;
   request.expires = now + lifetime_millis;
   std::lock_guard lock(mutex_);
-  // Requests past their time and never paid are forgotten as new ones come; paid ones, and
-  // held ones whose payment could no longer commit, a day later, so that the merchant still
-  // sees them meanwhile.
-  std::size_t merchant_requests = 0;
-  std::erase_if(requests_, [&](const auto& entry) {
-    const PaymentRequest& r = entry.second;
-    const bool gone = (r.status == PaymentRequest::Status::kOpen && r.expires <= now) ||
-                      (r.status == PaymentRequest::Status::kPaid &&
-                       r.expires + kPaymentRequestLifetimeMillisMax <= now) ||
-                      (r.status == PaymentRequest::Status::kPaying &&
-                       r.payment_valid_until + kPaymentRequestLifetimeMillisMax <= now);
-    merchant_requests += !gone && r.merchant == merchant;
-    return gone;
-  });
-  if (requests_.size() >= kPaymentRequestsMax ||
-      merchant_requests >= kPaymentRequestsPerMerchantMax) {
+  ForgetDue(now);
+  std::size_t& merchant_unpaid = unpaid_per_merchant_[merchant];
+  if (unpaid_ >= kPaymentRequestsMax || merchant_unpaid >= kPaymentRequestsPerMerchantMax) {
     return base::Error(base::Status::ResourceExhausted(
-        requests_.size() >= kPaymentRequestsMax
+        unpaid_ >= kPaymentRequestsMax
             ? "this node holds as many payment requests as it can"
-            : merchant.str() + " has " + std::to_string(merchant_requests) +
+            : merchant.str() + " has " + std::to_string(merchant_unpaid) +
                   " payment requests open: the most a merchant may"));
   }
+  merchant_unpaid += 1;
+  unpaid_ += 1;
   requests_[request.id] = request;
+  forget_at_.emplace(ForgetAt(request), request.id);
   return request;
+}
+
+// Requests past their time and never paid go when their time comes; paid ones, and held ones
+// whose payment could no longer commit, a day later, so that the merchant still sees them
+// meanwhile.
+core::TimeMillis PaymentRequestBook::ForgetAt(const PaymentRequest& request) {
+  switch (request.status) {
+    case PaymentRequest::Status::kPaid:
+      return request.expires + kPaymentRequestLifetimeMillisMax;
+    case PaymentRequest::Status::kPaying:
+      return request.payment_valid_until + kPaymentRequestLifetimeMillisMax;
+    case PaymentRequest::Status::kOpen:
+    case PaymentRequest::Status::kExpired:
+      return request.expires;
+  }
+  return request.expires;
+}
+
+void PaymentRequestBook::ForgetDue(core::TimeMillis now) {
+  while (!forget_at_.empty() && forget_at_.begin()->first <= now) {
+    const std::string id = std::move(forget_at_.begin()->second);
+    forget_at_.erase(forget_at_.begin());
+    const auto it = requests_.find(id);
+    if (it == requests_.end()) continue;  // forgotten as one of the paid beyond the most kept
+    // Its state may have moved its time on since it was filed: then it is filed again.
+    if (const core::TimeMillis due = ForgetAt(it->second); due > now) {
+      forget_at_.emplace(due, id);
+    } else {
+      Forget(it);
+    }
+  }
+  while (paid_in_order_.size() > kPaidRequestsKeptMax) {
+    const auto it = requests_.find(paid_in_order_.front());
+    paid_in_order_.pop_front();
+    if (it != requests_.end()) Forget(it);
+  }
+}
+
+// Its entry in forget_at_, if any is left, finds nothing when its time comes.
+void PaymentRequestBook::Forget(std::map<std::string, PaymentRequest>::iterator it) {
+  if (it->second.status != PaymentRequest::Status::kPaid) {
+    auto merchant = unpaid_per_merchant_.find(it->second.merchant);
+    if (--merchant->second == 0) unpaid_per_merchant_.erase(merchant);
+    unpaid_ -= 1;
+  }
+  requests_.erase(it);
 }
 
 std::optional<PaymentRequest> PaymentRequestBook::Find(std::string_view id, core::TimeMillis now) {
@@ -161,6 +197,10 @@ void PaymentRequestBook::FinishPaying(std::string_view id, const crypto::Hash& p
   }
   if (paid) {
     it->second.status = PaymentRequest::Status::kPaid;
+    auto merchant = unpaid_per_merchant_.find(it->second.merchant);
+    if (--merchant->second == 0) unpaid_per_merchant_.erase(merchant);
+    unpaid_ -= 1;
+    paid_in_order_.push_back(it->first);
   } else {
     it->second.status = PaymentRequest::Status::kOpen;
     it->second.payer.reset();

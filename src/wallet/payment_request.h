@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -31,10 +32,14 @@ namespace nuri::wallet {
 inline constexpr std::size_t kPaymentMemoSizeBytesMax = 140;
 inline constexpr std::int64_t kPaymentRequestLifetimeMillisMin = 60'000;
 inline constexpr std::int64_t kPaymentRequestLifetimeMillisMax = 24 * 3'600'000;
-// Requests a node keeps at most, and a merchant may have at once; beyond, a new one is
-// refused.
+// Unpaid requests (open, or being paid) a node keeps at most, and a merchant may have at once;
+// beyond, a new one is refused.
 inline constexpr std::size_t kPaymentRequestsMax = 100'000;
 inline constexpr std::size_t kPaymentRequestsPerMerchantMax = 1'000;
+// Paid requests are kept for the merchant to look back on, a day after they would have expired,
+// and at most this many: beyond, the longest paid are forgotten first (the ledger keeps the
+// payment itself). A busy till is never refused for what it was paid.
+inline constexpr std::size_t kPaidRequestsKeptMax = 100'000;
 
 struct PaymentRequest {
   enum class Status { kOpen, kPaying, kPaid, kExpired };
@@ -78,8 +83,20 @@ class PaymentRequestBook {
   void FinishPaying(std::string_view id, const crypto::Hash& payment, bool paid);
 
  private:
+  // Forgets the requests whose time has come by `now`, the paid beyond kPaidRequestsKeptMax
+  // too. Each request is looked at when its time comes, not at every call.
+  void ForgetDue(core::TimeMillis now);
+  void Forget(std::map<std::string, PaymentRequest>::iterator it);
+  // When a request may be forgotten, as its state now says.
+  static core::TimeMillis ForgetAt(const PaymentRequest& request);
+
   std::mutex mutex_;
-  std::map<std::string, PaymentRequest> requests_;  // guarded by mutex_
+  // Everything below is guarded by mutex_.
+  std::map<std::string, PaymentRequest> requests_;
+  std::multimap<core::TimeMillis, std::string> forget_at_;  // each request once, by ForgetAt
+  std::map<core::AccountId, std::size_t> unpaid_per_merchant_;
+  std::size_t unpaid_ = 0;
+  std::deque<std::string> paid_in_order_;  // ids, oldest payment first; some already forgotten
 };
 
 }  // namespace nuri::wallet

@@ -38,6 +38,17 @@ std::string Base32(std::string_view bytes) {
   return encoded;
 }
 
+std::optional<std::string> FromBase32(std::string_view text) {
+  InitializeOath();
+  char* bytes = nullptr;
+  std::size_t size = 0;
+  if (oath_base32_decode(text.data(), text.size(), &bytes, &size) != OATH_OK) return std::nullopt;
+  std::string decoded(bytes, size);
+  sodium_memzero(bytes, size);
+  std::free(bytes);
+  return decoded;
+}
+
 std::string OtpauthUri(std::string_view account, std::string_view secret) {
   return "otpauth://totp/Nuri:" + base::PercentEncode(account) + "?secret=" + Base32(secret) +
          "&issuer=Nuri&algorithm=SHA1&digits=" + std::to_string(kTotpDigits) +

@@ -25,6 +25,8 @@ inline constexpr int kTotpWindowSteps = 1;
 std::string NewTotpSecret();
 // RFC 4648 base32 without padding: how authenticator apps take the secret.
 std::string Base32(std::string_view bytes);
+// The bytes of base32 text (as Base32 writes it, or with padding); nullopt when it is not base32.
+std::optional<std::string> FromBase32(std::string_view text);
 // The enrolment URI an authenticator app scans: otpauth://totp/Nuri:ACCOUNT?secret=...
 std::string OtpauthUri(std::string_view account, std::string_view secret);
 // The code for the step that holds `unix_seconds`.

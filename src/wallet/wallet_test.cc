@@ -121,6 +121,15 @@ TEST(Totp, WritesTheSecretAsAuthenticatorAppsReadIt) {
             "&issuer=Nuri&algorithm=SHA1&digits=6&period=30");
 }
 
+TEST(Totp, ReadsTheSecretBackFromBase32) {
+  EXPECT_EQ(FromBase32("MZXW6YTBOI"), "foobar");
+  EXPECT_EQ(FromBase32("MZXW6YTBOI======"), "foobar");
+  const std::string secret = NewTotpSecret();
+  EXPECT_EQ(FromBase32(Base32(secret)), secret);
+  EXPECT_EQ(FromBase32("MZXW6YTBO1"), std::nullopt);  // '1' is not in the alphabet
+  EXPECT_EQ(FromBase32("not base32!"), std::nullopt);
+}
+
 TEST(Password, IsStoredAsAnArgon2idHashThatChecksOnlyItself) {
   EXPECT_FALSE(CheckPasswordPolicy("short").ok());
   EXPECT_FALSE(CheckPasswordPolicy(std::string(kPasswordSizeBytesMax + 1, 'x')).ok());
@@ -457,6 +466,60 @@ TEST(PaymentRequests, ArePaidOnceAndNeverAfterTheyExpire) {
   EXPECT_EQ(book.BeginPaying("0123", kim, payment, 9000, 0).error().code(),
             base::StatusCode::kNotFound);
   EXPECT_FALSE(book.Find("0123", 0).has_value());
+}
+
+TEST(PaymentRequests, AMerchantMayHaveAThousandUnpaidAndBePaidWithoutEnd) {
+  PaymentRequestBook book;
+  const core::AccountId cafe = core::AccountId::Parse("cafe@merchants").value();
+  const core::AccountId bar = core::AccountId::Parse("bar@merchants").value();
+  const core::AccountId kim = core::AccountId::Parse("kim@moef").value();
+  std::vector<std::string> unpaid;
+  for (std::size_t i = 0; i < kPaymentRequestsPerMerchantMax; ++i) {
+    unpaid.push_back(book.Create(cafe, core::Amount::Won(1000), "", 60'000, 0).value().id);
+  }
+  EXPECT_EQ(book.Create(cafe, core::Amount::Won(1000), "", 60'000, 0).error().code(),
+            base::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(book.Create(bar, core::Amount::Won(1000), "", 60'000, 0).has_value());
+  // Each request paid makes room for another, however many were paid before.
+  for (std::size_t i = 0; i < 3 * kPaymentRequestsPerMerchantMax; ++i) {
+    const std::string id = unpaid[i % unpaid.size()];
+    const crypto::Hash payment = crypto::Sha256("payment " + std::to_string(i));
+    ASSERT_TRUE(book.BeginPaying(id, kim, payment, 50'000, 1000).has_value()) << i;
+    book.FinishPaying(id, payment, true);
+    unpaid[i % unpaid.size()] =
+        book.Create(cafe, core::Amount::Won(1000), "", 60'000, 1000).value().id;
+  }
+  // Past their time the unpaid go, and their places with them; the paid stay a day longer.
+  const std::string paid = book.Create(cafe, core::Amount::Won(1000), "", 60'000, 70'000)->id;
+  ASSERT_TRUE(book.BeginPaying(paid, kim, crypto::Sha256("paid"), 90'000, 70'000).has_value());
+  book.FinishPaying(paid, crypto::Sha256("paid"), true);
+  EXPECT_FALSE(book.Find(unpaid.front(), 70'000).has_value());
+  EXPECT_EQ(book.Find(paid, 70'000 + kPaymentRequestLifetimeMillisMax)->status,
+            PaymentRequest::Status::kPaid);
+  book.Create(cafe, core::Amount::Won(1000), "", 60'000,
+              130'000 + kPaymentRequestLifetimeMillisMax);
+  EXPECT_FALSE(book.Find(paid, 130'000 + kPaymentRequestLifetimeMillisMax).has_value());
+}
+
+TEST(PaymentRequests, TheLongestPaidAreForgottenFirstBeyondTheMostKept) {
+  PaymentRequestBook book;
+  const core::AccountId kim = core::AccountId::Parse("kim@moef").value();
+  std::vector<std::string> paid;
+  for (std::size_t i = 0; i <= kPaidRequestsKeptMax; ++i) {
+    // Spread over merchants, as a node's takings are.
+    const core::AccountId merchant =
+        core::AccountId::Parse("shop" + std::to_string(i % 200) + "@merchants").value();
+    const std::string id = book.Create(merchant, core::Amount::Won(1), "", 60'000, 0).value().id;
+    const crypto::Hash payment = crypto::Sha256(id);
+    ASSERT_TRUE(book.BeginPaying(id, kim, payment, 50'000, 0).has_value());
+    book.FinishPaying(id, payment, true);
+    paid.push_back(id);
+  }
+  const auto cafe = core::AccountId::Parse("cafe@merchants").value();
+  ASSERT_TRUE(book.Create(cafe, core::Amount::Won(1), "", 60'000, 0).has_value());
+  EXPECT_FALSE(book.Find(paid.front(), 0).has_value());
+  EXPECT_EQ(book.Find(paid[1], 0)->status, PaymentRequest::Status::kPaid);
+  EXPECT_EQ(book.Find(paid.back(), 0)->status, PaymentRequest::Status::kPaid);
 }
 
 core::RoleSet ApproverRoles() {
