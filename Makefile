@@ -28,6 +28,7 @@ bench: build
 	$(BUILD)/nuri bench engine --json
 	$(BUILD)/nuri bench cluster --validators 4 --seconds 20 --json
 	$(BUILD)/nuri bench snapshot --accounts 1000000 --json
+	$(BUILD)/nuri bench api --json
 
 fuzz:
 	@tools/setup.sh fuzz

@@ -6,9 +6,6 @@
 // commit at most about sig_verify_tps / n: that is the ceiling `ratio` is measured against.
 // The network runs twice: as fast as the clients can push it, then at half the rate it
 // reached, for the latency a network not at its limit gives.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,54 +15,15 @@
 
 #include "cli/args.h"
 #include "cli/bench_engine.h"
+#include "cli/bench_support.h"
 #include "cli/commands.h"
 #include "core/json.h"
-
-extern char** environ;
 
 namespace nuri::cli {
 
 namespace {
 
 namespace json = boost::json;
-
-// Runs this same program with `words`, and returns what it printed on standard output (its
-// standard error goes on to ours) and whether it exited 0.
-base::Result<std::string> RunNuri(const std::vector<std::string>& words) {
-  std::error_code error;
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
-  if (error) return base::Error(base::Status::IoError("cannot find this program"));
-  int pipe_ends[2];
-  // Close-on-exec: only its standard output reaches the child, so that the nodes it starts do
-  // not hold the pipe open.
-  if (::pipe2(pipe_ends, O_CLOEXEC) != 0) {
-    return base::Error(base::Status::IoError("cannot make a pipe"));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], 1);
-  posix_spawn_file_actions_addclose(&actions, pipe_ends[0]);
-  std::vector<std::string> argv_words = {self};
-  argv_words.insert(argv_words.end(), words.begin(), words.end());
-  std::vector<char*> argv;
-  for (auto& word : argv_words) argv.push_back(word.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(pipe_ends[1]);
-  std::string output;
-  char buffer[4096];
-  for (ssize_t got; (got = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0;) output.append(buffer, got);
-  ::close(pipe_ends[0]);
-  if (spawned != 0) return base::Error(base::Status::IoError("cannot run " + self));
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return base::Error(base::Status::Unavailable("nuri " + words.front() + " failed"));
-  }
-  return output;
-}
 
 base::Result<json::object> LastJsonLine(const std::string& output) {
   const auto start = output.rfind('{');

@@ -1,5 +1,5 @@
-// nuri bench engine|cluster|snapshot: prints the benchmark's JSON line (bench_engine.h,
-// bench_cluster.cc, bench_snapshot.cc).
+// nuri bench engine|cluster|snapshot|api: prints the benchmark's JSON line (bench_engine.h,
+// bench_cluster.cc, bench_snapshot.cc, bench_api.cc).
 #include <iostream>
 
 #include "cli/args.h"
@@ -9,14 +9,18 @@
 namespace nuri::cli {
 
 int BenchCommand(const Words& words) {
-  auto args = Args::Parse(words, {"json", "no-payments"},
-                          {"threads", "transactions", "accounts", "block-transactions",
-                           "large-accounts", "dir", "validators", "seconds", "workers", "batch"});
+  auto args =
+      Args::Parse(words, {"json", "no-payments"},
+                  {"threads", "transactions", "accounts", "block-transactions", "large-accounts",
+                   "dir", "validators", "seconds", "workers", "batch", "subscribers"});
   if (args && args->positional().size() == 1 && args->positional()[0] == "cluster") {
     return BenchClusterCommand(*args);
   }
   if (args && args->positional().size() == 1 && args->positional()[0] == "snapshot") {
     return BenchSnapshotCommand(*args);
+  }
+  if (args && args->positional().size() == 1 && args->positional()[0] == "api") {
+    return BenchApiCommand(*args);
   }
   if (!args || args->positional().size() != 1 || args->positional()[0] != "engine") {
     return Complain(
@@ -24,7 +28,8 @@ int BenchCommand(const Words& words) {
         "[--block-transactions N] [--large-accounts N (0 skips)] [--no-payments] [--dir DIR]\n"
         "       nuri bench cluster [--validators N] [--seconds S] [--workers W] [--batch B] "
         "[--json]\n"
-        "       nuri bench snapshot [--accounts N] [--dir DIR] [--json]",
+        "       nuri bench snapshot [--accounts N] [--dir DIR] [--json]\n"
+        "       nuri bench api [--seconds S] [--workers W] [--subscribers N] [--json]",
         2);
   }
   EngineBenchOptions options;

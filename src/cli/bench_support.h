@@ -6,10 +6,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
 namespace nuri::cli {
+
+// Runs this same program with `words`, and returns what it printed on standard output (its
+// standard error goes on to ours); Unavailable when it did not exit 0.
+base::Result<std::string> RunNuri(const std::vector<std::string>& words);
 
 // A field of /proc/self/status ("VmHWM", "VmRSS") in MiB; 0 where the kernel has no such file.
 std::int64_t ProcessMemoryMebibytes(std::string_view field);

@@ -20,10 +20,15 @@ int QueryCommand(const Words& words);
 int NodeCommand(const Words& words);
 int LocalnetCommand(const Words& words);
 int LoadCommand(const Words& words);
+// Funds a localnet's officials and its programs as `nuri load` does before it sends, and returns
+// each official that pays from a business-promotion program, with the program.
+base::Result<std::vector<std::pair<std::string, std::string>>> FundLocalnet(
+    const std::string& directory);
 int BenchCommand(const Words& words);
 int SimCommand(const Words& words);
 int BenchClusterCommand(const Args& args);
 int BenchSnapshotCommand(const Args& args);
+int BenchApiCommand(const Args& args);
 int ProgramCommand(const Words& words);
 int WalletCommand(const Words& words);
 

@@ -53,6 +53,9 @@ namespace {
 
 // Event streams hold their connections: a node serves a thousand subscribers and its clients.
 constexpr std::size_t kApiConnectionsMax = 4096;
+// A request that reads the ledger waits while a block commits (its synced write holds the
+// ledger lock): with more threads than cores, other requests are answered meanwhile.
+constexpr int kApiThreads = 8;
 // Each connection is a file descriptor, as are RocksDB's files and the peers' sockets.
 constexpr rlim_t kOpenFilesWanted = kApiConnectionsMax + 4096;
 
@@ -380,6 +383,7 @@ int RunNurid(int argc, char** argv) {
                    config->operator_addresses);
   api::HttpServer server(api::HttpServerOptions{.address = config->api_address,
                                                 .port = config->api_port,
+                                                .threads = kApiThreads,
                                                 .connections_max = kApiConnectionsMax},
                          [&guard](api::HttpRequest request, api::Responder respond) {
                            guard.Handle(std::move(request), std::move(respond));
@@ -392,6 +396,7 @@ int RunNurid(int argc, char** argv) {
     if (!identity) return Fail(identity.error().ToString());
     https_server.emplace(api::HttpServerOptions{.address = config->https_address,
                                                 .port = config->https_port,
+                                                .threads = kApiThreads,
                                                 .connections_max = kApiConnectionsMax,
                                                 .https = *std::move(identity)},
                          [&guard](api::HttpRequest request, api::Responder respond) {

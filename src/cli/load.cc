@@ -408,6 +408,15 @@ double Percentile(std::vector<double>& values, double fraction) {
 
 }  // namespace
 
+base::Result<std::vector<std::pair<std::string, std::string>>> FundLocalnet(
+    const std::string& directory) {
+  auto network = ReadNetwork(directory);
+  if (!network) return base::Error(network.error());
+  if (auto status = Fund(*network); !status.ok()) return base::Error(status);
+  return std::vector<std::pair<std::string, std::string>>(network->expense_program_of.begin(),
+                                                          network->expense_program_of.end());
+}
+
 int LoadCommand(const Words& words) {
   auto args = Args::Parse(words, {"json", "progress", "no-funding"},
                           {"network", "seconds", "rate", "record", "verify", "workers", "batch"});
