@@ -10,7 +10,7 @@
 //    "snapshot_interval": 1000, "snapshot_gap": 2000, "wallet_key": "wallet.key",
 //    "step_up_won": 500000, "rate_limits": {...}, "https_address": "127.0.0.1",
 //    "https_port": 7301, "https_certificate": "api_tls.pem", "https_key": "api_tls.key",
-//    "operator_addresses": ["127.0.0.1", "::1"]}
+//    "operator_addresses": ["127.0.0.1", "::1"], "cors_origins": ["https://wallet.moef.go.kr"]}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
@@ -20,7 +20,8 @@
 // relative to the configuration file. "rate_limits": cli/guard_config.h. With
 // "https_certificate", the node also serves the API over HTTPS (the key sealed under the key
 // password). Callers from "operator_addresses" read the whole ledger without a session
-// (api/read_access.h); the default is loopback, and [] leaves every read to sessions.
+// (api/read_access.h); the default is loopback, and [] leaves every read to sessions. Web pages
+// of the "cors_origins" may call the API from a browser (api/cors.h); by default none may.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -28,6 +29,7 @@
 #include <iostream>
 #include <thread>
 
+#include "api/cors.h"
 #include "api/http_server.h"
 #include "api/node_api.h"
 #include "base/hex.h"
@@ -96,6 +98,7 @@ struct DaemonConfig {
   std::int64_t step_up_won = api::PaymentRequestApiOptions{}.step_up_won;
   api::ApiGuardOptions guard;
   std::vector<std::string> operator_addresses = api::kOperatorAddressesDefault;
+  std::vector<std::string> cors_origins;
 };
 
 base::Result<DaemonConfig> LoadConfig(const std::string& path) {
@@ -155,6 +158,19 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     auto addresses = IpAddressesFromConfig(*operators, "operator_addresses", path);
     if (!addresses) return base::Error(addresses.error());
     config.operator_addresses = *std::move(addresses);
+  }
+  if (const json::value* origins = object.if_contains("cors_origins")) {
+    if (!origins->is_array()) {
+      return base::Error(base::Status::InvalidArgument(path + ": cors_origins: expected an array"));
+    }
+    for (const json::value& origin : origins->get_array()) {
+      const std::string text = origin.is_string() ? std::string(origin.get_string()) : "";
+      if (auto checked = api::CheckOrigin(text); !checked.ok()) {
+        return base::Error(
+            base::Status::InvalidArgument(path + ": cors_origins: " + checked.message()));
+      }
+      config.cors_origins.push_back(text);
+    }
   }
   auto wallets = WalletSealerConfigFrom(object, base, path);
   if (!wallets) return base::Error(wallets.error());
@@ -381,12 +397,15 @@ int RunNurid(int argc, char** argv) {
                                      .events = event_api ? &*event_api : nullptr,
                                      .guard = &guard.metrics()},
                    config->operator_addresses);
+  api::Cors cors(config->cors_origins, [&guard](api::HttpRequest request, api::Responder respond) {
+    guard.Handle(std::move(request), std::move(respond));
+  });
   api::HttpServer server(api::HttpServerOptions{.address = config->api_address,
                                                 .port = config->api_port,
                                                 .threads = kApiThreads,
                                                 .connections_max = kApiConnectionsMax},
-                         [&guard](api::HttpRequest request, api::Responder respond) {
-                           guard.Handle(std::move(request), std::move(respond));
+                         [&cors](api::HttpRequest request, api::Responder respond) {
+                           cors.Handle(std::move(request), std::move(respond));
                          });
   if (auto status = server.Start(); !status.ok()) return Fail(status.ToString());
   // The same API over HTTPS, for clients beyond this machine.
@@ -399,8 +418,8 @@ int RunNurid(int argc, char** argv) {
                                                 .threads = kApiThreads,
                                                 .connections_max = kApiConnectionsMax,
                                                 .https = *std::move(identity)},
-                         [&guard](api::HttpRequest request, api::Responder respond) {
-                           guard.Handle(std::move(request), std::move(respond));
+                         [&cors](api::HttpRequest request, api::Responder respond) {
+                           cors.Handle(std::move(request), std::move(respond));
                          });
     if (auto status = https_server->Start(); !status.ok()) return Fail(status.ToString());
   }
