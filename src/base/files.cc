@@ -1,9 +1,11 @@
 #include "base/files.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -52,6 +54,14 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents,
     return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
   }
   return Status::Ok();
+}
+
+bool RaiseOpenFilesLimit(std::uint64_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+  if (limit.rlim_cur >= wanted) return true;
+  limit.rlim_cur = std::min<rlim_t>(wanted, limit.rlim_max);
+  return ::setrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur >= wanted;
 }
 
 }  // namespace nuri::base

@@ -2,6 +2,7 @@
 // never a mix.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,5 +17,9 @@ Result<std::string> ReadPasswordFile(const std::string& path);
 // Writes a file atomically (temporary file, fsync, rename), with the given permission bits.
 Status WriteFileAtomically(const std::string& path, std::string_view contents,
                            unsigned mode = 0644);
+
+// Raises this process's soft limit of open files to `wanted`, or as near as the hard limit
+// allows; false when it stays below `wanted`.
+bool RaiseOpenFilesLimit(std::uint64_t wanted);
 
 }  // namespace nuri::base

@@ -20,6 +20,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -29,6 +30,7 @@
 #include <thread>
 
 #include "api/http_client.h"
+#include "base/files.h"
 #include "cli/args.h"
 #include "cli/bench_engine.h"
 #include "cli/bench_support.h"
@@ -56,11 +58,13 @@ constexpr std::int64_t kPaymentWon = 10'000;
 constexpr std::string_view kMerchant = "sejong-cafe@merchants";
 constexpr std::string_view kPassword = "a long enough benchmark password";
 
-double Percentile(std::vector<double> values, double fraction) {
-  if (values.empty()) return 0;
+// The nearest-rank percentile; null when nothing was measured, which no figure should hide.
+json::value Percentile(std::vector<double> values, double fraction) {
+  if (values.empty()) return nullptr;
   std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
-  return values[index];
+  const auto rank =
+      static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(values.size())));
+  return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
 }
 
 std::int64_t WallMillis() {
@@ -94,6 +98,9 @@ base::Result<Gateway> ReadGateway(const std::string& directory) {
     if (!pem) return base::Error(pem.error());
     gateway.ca_pem += *pem;
   }
+  if (gateway.ca_pem.empty()) {
+    return base::Error(base::Status::NotFound(directory + "/tls holds no organization's CA"));
+  }
   return gateway;
 }
 
@@ -104,19 +111,28 @@ base::Status LiftSessionLimit(const std::string& directory) {
   if (!text) return text.error();
   auto config = core::ParseJsonText(*text);
   if (!config || !config->is_object()) return base::Status::InvalidArgument(path);
-  json::object& limits = config->as_object()["rate_limits"].emplace_object();
-  limits["exempt_addresses"] = json::array{"127.0.0.1"};
-  limits["per_session_per_second"] = 0;
+  json::value& limits = config->as_object()["rate_limits"];
+  if (!limits.is_object()) limits.emplace_object();
+  limits.as_object()["per_session_per_second"] = 0;
   return base::WriteFileAtomically(path, json::serialize(*config), 0600);
 }
 
 // A session of `account`'s wallet, enrolled with `enrolment` (the JSON `nuri wallet enroll`
 // prints).
 base::Result<std::string> Login(const Gateway& gateway, const std::string& enrolment) {
-  auto printed = core::ParseJsonText(enrolment.substr(enrolment.rfind('{')));
-  if (!printed) return base::Error(printed.error());
-  const std::string account(printed->at("account").as_string());
-  const auto secret = wallet::FromBase32(printed->at("totp_secret").as_string());
+  const auto start = enrolment.rfind('{');
+  auto printed = core::ParseJsonText(start == std::string::npos ? "" : enrolment.substr(start));
+  if (!printed || !printed->is_object()) {
+    return base::Error(base::Status::InvalidArgument("nuri wallet enroll printed no JSON"));
+  }
+  const json::value* account_field = printed->as_object().if_contains("account");
+  const json::value* secret_field = printed->as_object().if_contains("totp_secret");
+  if (account_field == nullptr || !account_field->is_string() || secret_field == nullptr ||
+      !secret_field->is_string()) {
+    return base::Error(base::Status::InvalidArgument("nuri wallet enroll printed no secret"));
+  }
+  const std::string account(account_field->get_string());
+  const auto secret = wallet::FromBase32(secret_field->get_string());
   if (!secret) return base::Error(base::Status::InvalidArgument("a TOTP secret is not base32"));
   const json::object login{{"account", account},
                            {"password", kPassword},
@@ -125,10 +141,12 @@ base::Result<std::string> Login(const Gateway& gateway, const std::string& enrol
   auto answer = client.Request("POST", "/v1/sessions", json::serialize(login));
   if (!answer) return base::Error(answer.error());
   auto body = core::ParseJsonText(answer->body);
-  if (answer->status != 201 || !body) {
+  const json::value* token =
+      body && body->is_object() ? body->as_object().if_contains("token") : nullptr;
+  if (answer->status != 201 || token == nullptr || !token->is_string()) {
     return base::Error(base::Status::Unavailable("login " + account + ": " + answer->body));
   }
-  return std::string(body->at("token").as_string());
+  return std::string(token->get_string());
 }
 
 // The delays of the events that reached the subscribers, from their block's time.
@@ -164,6 +182,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   }
 
   void Close() {
+    closing_ = true;
     beast::error_code ignored;
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
@@ -195,7 +214,10 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
 
   void Read() {
     stream_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
-      if (error) return;  // closed at the end of the run
+      if (error) {
+        if (!self->closing_) self->Fail("a stream ended", error);
+        return;
+      }
       self->Take(beast::buffers_to_string(self->buffer_.data()));
       self->buffer_.clear();
       self->Read();
@@ -209,7 +231,9 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
         event->at("event") != "transaction") {
       return;
     }
-    const json::value* time = event->at("data").as_object().if_contains("time");
+    const json::value* data = event->as_object().if_contains("data");
+    const json::value* time =
+        data != nullptr && data->is_object() ? data->as_object().if_contains("time") : nullptr;
     if (time == nullptr || !time->is_string()) return;
     if (const auto block_time = core::ParseTime(time->get_string())) {
       tally_.delays_ms.push_back(static_cast<double>(now - *block_time));
@@ -226,14 +250,15 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   EventTally& tally_;
   std::string target_;
   std::string token_;
+  bool closing_ = false;  // the run is over: a read that fails now is the close
 };
 
 // Runs `task` on the io_context's thread and returns what it returns.
 template <typename Task>
 auto OnThreadOf(asio::io_context& io_context, Task task) {
-  std::promise<decltype(task())> result;
-  asio::post(io_context, [&] { result.set_value(task()); });
-  return result.get_future().get();
+  auto result = std::make_shared<std::promise<decltype(task())>>();
+  asio::post(io_context, [&task, result] { result->set_value(task()); });
+  return result->get_future().get();
 }
 
 struct Payer {
@@ -275,7 +300,13 @@ void PayUntil(const Gateway& gateway, const std::string& merchant_token,
       continue;
     }
     const auto created = core::ParseJsonText(request->body);
-    const std::string id(created->at("id").as_string());
+    const json::value* id_field =
+        created && created->is_object() ? created->as_object().if_contains("id") : nullptr;
+    if (id_field == nullptr || !id_field->is_string()) {
+      fail("a payment request without an id: " + request->body);
+      continue;
+    }
+    const std::string id(id_field->get_string());
     (void)official.SetHeader("Authorization", "Bearer " + payer.token);
     const json::object pay{{"program", payer.program},
                            {"attendees", 1},
@@ -353,6 +384,10 @@ int BenchApiCommand(const Args& args) {
         "of 4] [--json]",
         2);
   }
+  // Every subscriber and every client holds a connection.
+  if (!base::RaiseOpenFilesLimit(static_cast<std::uint64_t>(*subscribers + 2 * *workers + 1024))) {
+    return Complain("bench api: cannot raise the open files limit for the connections it needs");
+  }
   auto engine = MeasureEngine();
   if (!engine) return Complain("bench api: the engine: " + engine.error().ToString());
 
@@ -363,11 +398,16 @@ int BenchApiCommand(const Args& args) {
   if (::mkdtemp(directory.data()) == nullptr) return Complain("cannot make a scratch directory");
   std::mt19937 random(std::random_device{}());
   const std::string base_port = std::to_string(20000 + random() % 12000);
-  auto fail = [&](const std::string& why) {
-    (void)RunNuri({"localnet", "down", "--dir", directory});
-    std::filesystem::remove_all(directory, error);
-    return Complain("bench api: " + why);
-  };
+  // However this ends, the localnet's processes and files go with it.
+  struct LocalnetScratch {
+    std::string directory;
+    ~LocalnetScratch() {
+      (void)RunNuri({"localnet", "down", "--dir", directory});
+      std::error_code ignored;
+      std::filesystem::remove_all(directory, ignored);
+    }
+  } scratch{directory};
+  auto fail = [](const std::string& why) { return Complain("bench api: " + why); };
   // A localnet's officials are spread over its three ministries; each has a business-promotion
   // program to pay from.
   auto up = RunNuri({"localnet", "up", "--dir", directory, "--validators", "1", "--observers", "0",
@@ -448,14 +488,12 @@ int BenchApiCommand(const Args& args) {
   const double elapsed = std::chrono::duration<double>(SteadyClock::now() - started).count();
   // The last blocks' events are on their way.
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  const std::vector<double> delays = OnThreadOf(events_io, [&] {
+  const auto [delays, streams_failed] = OnThreadOf(events_io, [&] {
     for (auto& stream : streams) stream->Close();
-    return events.delays_ms;
+    return std::pair{events.delays_ms, events.failed};
   });
   work.reset();
   events_thread.join();
-  (void)RunNuri({"localnet", "down", "--dir", directory});
-  std::filesystem::remove_all(directory, error);
 
   const double paid = static_cast<double>(payments.latencies_ms.size());
   const double payments_per_s = paid / elapsed;
@@ -472,6 +510,7 @@ int BenchApiCommand(const Args& args) {
                             {"ratio", payments_per_s / engine_tps},
                             {"pay_ratio", payments_per_s / engine_pay_tps},
                             {"subscribers", *subscribers},
+                            {"subscribers_failed", streams_failed},
                             {"events_delivered", delays.size()},
                             {"events_expected", payments.latencies_ms.size() * kStreamsPerAccount},
                             {"event_p50_ms", Percentile(delays, 0.5)},
@@ -480,7 +519,7 @@ int BenchApiCommand(const Args& args) {
                             {"workers", *workers},
                             {"seconds", *seconds}};
   std::cout << json::serialize(result) << "\n";
-  return payments.failed == 0 ? 0 : 1;
+  return payments.failed == 0 && streams_failed == 0 ? 0 : 1;
 }
 
 }  // namespace nuri::cli

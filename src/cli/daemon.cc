@@ -32,6 +32,7 @@
 #include "api/cors.h"
 #include "api/http_server.h"
 #include "api/node_api.h"
+#include "base/files.h"
 #include "base/hex.h"
 #include "base/log.h"
 #include "cli/args.h"
@@ -62,16 +63,6 @@ constexpr int kApiThreads = 8;
 constexpr rlim_t kOpenFilesWanted = kApiConnectionsMax + 4096;
 
 // Raises the soft limit on open files towards kOpenFilesWanted, as far as the hard limit lets.
-void RaiseOpenFilesLimit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= kOpenFilesWanted) return;
-  limit.rlim_cur = std::min<rlim_t>(kOpenFilesWanted, limit.rlim_max);
-  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    base::LogWarning("nurid",
-                     "cannot raise the open files limit; event subscribers may be refused");
-  }
-}
-
 struct DaemonConfig {
   std::string name;
   std::string data_dir;
@@ -322,7 +313,10 @@ int RunNurid(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  RaiseOpenFilesLimit();
+  if (!base::RaiseOpenFilesLimit(kOpenFilesWanted)) {
+    base::LogWarning("nurid",
+                     "cannot raise the open files limit; event subscribers may be refused");
+  }
 
   std::unique_ptr<wallet::Sealer> wallet_sealer;
   if (config->wallets.keeps_wallets()) {
@@ -397,6 +391,11 @@ int RunNurid(int argc, char** argv) {
                                      .events = event_api ? &*event_api : nullptr,
                                      .guard = &guard.metrics()},
                    config->operator_addresses);
+  // Whatever way this returns, the node stops before the APIs its callbacks reach are gone.
+  struct StopFirst {
+    node::Node& node;
+    ~StopFirst() { node.Stop(); }
+  } stop_node_first{**node};
   api::Cors cors(config->cors_origins, [&guard](api::HttpRequest request, api::Responder respond) {
     guard.Handle(std::move(request), std::move(respond));
   });

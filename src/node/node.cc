@@ -97,10 +97,11 @@ void Node::SubmitBatchAsync(std::vector<std::string> bytes,
 
 std::vector<Admission> Node::SubmitBatch(const std::vector<std::string>& bytes) {
   if (replica_) {
-    std::promise<std::vector<Admission>> answer;
-    auto admitted = answer.get_future();
+    // Shared: the reply may still be returning from set_value when this caller goes on.
+    auto answer = std::make_shared<std::promise<std::vector<Admission>>>();
+    auto admitted = answer->get_future();
     SubmitBatchAsync(
-        bytes, [&answer](std::vector<Admission> results) { answer.set_value(std::move(results)); });
+        bytes, [answer](std::vector<Admission> results) { answer->set_value(std::move(results)); });
     return admitted.get();
   }
   CheckedBatch batch = DecodeAndVerify(bytes);
@@ -337,6 +338,13 @@ void Node::Stop() {
   wake_.notify_all();
   if (producer_.joinable()) producer_.join();
   if (driver_.joinable()) driver_.join();
+  // Tasks posted before the driver started, or as it stopped: dropped here, outside the lock,
+  // so that their submitters hear the node stopped before Stop returns.
+  std::deque<std::function<void()>> unrun;
+  {
+    std::lock_guard lock(wake_mutex_);
+    unrun.swap(tasks_);
+  }
 }
 
 void Node::ProducerLoop() {

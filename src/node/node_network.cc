@@ -1,6 +1,7 @@
 // Node in a network: the replica's driver thread, its io, and the transport to peers.
 #include <algorithm>
 #include <future>
+#include <utility>
 
 #include "base/check.h"
 #include "base/log.h"
@@ -133,6 +134,18 @@ void Node::OnPeerMessage(const std::string& peer, std::string message) {
   });
 }
 
+namespace {
+
+// Runs a submitter's reply. A reply that throws fails its own request, not the node: it runs on
+// the thread that runs consensus, or in a destructor.
+void RunReply(const std::function<void()>& reply) {
+  try {
+    reply();
+  } catch (const std::exception& error) {
+    base::LogError("node", std::string("an admission's reply failed: ") + error.what());
+  }
+}
+
 // What a submitter hears: the admissions, once; or, when the task that decides them is dropped
 // unrun (the node stopping), that the node stopped.
 class AdmissionReply {
@@ -148,13 +161,15 @@ class AdmissionReply {
         result = Refuse(core::ReasonCode::kMempoolFull, result.id, "the node is stopping");
       }
     }
-    done_(std::move(results_));
+    RunReply([done = std::exchange(done_, nullptr), results = std::move(results_)]() mutable {
+      done(std::move(results));
+    });
   }
 
   std::vector<Admission>& results() { return results_; }
   // The reply to make, taken out so that the destructor makes none.
   std::function<void()> Take() {
-    return [results = std::move(results_), done = std::move(done_)]() mutable {
+    return [results = std::exchange(results_, {}), done = std::exchange(done_, nullptr)]() mutable {
       done(std::move(results));
     };
   }
@@ -163,6 +178,8 @@ class AdmissionReply {
   std::vector<Admission> results_;
   std::function<void(std::vector<Admission>)> done_;
 };
+
+}  // namespace
 
 void Node::SubmitToReplica(std::vector<Admission> results,
                            std::vector<core::SignedTransaction> verified,
@@ -213,11 +230,10 @@ void Node::DriverLoop() {
       const std::int64_t wait = std::clamp<std::int64_t>(next_timer - now, 0, kDriverIdleWakeMillis);
       wake_.wait_for(lock, std::chrono::milliseconds(wait),
                      [&] { return stopping_ || !tasks_.empty(); });
-      if (stopping_) {
-        tasks_.clear();  // unrun: their submitters hear that the node stopped
-        return;
-      }
       tasks.swap(tasks_);
+      // Unrun, the tasks are dropped below, with the lock released: their submitters hear
+      // that the node stopped, and may post again.
+      if (stopping_) break;
     }
     {
       std::unique_lock ledger_lock(ledger_mutex_);
@@ -232,7 +248,7 @@ void Node::DriverLoop() {
     // Submitters and waiters are told with the ledger lock released: they may read.
     auto replies = std::move(after_tasks_);
     after_tasks_.clear();
-    for (auto& reply : replies) reply();
+    for (auto& reply : replies) RunReply(reply);
     auto committed = std::move(committed_);
     committed_.clear();
     for (const auto& block : committed) Notify(block);

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "base/check.h"
 #include "base/hex.h"
 #include "core/text.h"
 
@@ -90,7 +91,8 @@ base::Result<PaymentRequest> PaymentRequestBook::Create(const core::AccountId& m
   request.expires = now + lifetime_millis;
   std::lock_guard lock(mutex_);
   ForgetDue(now);
-  std::size_t& merchant_unpaid = unpaid_per_merchant_[merchant];
+  const auto counted = unpaid_per_merchant_.find(merchant);
+  const std::size_t merchant_unpaid = counted == unpaid_per_merchant_.end() ? 0 : counted->second;
   if (unpaid_ >= kPaymentRequestsMax || merchant_unpaid >= kPaymentRequestsPerMerchantMax) {
     return base::Error(base::Status::ResourceExhausted(
         unpaid_ >= kPaymentRequestsMax
@@ -98,10 +100,10 @@ base::Result<PaymentRequest> PaymentRequestBook::Create(const core::AccountId& m
             : merchant.str() + " has " + std::to_string(merchant_unpaid) +
                   " payment requests open: the most a merchant may"));
   }
-  merchant_unpaid += 1;
+  unpaid_per_merchant_[merchant] += 1;
   unpaid_ += 1;
   requests_[request.id] = request;
-  forget_at_.emplace(ForgetAt(request), request.id);
+  File(request.id, ForgetAt(request));
   return request;
 }
 
@@ -121,15 +123,24 @@ core::TimeMillis PaymentRequestBook::ForgetAt(const PaymentRequest& request) {
   return request.expires;
 }
 
+void PaymentRequestBook::File(const std::string& id, core::TimeMillis due) {
+  const auto filed = filed_.find(id);
+  if (filed == filed_.end()) {
+    filed_.emplace(id, forget_at_.emplace(due, id));
+    return;
+  }
+  forget_at_.erase(filed->second);
+  filed->second = forget_at_.emplace(due, id);
+}
+
 void PaymentRequestBook::ForgetDue(core::TimeMillis now) {
   while (!forget_at_.empty() && forget_at_.begin()->first <= now) {
-    const std::string id = std::move(forget_at_.begin()->second);
-    forget_at_.erase(forget_at_.begin());
+    const std::string id = forget_at_.begin()->second;
     const auto it = requests_.find(id);
-    if (it == requests_.end()) continue;  // forgotten as one of the paid beyond the most kept
+    NURI_CHECK(it != requests_.end());
     // Its state may have moved its time on since it was filed: then it is filed again.
     if (const core::TimeMillis due = ForgetAt(it->second); due > now) {
-      forget_at_.emplace(due, id);
+      File(id, due);
     } else {
       Forget(it);
     }
@@ -137,18 +148,26 @@ void PaymentRequestBook::ForgetDue(core::TimeMillis now) {
   while (paid_in_order_.size() > kPaidRequestsKeptMax) {
     const auto it = requests_.find(paid_in_order_.front());
     paid_in_order_.pop_front();
+    // Still paid: a request is paid once, and ids are never reused.
     if (it != requests_.end()) Forget(it);
   }
 }
 
-// Its entry in forget_at_, if any is left, finds nothing when its time comes.
 void PaymentRequestBook::Forget(std::map<std::string, PaymentRequest>::iterator it) {
-  if (it->second.status != PaymentRequest::Status::kPaid) {
-    auto merchant = unpaid_per_merchant_.find(it->second.merchant);
-    if (--merchant->second == 0) unpaid_per_merchant_.erase(merchant);
-    unpaid_ -= 1;
-  }
+  if (it->second.status != PaymentRequest::Status::kPaid) DropUnpaid(it->second.merchant);
+  const auto filed = filed_.find(it->first);
+  NURI_CHECK(filed != filed_.end());
+  forget_at_.erase(filed->second);
+  filed_.erase(filed);
   requests_.erase(it);
+}
+
+// One request of `merchant` is no longer unpaid: paid, or forgotten unpaid.
+void PaymentRequestBook::DropUnpaid(const core::AccountId& merchant) {
+  const auto counted = unpaid_per_merchant_.find(merchant);
+  NURI_CHECK(counted != unpaid_per_merchant_.end() && counted->second > 0 && unpaid_ > 0);
+  if (--counted->second == 0) unpaid_per_merchant_.erase(counted);
+  unpaid_ -= 1;
 }
 
 std::optional<PaymentRequest> PaymentRequestBook::Find(std::string_view id, core::TimeMillis now) {
@@ -197,15 +216,15 @@ void PaymentRequestBook::FinishPaying(std::string_view id, const crypto::Hash& p
   }
   if (paid) {
     it->second.status = PaymentRequest::Status::kPaid;
-    auto merchant = unpaid_per_merchant_.find(it->second.merchant);
-    if (--merchant->second == 0) unpaid_per_merchant_.erase(merchant);
-    unpaid_ -= 1;
+    DropUnpaid(it->second.merchant);
     paid_in_order_.push_back(it->first);
   } else {
     it->second.status = PaymentRequest::Status::kOpen;
     it->second.payer.reset();
     it->second.payment.reset();
   }
+  // An expired request reopened is due now, not a day after its payment's time.
+  File(it->first, ForgetAt(it->second));
 }
 
 }  // namespace nuri::wallet

@@ -87,13 +87,18 @@ class PaymentRequestBook {
   // too. Each request is looked at when its time comes, not at every call.
   void ForgetDue(core::TimeMillis now);
   void Forget(std::map<std::string, PaymentRequest>::iterator it);
+  // Files the request to be looked at again at `due`, in place of when it was filed before.
+  void File(const std::string& id, core::TimeMillis due);
+  void DropUnpaid(const core::AccountId& merchant);
   // When a request may be forgotten, as its state now says.
   static core::TimeMillis ForgetAt(const PaymentRequest& request);
 
   std::mutex mutex_;
   // Everything below is guarded by mutex_.
   std::map<std::string, PaymentRequest> requests_;
-  std::multimap<core::TimeMillis, std::string> forget_at_;  // each request once, by ForgetAt
+  using ForgetQueue = std::multimap<core::TimeMillis, std::string>;
+  ForgetQueue forget_at_;                               // each request once, by ForgetAt
+  std::map<std::string, ForgetQueue::iterator> filed_;  // each request's place in forget_at_
   std::map<core::AccountId, std::size_t> unpaid_per_merchant_;
   std::size_t unpaid_ = 0;
   std::deque<std::string> paid_in_order_;  // ids, oldest payment first; some already forgotten

@@ -501,6 +501,24 @@ TEST(PaymentRequests, AMerchantMayHaveAThousandUnpaidAndBePaidWithoutEnd) {
   EXPECT_FALSE(book.Find(paid, 130'000 + kPaymentRequestLifetimeMillisMax).has_value());
 }
 
+TEST(PaymentRequests, AnExpiredRequestWhosePaymentFailedGivesItsPlaceBackAtOnce) {
+  PaymentRequestBook book;
+  const core::AccountId cafe = core::AccountId::Parse("cafe@merchants").value();
+  const core::AccountId kim = core::AccountId::Parse("kim@moef").value();
+  std::vector<std::string> held;
+  for (std::size_t i = 0; i < kPaymentRequestsPerMerchantMax; ++i) {
+    const std::string id = book.Create(cafe, core::Amount::Won(1), "", 60'000, 0).value().id;
+    ASSERT_TRUE(book.BeginPaying(id, kim, crypto::Sha256(id), 3'600'000, 0).has_value());
+    held.push_back(id);
+  }
+  // Past their time while held (waiting for an approver, say): still counted while held.
+  EXPECT_FALSE(book.Create(cafe, core::Amount::Won(1), "", 60'000, 120'000).has_value());
+  for (const std::string& id : held) book.FinishPaying(id, crypto::Sha256(id), false);
+  // Declined: expired and open, they go at once and give their places back.
+  EXPECT_TRUE(book.Create(cafe, core::Amount::Won(1), "", 60'000, 130'000).has_value());
+  EXPECT_FALSE(book.Find(held.front(), 130'000).has_value());
+}
+
 TEST(PaymentRequests, TheLongestPaidAreForgottenFirstBeyondTheMostKept) {
   PaymentRequestBook book;
   const core::AccountId kim = core::AccountId::Parse("kim@moef").value();
