@@ -15,9 +15,8 @@
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
 // its own blocks. With "wallet_key" or "wallet_pkcs11" (cli/wallet_sealer_config.h), the node
-// keeps custodial wallets in data_dir/wallets and
-// serves the session endpoints (api/wallet_api.h), on loopback only. Relative paths are
-// relative to the configuration file. "rate_limits": cli/guard_config.h. With
+// keeps custodial wallets in data_dir/wallets and serves the session endpoints
+// (api/wallet_api.h), on loopback only. Relative paths are relative to the configuration file. "rate_limits": cli/guard_config.h. With
 // "https_certificate", the node also serves the API over HTTPS (the key sealed under the key
 // password). Callers from "operator_addresses" read the whole ledger without a session
 // (api/read_access.h); the default is loopback, and [] leaves every read to sessions. Web pages
@@ -62,7 +61,6 @@ constexpr int kApiThreads = 8;
 // Each connection is a file descriptor, as are RocksDB's files and the peers' sockets.
 constexpr rlim_t kOpenFilesWanted = kApiConnectionsMax + 4096;
 
-// Raises the soft limit on open files towards kOpenFilesWanted, as far as the hard limit lets.
 struct DaemonConfig {
   std::string name;
   std::string data_dir;
