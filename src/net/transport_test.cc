@@ -214,7 +214,9 @@ TEST_F(TransportTest, GarbageAndOversizedFramesCutOnlyTheirSender) {
   }
   auto b = Start("b", b_inbox);
   auto a2 = Start("a", a_inbox, {{"b", "127.0.0.1", b->port()}});
+  // A message sent before the sender itself has admitted the peer goes nowhere: both ends wait.
   ASSERT_TRUE(b_inbox.WaitForPeers(1));
+  ASSERT_TRUE(a_inbox.WaitForPeers(1));
   a2->Send("b", "still here");
   ASSERT_TRUE(b_inbox.WaitForMessages(1));
   EXPECT_EQ(b_inbox.messages().front().second, "still here");
