@@ -237,6 +237,7 @@ void Node::DriverLoop() {
     }
     {
       std::unique_lock ledger_lock(ledger_mutex_);
+      replica_->BeginTurn();
       for (auto& task : tasks) task();
       const std::int64_t now = clock_.MonotonicMicros() / 1000;
       while (!timers_.empty() && timers_.begin()->first <= now) {
@@ -244,6 +245,7 @@ void Node::DriverLoop() {
         timers_.erase(timers_.begin());
         replica_->OnTimer(id);
       }
+      replica_->EndTurn();
     }
     // Submitters and waiters are told with the ledger lock released: they may read.
     auto replies = std::move(after_tasks_);

@@ -154,7 +154,13 @@ void Replica::Start() {
 
 // Heights start when there is something to decide: transactions waiting here, or a peer that
 // already started (its messages arrived). An idle network makes no blocks.
+void Replica::EndTurn() {
+  in_turn_ = false;
+  Settle();
+}
+
 void Replica::Settle() {
+  if (in_turn_) return;  // EndTurn settles
   while (halted_.ok() && !height_started_ &&
          (mempool_.size() > 0 || highest_seen_height_ >= next_height())) {
     StartHeight();

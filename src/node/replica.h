@@ -101,6 +101,12 @@ class Replica {
   // Client transactions, decoded: signatures verified (through the io), checked against the
   // head, pooled and gossiped.
   std::vector<Admission> Submit(std::vector<core::SignedTransaction> transactions);
+  // A turn groups what a node's driver does at once: the admissions, messages and timers that
+  // queued while it was busy. Within a turn no height starts; EndTurn starts the next one, so
+  // that its block gathers everything the turn admitted instead of the first transaction alone.
+  // Outside a turn (the simulator) heights start as soon as there is something to decide.
+  void BeginTurn() { in_turn_ = true; }
+  void EndTurn();
 
   const ledger::Ledger& ledger() const { return *ledger_; }
   std::size_t mempool_size() const { return mempool_.size(); }
@@ -242,6 +248,7 @@ class Replica {
   crypto::Hash consensus_set_hash_;          // the set tendermint_ was made for
   core::ValidatorSet following_validators_;  // of the height after the next
   bool height_started_ = false;
+  bool in_turn_ = false;
   bool replaying_ = false;
   base::Status halted_;
   std::optional<LastSigned> last_signed_;

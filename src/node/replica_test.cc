@@ -303,6 +303,29 @@ TEST_F(ReplicaTest, ALoneValidatorCommitsWhatIsSubmittedAndIdlesOtherwise) {
   EXPECT_EQ(kept, 0u);
 }
 
+// What a node's driver admits in one turn goes into one block, decided when the turn ends:
+// a busy node makes blocks of everything that queued while it was busy, not one each.
+TEST_F(ReplicaTest, ALoneValidatorDecidesWhatATurnAdmittedInOneBlock) {
+  genesis_ = TestChainGenesis(kChainId, 1);
+  storage::MemoryStore store;
+  RecordingIo io(genesis_.start_time + 1000);
+  auto replica = Replica::Open(store, genesis_, Options("v1"), io).value();
+  replica->Start();
+  replica->BeginTurn();
+  for (std::uint64_t nonce = 1; nonce <= 3; ++nonce) {
+    ASSERT_EQ(replica->Submit({Mint(nonce)}).front().code, core::ReasonCode::kOk);
+  }
+  EXPECT_EQ(replica->ledger().head().height, 0u);
+  EXPECT_EQ(replica->mempool_size(), 3u);
+  replica->EndTurn();
+  EXPECT_EQ(replica->ledger().head().height, 1u);
+  EXPECT_EQ(replica->ledger().ReadBlock(1).value().transactions.size(), 3u);
+  EXPECT_EQ(replica->mempool_size(), 0u);
+  // Outside a turn a submission is decided at once.
+  ASSERT_EQ(replica->Submit({Mint(4)}).front().code, core::ReasonCode::kOk);
+  EXPECT_EQ(replica->ledger().head().height, 2u);
+}
+
 // Two replicas wired to each other: everything one sends reaches the other, until both are
 // quiet. A peer's sends arrive as from peer 0; the other's as from peer 1.
 void Exchange(Replica& first, RecordingIo& first_io, Replica& second, RecordingIo& second_io) {
