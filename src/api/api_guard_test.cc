@@ -145,15 +145,14 @@ TEST(IdempotencyStoreTest, AcceptsVisibleAsciiKeysOfAtMost255Characters) {
 class ApiGuardTest : public ::testing::Test {
  protected:
   void MakeGuard(ApiGuardOptions options) {
-    guard_ =
-        std::make_unique<ApiGuard>(options, clock_, [this](HttpRequest request, Responder respond) {
-          ++calls_;
-          if (park_) {
-            parked_ = std::move(respond);
-            return;
-          }
-          respond(Answer(201, "call " + std::to_string(calls_)));
-        });
+    guard_ = std::make_unique<ApiGuard>(options, clock_, [this](HttpRequest, Responder respond) {
+      ++calls_;
+      if (park_) {
+        parked_ = std::move(respond);
+        return;
+      }
+      respond(Answer(201, "call " + std::to_string(calls_)));
+    });
   }
 
   HttpResponse Send(HttpRequest request) {

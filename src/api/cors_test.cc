@@ -33,7 +33,9 @@ class CorsTest : public ::testing::Test {
   // A request as a browser on `origin` sends it ("" for none).
   HttpResponse Send(std::string_view method, std::string_view origin, bool preflight = false) {
     HttpClient client("127.0.0.1", server_->port());
-    if (!origin.empty()) EXPECT_TRUE(client.SetHeader("Origin", std::string(origin)).ok());
+    if (!origin.empty()) {
+      EXPECT_TRUE(client.SetHeader("Origin", std::string(origin)).ok());
+    }
     if (preflight) {
       EXPECT_TRUE(client.SetHeader("Access-Control-Request-Method", "POST").ok());
       EXPECT_TRUE(client.SetHeader("Access-Control-Request-Headers", "authorization").ok());

@@ -6,6 +6,8 @@
 #include "api/json_response.h"
 #include "api/openapi.h"
 #include "api/views.h"
+#include "audit/evidence.h"
+#include "audit/evidence_json.h"
 #include "base/limits.h"
 #include "codec/codec.h"
 #include "core/json.h"
@@ -110,6 +112,9 @@ bool NodeApi::ReadsLedger(const HttpRequest& request,
   if (resource == "accounts") {
     return get && (segments.size() == 3 || (segments.size() == 4 && segments[3] == "transactions"));
   }
+  if (resource == "evidence") {
+    return get && segments.size() == 4 && segments[2] == "transactions";
+  }
   return get && segments.size() == 3 &&
          (resource == "transactions" || resource == "blocks" || resource == "tokens");
 }
@@ -118,6 +123,7 @@ void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::stri
                          const Reader& reader, Responder respond) {
   const std::string_view resource = segments[1];
   if (resource == "transactions") return GetTransaction(request, segments[2], reader, respond);
+  if (resource == "evidence") return respond(GetTransactionEvidence(segments[3], reader));
   if (resource == "blocks") {
     if (!reader.MaySeeEverything()) return respond(NotYoursResponse(reader, "blocks"));
     return respond(GetBlock(segments[2]));
@@ -247,6 +253,28 @@ std::optional<HttpResponse> NodeApi::HiddenFrom(const Reader& reader,
   });
   if (visible) return std::nullopt;
   return ErrorResponse(404, "NOT_FOUND", "no transaction " + status.id.ToHex());
+}
+
+HttpResponse NodeApi::GetTransactionEvidence(std::string_view id_text, const Reader& reader) {
+  const auto id = crypto::Hash::FromHex(id_text);
+  if (!id) return ErrorResponse(400, "MALFORMED", "a transaction id is 64 hex digits");
+  const node::TxStatus status = node_.GetTransaction(*id);
+  if (status.state != node::TxState::kCommitted) {
+    return ErrorResponse(
+        404, "NOT_FOUND",
+        "no committed transaction " + std::string(id_text) +
+            (status.state == node::TxState::kPending ? " yet: it is pending" : ""));
+  }
+  if (auto hidden = HiddenFrom(reader, status)) return *std::move(hidden);
+  auto evidence = node_.Read(
+      [&](const ledger::Ledger& ledger) { return audit::TransactionEvidenceOf(ledger, *id); });
+  if (!evidence) {
+    if (evidence.error().code() == base::StatusCode::kNotFound) {
+      return ErrorResponse(404, "NOT_FOUND", evidence.error().message());
+    }
+    return ErrorResponse(500, "INTERNAL", evidence.error().message());
+  }
+  return JsonResponse(200, audit::EvidenceToJson(*evidence));
 }
 
 HttpResponse NodeApi::GetBlock(std::string_view which) {

@@ -7,6 +7,8 @@
 //   POST /v1/transactions/batch    u32-length-prefixed canonical transactions; per-item results
 //   GET  /v1/transactions/{id}     status pending|ok|rejected|refused, code, rule, message, height
 //                                  (?wait_ms=N waits while pending)
+//   GET  /v1/evidence/transactions/{id}   the evidence of a committed transaction that anyone
+//                                  verifies offline from the genesis (docs/formats/evidence.md)
 //   GET  /v1/blocks/{height|latest}
 //   GET  /v1/accounts/{id}         roles, frozen, keys, balances, program balances
 //   GET  /v1/accounts/{id}/transactions?limit=N   the latest transactions involving it, newest
@@ -88,6 +90,7 @@ class NodeApi {
                       Responder& respond);
   // The 403 for a reader who may not see a transaction's status; nullopt when it may.
   std::optional<HttpResponse> HiddenFrom(const Reader& reader, const node::TxStatus& status) const;
+  HttpResponse GetTransactionEvidence(std::string_view id, const Reader& reader);
   HttpResponse GetBlock(std::string_view which);
   HttpResponse GetAccount(std::string_view id);
   HttpResponse GetAccountHistory(const HttpRequest& request, std::string_view id);

@@ -24,23 +24,8 @@ json::object TxStatusView(const node::TxStatus& status) {
       view["code"] = core::ReasonName(status.refusal);
       break;
     case node::TxState::kCommitted:
-      view["status"] = core::ReceiptStatusName(status.receipt.status);
+      for (auto& [key, value] : core::ReceiptToJson(status.receipt)) view[key] = std::move(value);
       view["height"] = status.height;
-      if (status.receipt.status == core::ReceiptStatus::kRejected) {
-        view["code"] = core::ReasonName(status.receipt.code);
-        if (!status.receipt.rule.empty()) view["rule"] = status.receipt.rule;
-        view["message"] = status.receipt.message;
-      }
-      if (!status.receipt.program.empty()) {
-        view["program"] = status.receipt.program;
-        view["program_version"] = status.receipt.program_version;
-        if (!status.receipt.budget_code.empty()) view["budget_code"] = status.receipt.budget_code;
-      }
-      if (!status.receipt.justified.empty()) {
-        json::array justified;
-        for (const auto& rule : status.receipt.justified) justified.emplace_back(rule);
-        view["justified"] = std::move(justified);
-      }
       break;
   }
   return view;

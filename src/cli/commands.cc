@@ -339,6 +339,19 @@ int TxCommand(const Words& words) {
              : 1;
 }
 
+std::optional<std::string> NodeUrl(const Args& args) {
+  if (auto url = args.Option("url")) return url;
+  auto network = args.Option("network");
+  if (!network) return std::nullopt;
+  auto nodes = ReadLocalnet(*network);
+  if (!nodes) return std::nullopt;
+  const auto name = args.Option("node");
+  for (const auto& node : *nodes) {
+    if (!name || node.name == *name) return node.api;
+  }
+  return std::nullopt;
+}
+
 int QueryCommand(const Words& words) {
   auto args = Args::Parse(words, {}, {"url"});
   if (!args || !args->Option("url") || args->positional().empty()) {

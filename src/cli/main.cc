@@ -30,6 +30,9 @@ usage: nuri COMMAND ...
   query --url URL status|account ID|token ID|program ID|block H|latest|tx ID
   wallet enroll --network DIR --account ID --password-file F [--node NAME] [--json]
                                            a custodial wallet with TOTP for an official
+  evidence export (--network DIR [--node NAME] | --url URL) --tx ID
+                                           a committed transaction's evidence, as JSON
+  verify FILE --genesis FILE [--json]      check evidence offline, from the genesis alone
   node check --data DIR                    re-verify a node's whole chain
   localnet up|status|stop-node|start-node|down --dir DIR ...
   load --network DIR --seconds S [--rate R] [--json]
@@ -71,6 +74,8 @@ int RunNuri(int argc, char** argv) {
   if (command == "sim") return SimCommand(rest);
   if (command == "program") return ProgramCommand(rest);
   if (command == "wallet") return WalletCommand(rest);
+  if (command == "evidence") return EvidenceCommand(rest);
+  if (command == "verify") return VerifyCommand(rest);
   std::cerr << kUsage;
   return 2;
 }

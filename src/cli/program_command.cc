@@ -24,16 +24,6 @@ constexpr std::string_view kUsage =
     "usage: nuri program check FILE [--genesis FILE | --url URL | --network DIR]\n"
     "       nuri program explain FILE|ID [--url URL | --network DIR]";
 
-// The node to ask: --url, or the first node of the localnet in --network.
-std::optional<std::string> NodeUrl(const Args& args) {
-  if (auto url = args.Option("url")) return url;
-  if (auto network = args.Option("network")) {
-    auto nodes = ReadLocalnet(*network);
-    if (nodes && !nodes->empty()) return nodes->front().api;
-  }
-  return std::nullopt;
-}
-
 int PrintFaults(const std::string& file, const std::vector<core::JsonFault>& faults) {
   for (const auto& fault : faults) {
     std::cerr << file << ": " << fault.ToString() << " (" << core::ReasonName(fault.code) << ")\n";

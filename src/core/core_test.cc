@@ -286,6 +286,15 @@ TEST(Json, AValidatorIsNamedLikeANode) {
   EXPECT_FALSE(IsValidatorName(std::string(kValidatorNameLengthMax + 1, 'v')));
 }
 
+TEST(Json, IndentedTextReadsBackAsTheSameValue) {
+  const auto value = ParseJsonText(R"({"a":[1,{"b":"x\"y"},[]],"c":{},"d":null})").value();
+  const std::string text = SerializeIndented(value);
+  EXPECT_EQ(text,
+            "{\n  \"a\": [\n    1,\n    {\n      \"b\": \"x\\\"y\"\n    },\n    []\n  ],\n"
+            "  \"c\": {},\n  \"d\": null\n}\n");
+  EXPECT_EQ(ParseJsonText(text).value(), value);
+}
+
 TEST(Json, FaultsNameTheFieldPath) {
   const auto parsed =
       ParseJsonText(R"({"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":1.5})");

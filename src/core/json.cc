@@ -481,6 +481,69 @@ json::object TransactionToJson(const Transaction& tx) {
   return object;
 }
 
+json::object ReceiptToJson(const Receipt& receipt) {
+  json::object object;
+  object["status"] = ReceiptStatusName(receipt.status);
+  if (receipt.status == ReceiptStatus::kRejected) {
+    object["code"] = ReasonName(receipt.code);
+    if (!receipt.rule.empty()) object["rule"] = receipt.rule;
+    object["message"] = receipt.message;
+  }
+  if (!receipt.program.empty()) {
+    object["program"] = receipt.program;
+    object["program_version"] = receipt.program_version;
+    if (!receipt.budget_code.empty()) object["budget_code"] = receipt.budget_code;
+  }
+  if (!receipt.justified.empty()) {
+    json::array justified;
+    for (const auto& rule : receipt.justified) justified.emplace_back(rule);
+    object["justified"] = std::move(justified);
+  }
+  return object;
+}
+
+namespace {
+
+void WriteIndented(const json::value& value, int depth, std::string& out) {
+  const auto indent = [&](int level) { out.append("\n").append(2 * level, ' '); };
+  if (value.is_object() && !value.get_object().empty()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, member] : value.get_object()) {
+      if (!first) out += ',';
+      first = false;
+      indent(depth + 1);
+      out += json::serialize(json::string(key));
+      out += ": ";
+      WriteIndented(member, depth + 1, out);
+    }
+    indent(depth);
+    out += '}';
+  } else if (value.is_array() && !value.get_array().empty()) {
+    out += '[';
+    bool first = true;
+    for (const auto& element : value.get_array()) {
+      if (!first) out += ',';
+      first = false;
+      indent(depth + 1);
+      WriteIndented(element, depth + 1, out);
+    }
+    indent(depth);
+    out += ']';
+  } else {
+    out += json::serialize(value);
+  }
+}
+
+}  // namespace
+
+std::string SerializeIndented(const json::value& value) {
+  std::string out;
+  WriteIndented(value, 0, out);
+  out += '\n';
+  return out;
+}
+
 base::Result<json::value> ParseJsonText(std::string_view text) {
   if (text.size() > base::kHttpBodySizeBytesMax) {
     return base::Error(base::Status::ResourceExhausted("JSON document too large"));

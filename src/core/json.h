@@ -39,6 +39,10 @@ boost::json::object BodyToJson(const Body& body);
 JsonResult<Transaction> TransactionFromJson(const boost::json::value& value);
 boost::json::object TransactionToJson(const Transaction& tx);
 
+// A receipt's verdict as the API shows it: status; code, rule and message when rejected; the
+// program, its version and budget code; the rules passed only by justification.
+boost::json::object ReceiptToJson(const Receipt& receipt);
+
 // Program definitions (docs/programs.md): every fault found, each with its path. `allow_type`
 // lets the object also carry "type" (a define_program body).
 std::expected<ProgramDefinition, std::vector<JsonFault>> ProgramFromJson(
@@ -52,6 +56,10 @@ boost::json::object RuleToJson(const Rule& rule);
 // Reads an amount of won: an integer, or a string of decimal digits; out of range is
 // INVALID_AMOUNT.
 JsonResult<Amount> AmountFromJson(const boost::json::value& value, std::string_view path);
+
+// JSON text for people to read: two spaces a level, one member or element a line, a final
+// newline.
+std::string SerializeIndented(const boost::json::value& value);
 
 // Parses JSON text with the size and depth limits of external input.
 base::Result<boost::json::value> ParseJsonText(std::string_view text);

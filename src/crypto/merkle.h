@@ -23,16 +23,22 @@ Hash MerkleRoot(std::vector<Hash> leaf_hashes);
 struct MerkleProofStep {
   Hash sibling;
   bool sibling_on_left = false;
+  bool operator==(const MerkleProofStep&) const = default;
 };
 
 struct MerkleProof {
   std::uint64_t leaf_index = 0;
   std::uint64_t leaf_count = 0;
   std::vector<MerkleProofStep> steps;
+  bool operator==(const MerkleProof&) const = default;
 };
 
 MerkleProof MerkleProve(const std::vector<Hash>& leaf_hashes, std::uint64_t leaf_index);
 // Recomputes the root from a leaf hash and its proof.
 Hash MerkleRootFromProof(const Hash& leaf_hash, const MerkleProof& proof);
+// Whether the proof's path is the one of leaf `leaf_index` in a tree of `leaf_count` leaves. The
+// root alone vouches only for the path taken: checked with it, this keeps a proof from claiming
+// another place in the tree than the one it proves.
+bool MerkleProofFitsItsPlace(const MerkleProof& proof);
 
 }  // namespace nuri::crypto

@@ -390,6 +390,38 @@ void Ledger::KeepSnapshot() {
   snapshot_height_ = head_.height;
 }
 
+base::Result<std::vector<SetChangeProof>> Ledger::SetChangesUpTo(std::uint64_t height) const {
+  std::vector<SetChangeProof> changes;
+  base::Status status;
+  const base::Status scan =
+      store_.Scan(kSetChangePrefix, [&](std::string_view key, std::string_view value) {
+        if (codec::DecodeKeyU64(key.substr(kSetChangePrefix.size())) >
+            height + core::kValidatorSetChangeDelay) {
+          return false;
+        }
+        auto change = DecodeSetChangeProof(value);
+        if (!change) {
+          status = base::Status::Corruption(std::string(key) + ": " + change.error().message());
+          return false;
+        }
+        changes.push_back(*std::move(change));
+        return true;
+      });
+  if (!scan.ok()) return base::Error(scan);
+  if (!status.ok()) return base::Error(status);
+  // Each set after the genesis one needs its proof; a chain whose early changes were committed
+  // without keeping one (by a release before snapshots) cannot prove its later blocks.
+  std::size_t scheduled = 0;
+  for (const auto& [from, set] : ReadValidatorSchedule(*state_)) {
+    scheduled += from > 1 && from <= height + core::kValidatorSetChangeDelay;
+  }
+  if (scheduled != changes.size()) {
+    return base::Error(base::Status::NotFound("a validator set change up to height " +
+                                              std::to_string(height) + " has no proof kept"));
+  }
+  return changes;
+}
+
 base::Result<SnapshotOffer> Ledger::SnapshotOffered() const {
   if (!state_->frozen() || snapshot_height_ == 0) {
     return base::Error(base::Status::NotFound("no snapshot kept"));
@@ -401,34 +433,9 @@ base::Result<SnapshotOffer> Ledger::SnapshotOffered() const {
   auto receipts = ReadReceipts(snapshot_height_);
   if (!receipts) return base::Error(receipts.error());
   offer.evidence.receipts = *std::move(receipts);
-  base::Status status;
-  const base::Status scan =
-      store_.Scan(kSetChangePrefix, [&](std::string_view key, std::string_view value) {
-        if (codec::DecodeKeyU64(key.substr(kSetChangePrefix.size())) >
-            snapshot_height_ + core::kValidatorSetChangeDelay) {
-          return false;
-        }
-        auto change = DecodeSetChangeProof(value);
-        if (!change) {
-          status = base::Status::Corruption(std::string(key) + ": " + change.error().message());
-          return false;
-        }
-        offer.evidence.set_changes.push_back(*std::move(change));
-        return true;
-      });
-  if (!scan.ok()) return base::Error(scan);
-  if (!status.ok()) return base::Error(status);
-  // Each set after the genesis one needs its proof; a chain whose early changes were committed
-  // without keeping one (by a release before snapshots) cannot be offered.
-  std::size_t changes = 0;
-  for (const auto& [from, set] : ReadValidatorSchedule(*state_)) {
-    changes += from > 1 && from <= snapshot_height_ + core::kValidatorSetChangeDelay;
-  }
-  if (changes != offer.evidence.set_changes.size()) {
-    return base::Error(base::Status::NotFound("a validator set change up to height " +
-                                              std::to_string(snapshot_height_) +
-                                              " has no proof kept"));
-  }
+  auto set_changes = SetChangesUpTo(snapshot_height_);
+  if (!set_changes) return base::Error(set_changes.error());
+  offer.evidence.set_changes = *std::move(set_changes);
   offer.bucket_hashes = state_->FrozenBucketHashes();
   return offer;
 }

@@ -117,6 +117,10 @@ class Ledger {
   // kept; ReadSnapshotBuckets() reads its buckets from `first_bucket` on, whole buckets, until
   // they hold about `bytes_max`, and says where it stopped.
   void KeepSnapshot();
+  // The proofs of every validator set change scheduled up to `height` (applying up to two
+  // heights past it), in order: with them, anyone who trusts the genesis set alone can check
+  // the certificate of any block up to `height` (snapshot.h VerifyCertifiedHeader).
+  base::Result<std::vector<SetChangeProof>> SetChangesUpTo(std::uint64_t height) const;
   base::Result<SnapshotOffer> SnapshotOffered() const;
   std::uint64_t snapshot_height() const { return snapshot_height_; }
   std::vector<StateEntry> ReadSnapshotBuckets(std::uint32_t first_bucket, std::size_t bytes_max,

@@ -46,6 +46,8 @@ base::Status Refuse(std::string why) {
   return base::Status::InvalidArgument("snapshot evidence: " + std::move(why));
 }
 
+base::Status Fault(std::string why) { return base::Status::InvalidArgument(std::move(why)); }
+
 // The set in force at `height` by the schedule learned so far.
 const core::ValidatorSet& InForce(const std::map<std::uint64_t, core::ValidatorSet>& schedule,
                                   std::uint64_t height) {
@@ -56,10 +58,10 @@ base::Status CheckCertified(const core::BlockHeader& header,
                             const core::CommitCertificate& certificate,
                             const core::ValidatorSet& set, std::string_view chain_id) {
   const std::string at = "block " + std::to_string(header.height) + ": ";
-  if (header.chain_id != chain_id) return Refuse(at + "another chain");
-  if (header.validator_set_hash != set.Hash()) return Refuse(at + "another validator set");
+  if (header.chain_id != chain_id) return Fault(at + "another chain");
+  if (header.validator_set_hash != set.Hash()) return Fault(at + "another validator set");
   if (auto status = core::VerifyCertificate(certificate, header, set); !status.ok()) {
-    return Refuse(at + status.message());
+    return Fault(at + status.message());
   }
   return base::Status::Ok();
 }
@@ -76,24 +78,24 @@ base::Result<core::ValidatorSet> ProvenSet(const SetChangeProof& change,
   const std::string key = ValidatorSetKey(change.applies_from);
   const State::Proof& proof = change.proof;
   if (proof.bucket != State::BucketOf(key) || proof.siblings.size() != kProofSiblings) {
-    return base::Error(Refuse(at + "the proof is not of its entry"));
+    return base::Error(Fault(at + "the proof is not of its entry"));
   }
   const std::string* value = nullptr;
   for (std::size_t i = 0; i < proof.bucket_entries.size(); ++i) {
     const auto& [entry_key, entry_value] = proof.bucket_entries[i];
     if ((i > 0 && proof.bucket_entries[i - 1].first >= entry_key) ||
         State::BucketOf(entry_key) != proof.bucket) {
-      return base::Error(Refuse(at + "the proof's bucket is malformed"));
+      return base::Error(Fault(at + "the proof's bucket is malformed"));
     }
     if (entry_key == key) value = &entry_value;
   }
-  if (value == nullptr) return base::Error(Refuse(at + "the proof does not hold the entry"));
+  if (value == nullptr) return base::Error(Fault(at + "the proof does not hold the entry"));
   if (State::RootFromProof(proof) != change.header.state_root) {
-    return base::Error(Refuse(at + "the proof does not lead to the block's state root"));
+    return base::Error(Fault(at + "the proof does not lead to the block's state root"));
   }
   auto scheduled = core::DecodeValidatorSet(*value);
   if (!scheduled || scheduled->validators.empty()) {
-    return base::Error(Refuse(at + "not a validator set"));
+    return base::Error(Fault(at + "not a validator set"));
   }
   return scheduled;
 }
@@ -221,24 +223,35 @@ base::Result<std::vector<StateEntry>> DecodeStatePiece(std::string_view bytes) {
   return entries;
 }
 
-base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::string_view chain_id,
-                                    const core::ValidatorSet& genesis_set) {
-  const core::Block& block = evidence.block;
-  const std::uint64_t height = block.header.height;
-  if (height == 0) return Refuse("the genesis needs no snapshot");
+base::Status VerifyCertifiedHeader(const core::BlockHeader& header,
+                                   const core::CommitCertificate& certificate,
+                                   std::span<const SetChangeProof> set_changes,
+                                   std::string_view chain_id,
+                                   const core::ValidatorSet& genesis_set) {
+  const std::uint64_t height = header.height;
   std::map<std::uint64_t, core::ValidatorSet> schedule{{1, genesis_set}};
-  for (const SetChangeProof& change : evidence.set_changes) {
+  for (const SetChangeProof& change : set_changes) {
     const std::uint64_t scheduled_at = change.header.height;
     if (scheduled_at == 0 || change.applies_from != scheduled_at + core::kValidatorSetChangeDelay ||
         change.applies_from <= schedule.rbegin()->first || scheduled_at > height) {
-      return Refuse("set changes out of order or past the block");
+      return Fault("set changes out of order or past the block");
     }
     auto set = ProvenSet(change, InForce(schedule, scheduled_at), chain_id);
     if (!set) return set.error();
     schedule.emplace(change.applies_from, *std::move(set));
   }
-  NURI_RETURN_IF_ERROR(
-      CheckCertified(block.header, block.certificate, InForce(schedule, height), chain_id));
+  return CheckCertified(header, certificate, InForce(schedule, height), chain_id);
+}
+
+base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::string_view chain_id,
+                                    const core::ValidatorSet& genesis_set) {
+  const core::Block& block = evidence.block;
+  if (block.header.height == 0) return Refuse("the genesis needs no snapshot");
+  if (base::Status status = VerifyCertifiedHeader(block.header, block.certificate,
+                                                  evidence.set_changes, chain_id, genesis_set);
+      !status.ok()) {
+    return Refuse(status.message());
+  }
   std::vector<crypto::Hash> ids;
   for (const auto& bytes : block.transactions) {
     auto tx = core::DecodeTransaction(bytes);

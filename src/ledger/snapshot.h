@@ -74,6 +74,14 @@ base::Result<SnapshotOffer> DecodeSnapshotOffer(std::string_view bytes);
 std::vector<std::string> EncodeStatePieces(const State& state, std::size_t piece_bytes);
 base::Result<std::vector<StateEntry>> DecodeStatePiece(std::string_view bytes);
 
+// Ok when `header` is certified by `certificate` on the chain `chain_id` that begins with
+// `genesis_set`, every later set learned from `set_changes` (each change scheduled up to the
+// header, in order); otherwise the error says what does not hold, and at which block.
+base::Status VerifyCertifiedHeader(const core::BlockHeader& header,
+                                   const core::CommitCertificate& certificate,
+                                   std::span<const SetChangeProof> set_changes,
+                                   std::string_view chain_id,
+                                   const core::ValidatorSet& genesis_set);
 // Ok when the evidence certifies its block on the chain `chain_id` that begins with
 // `genesis_set`; otherwise the error says what does not hold.
 base::Status VerifySnapshotEvidence(const SnapshotEvidence& evidence, std::string_view chain_id,

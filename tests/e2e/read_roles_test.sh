@@ -78,12 +78,16 @@ history = lambda account: f"/v1/accounts/{account}/transactions"
 status, treasury = call("GET", history("treasury@moef"), source="127.0.0.1")
 check(status == 200 and treasury["transactions"], f"the operator reads any history: {treasury}")
 minted = f"/v1/transactions/{treasury['transactions'][-1]['id']}"  # the mint, oldest
+# The evidence of a transaction is shown to whoever may see the transaction.
+payment_evidence = payment.replace("/v1/transactions/", "/v1/evidence/transactions/")
+minted_evidence = minted.replace("/v1/transactions/", "/v1/evidence/transactions/")
 
 # Without a session: the node's status and its API's description, and nothing of the ledger.
 for path in ["/v1/status", "/v1/validators", "/openapi.json"]:
     expect(None, path, 200, "no session")
 for path in [f"/v1/accounts/{official}", history(official), payment, "/v1/blocks/1",
-             "/v1/programs", "/v1/programs/bpe-moef", "/v1/tokens/KRW-KB", "/metrics"]:
+             "/v1/programs", "/v1/programs/bpe-moef", "/v1/tokens/KRW-KB", "/metrics",
+             payment_evidence]:
     expect(None, path, 401, "no session")
 status, body = call("POST", "/v1/transactions", {"not": "a transaction"})
 check(status == 400, f"a submission needs no session, only a valid signature: {status} {body}")
@@ -94,6 +98,10 @@ seen = [t["id"] for t in expect(payer, history(official), 200, official)["transa
 check(paid["id"] in seen, f"the official's history lacks its payment: {seen}")
 expect(payer, payment, 200, official)
 expect(payer, payment + "?wait_ms=100", 200, official)
+check(expect(payer, payment_evidence, 200, official)["transaction_id"] == paid["id"],
+      "the official's evidence is of another transaction")
+expect(payer, minted_evidence, 404, official)
+expect(stranger_session, payment_evidence, 404, stranger)
 for path in ["/v1/programs", "/v1/programs/bpe-moef", "/v1/tokens/KRW-KB"]:
     expect(payer, path, 200, official)
 for path in [f"/v1/accounts/{stranger}", history(stranger), "/v1/accounts/admin@moef",
@@ -107,6 +115,8 @@ check(status == 403, f"an official checked a program definition: {status} {body}
 seen = [t["id"] for t in expect(seller, history(merchant), 200, merchant)["transactions"]]
 check(paid["id"] in seen, f"the merchant's history lacks the payment: {seen}")
 expect(seller, payment, 200, merchant)
+expect(seller, payment_evidence, 200, merchant)
+expect(seller, minted_evidence, 404, merchant)
 for path in [f"/v1/accounts/{official}", history(official), "/v1/blocks/1"]:
     expect(seller, path, 403, merchant)
 expect(seller, minted, 404, merchant)
@@ -134,8 +144,16 @@ check(status == 422, f"the admin's program check: {status} {body}")
 # The auditor: everything.
 auditor = login("auditor@bai")
 for path in [f"/v1/accounts/{stranger}", history(merchant), payment, minted, "/v1/blocks/1",
-             "/v1/blocks/latest", "/metrics"]:
+             "/v1/blocks/latest", "/metrics", minted_evidence]:
     expect(auditor, path, 200, "auditor@bai")
+# What the auditor takes away checks offline, from the genesis alone, and names the payment.
+case = f"{directory}/case.json"
+with open(case, "w") as out:
+    json.dump(expect(auditor, payment_evidence, 200, "auditor@bai"), out)
+verified = subprocess.run([nuri, "verify", case, "--genesis", f"{directory}/genesis.json",
+                           "--json"], capture_output=True, text=True)
+check(verified.returncode == 0, f"verify: {verified.stdout} {verified.stderr}")
+check(json.loads(verified.stdout)["transaction_id"] == paid["id"], f"verify: {verified.stdout}")
 
 # The operator, on loopback, without a session.
 for path in [f"/v1/accounts/{stranger}", payment, "/v1/blocks/1", "/metrics"]:
