@@ -75,6 +75,7 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
     return respond(ErrorResponse(404, "NOT_FOUND", "no such endpoint: " + request.path));
   }
   const std::string_view resource = segments[1];
+  if (public_.Handle(request, respond)) return;
   if (parts_.wallets != nullptr && parts_.wallets->Handle(request, respond)) return;
   if (parts_.payments != nullptr && parts_.payments->Handle(request, respond)) return;
   if (parts_.approvals != nullptr && parts_.approvals->Handle(request, respond)) return;
@@ -115,6 +116,10 @@ bool NodeApi::ReadsLedger(const HttpRequest& request,
   if (resource == "evidence") {
     return get && segments.size() == 4 && segments[2] == "transactions";
   }
+  if (resource == "exports") {
+    return get && segments.size() == 3 &&
+           (segments[2] == "payments" || segments[2] == "reconciliation");
+  }
   return get && segments.size() == 3 &&
          (resource == "transactions" || resource == "blocks" || resource == "tokens");
 }
@@ -123,7 +128,18 @@ void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::stri
                          const Reader& reader, Responder respond) {
   const std::string_view resource = segments[1];
   if (resource == "transactions") return GetTransaction(request, segments[2], reader, respond);
-  if (resource == "evidence") return respond(GetTransactionEvidence(segments[3], reader));
+  if (resource == "exports" && segments[2] == "payments") {
+    return respond(exports_.Payments(request, reader));
+  }
+  if (resource == "exports") return respond(exports_.Reconciliation(request, reader));
+  if (resource == "evidence") {
+    // The proofs of validator set changes hold whole buckets of the state, and with them
+    // entries of other accounts: evidence is for those who may see everything.
+    if (!reader.MaySeeEverything()) {
+      return respond(NotYoursResponse(reader, "transaction evidence (it is for auditors)"));
+    }
+    return respond(GetTransactionEvidence(segments[3]));
+  }
   if (resource == "blocks") {
     if (!reader.MaySeeEverything()) return respond(NotYoursResponse(reader, "blocks"));
     return respond(GetBlock(segments[2]));
@@ -255,7 +271,7 @@ std::optional<HttpResponse> NodeApi::HiddenFrom(const Reader& reader,
   return ErrorResponse(404, "NOT_FOUND", "no transaction " + status.id.ToHex());
 }
 
-HttpResponse NodeApi::GetTransactionEvidence(std::string_view id_text, const Reader& reader) {
+HttpResponse NodeApi::GetTransactionEvidence(std::string_view id_text) {
   const auto id = crypto::Hash::FromHex(id_text);
   if (!id) return ErrorResponse(400, "MALFORMED", "a transaction id is 64 hex digits");
   const node::TxStatus status = node_.GetTransaction(*id);
@@ -265,7 +281,6 @@ HttpResponse NodeApi::GetTransactionEvidence(std::string_view id_text, const Rea
         "no committed transaction " + std::string(id_text) +
             (status.state == node::TxState::kPending ? " yet: it is pending" : ""));
   }
-  if (auto hidden = HiddenFrom(reader, status)) return *std::move(hidden);
   auto evidence = node_.Read(
       [&](const ledger::Ledger& ledger) { return audit::TransactionEvidenceOf(ledger, *id); });
   if (!evidence) {

@@ -7,8 +7,8 @@
 //   POST /v1/transactions/batch    u32-length-prefixed canonical transactions; per-item results
 //   GET  /v1/transactions/{id}     status pending|ok|rejected|refused, code, rule, message, height
 //                                  (?wait_ms=N waits while pending)
-//   GET  /v1/evidence/transactions/{id}   the evidence of a committed transaction that anyone
-//                                  verifies offline from the genesis (docs/formats/evidence.md)
+//   GET  /v1/evidence/transactions/{id}   for auditors: the evidence of a committed transaction,
+//                                  verified offline from the genesis (docs/formats/evidence.md)
 //   GET  /v1/blocks/{height|latest}
 //   GET  /v1/accounts/{id}         roles, frozen, keys, balances, program balances
 //   GET  /v1/accounts/{id}/transactions?limit=N   the latest transactions involving it, newest
@@ -27,6 +27,10 @@
 //                                  (approval_api.h)
 //   GET  /v1/events, /v1/ws        committed transactions as Server-Sent Events or WebSocket
 //                                  messages, for wallet sessions (event_api.h)
+//   GET  /v1/exports/payments      payments and refunds of a period as CSV or JSON Lines, for
+//                                  accounting systems and auditors (export_api.h)
+//   GET  /v1/public/spending       the public's totals of program spending, with no session
+//                                  (public_api.h)
 //   GET  /v1/status                chain id, node, height, state_root, mempool size
 //   GET  /metrics                  Prometheus text
 //   GET  /openapi.json, /docs      the API's OpenAPI 3.1 document, and as a page (openapi.h)
@@ -44,8 +48,10 @@
 #include "api/api_guard.h"
 #include "api/approval_api.h"
 #include "api/event_api.h"
+#include "api/export_api.h"
 #include "api/http_server.h"
 #include "api/payment_request_api.h"
+#include "api/public_api.h"
 #include "api/read_access.h"
 #include "api/wallet_api.h"
 #include "node/node.h"
@@ -73,7 +79,9 @@ class NodeApi {
       : node_(node),
         clock_(clock),
         parts_(parts),
-        access_(node, parts.wallets, std::move(operator_addresses)) {}
+        access_(node, parts.wallets, std::move(operator_addresses)),
+        public_(node),
+        exports_(node) {}
   NodeApi(const NodeApi&) = delete;
   NodeApi& operator=(const NodeApi&) = delete;
 
@@ -90,7 +98,7 @@ class NodeApi {
                       Responder& respond);
   // The 403 for a reader who may not see a transaction's status; nullopt when it may.
   std::optional<HttpResponse> HiddenFrom(const Reader& reader, const node::TxStatus& status) const;
-  HttpResponse GetTransactionEvidence(std::string_view id, const Reader& reader);
+  HttpResponse GetTransactionEvidence(std::string_view id);
   HttpResponse GetBlock(std::string_view which);
   HttpResponse GetAccount(std::string_view id);
   HttpResponse GetAccountHistory(const HttpRequest& request, std::string_view id);
@@ -109,6 +117,8 @@ class NodeApi {
   const base::Clock& clock_;
   const NodeApiParts parts_;
   ReadAccess access_;
+  PublicApi public_;
+  ExportApi exports_;
   // Where a waiter's answer is checked against its reader, off the thread that makes blocks.
   boost::asio::thread_pool checks_after_waits_{1};
 };

@@ -11,12 +11,16 @@ namespace {
 
 base::Status Fault(std::string why) { return base::Status::InvalidArgument(std::move(why)); }
 
-std::vector<crypto::Hash> TransactionLeaves(const core::Block& block) {
+base::Result<std::vector<crypto::Hash>> TransactionLeaves(const core::Block& block) {
   std::vector<crypto::Hash> leaves;
   leaves.reserve(block.transactions.size());
   for (const auto& bytes : block.transactions) {
-    // Committed blocks decode: the ledger wrote them.
-    leaves.push_back(crypto::MerkleLeafHash(core::DecodeTransaction(bytes).value().id.view()));
+    auto tx = core::DecodeTransaction(bytes);
+    if (!tx) {
+      return base::Error(base::Status::Corruption("block " + std::to_string(block.header.height) +
+                                                  ": " + tx.error().message()));
+    }
+    leaves.push_back(crypto::MerkleLeafHash(tx->id.view()));
   }
   return leaves;
 }
@@ -47,12 +51,14 @@ base::Result<TransactionEvidence> TransactionEvidenceOf(const Ledger& ledger,
     return base::Error(
         base::Status::Corruption("transaction " + id.ToHex() + ": its index is past its block"));
   }
+  auto leaves = TransactionLeaves(*block);
+  if (!leaves) return base::Error(leaves.error());
   TransactionEvidence evidence;
   evidence.header = block->header;
   evidence.certificate = block->certificate;
   evidence.set_changes = *std::move(set_changes);
   evidence.transaction = block->transactions[index];
-  evidence.transaction_proof = crypto::MerkleProve(TransactionLeaves(*block), index);
+  evidence.transaction_proof = crypto::MerkleProve(*leaves, index);
   evidence.receipt = (*receipts)[index];
   evidence.receipt_proof = crypto::MerkleProve(ReceiptLeaves(*receipts), index);
   return evidence;
@@ -84,8 +90,7 @@ base::Result<ProvenTransaction> VerifyTransactionEvidence(const TransactionEvide
                                   receipt_proof) != header.receipts_root) {
     return base::Error(Fault("the receipt's proof does not lead to the block's receipts root"));
   }
-  if (!crypto::MerkleProofFitsItsPlace(tx_proof) ||
-      !crypto::MerkleProofFitsItsPlace(receipt_proof)) {
+  if (!crypto::MerklePathMatchesIndex(tx_proof) || !crypto::MerklePathMatchesIndex(receipt_proof)) {
     return base::Error(Fault("a proof's path is not the one of the place it claims"));
   }
   // A block has one receipt per transaction, in the same order.

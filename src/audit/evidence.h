@@ -5,8 +5,10 @@
 // header (the transaction's id under the tx root, the encoded receipt under the receipts root,
 // both at the same index), the header with its commit certificate, and the proofs of every
 // validator set change up to that block, so that the certificate is checked against sets learned
-// only from the genesis set (ledger/snapshot.h VerifyCertifiedHeader). The signatures are checked
-// too: the tx root vouches for the transaction's id, and the id leaves its signatures out.
+// only from the genesis set (ledger/snapshot.h VerifyCertifiedHeader). The tx root vouches for
+// the transaction's id, which leaves its signatures out: which keys signed is not proven, only
+// that the validators committed the transaction, which they do once its signatures satisfy its
+// signer's keys. The signatures in the evidence are checked for form alone.
 //
 // Value types and pure functions, but TransactionEvidenceOf, which reads a ledger.
 #pragma once

@@ -13,8 +13,8 @@ namespace json = boost::json;
 
 namespace {
 
-// A Merkle tree over one block's transactions has at most this many levels.
-constexpr std::size_t kProofStepsMax = 64;
+// A block's transaction count is a u32: a path up its Merkle tree has at most 32 steps.
+constexpr std::size_t kProofStepsMax = 32;
 
 constexpr std::string_view kFields[] = {"format",
                                         "chain_id",
@@ -46,6 +46,10 @@ json::object Statement(const core::SignedTransaction& tx, const core::Receipt& r
                        const core::BlockHeader& header, const core::CommitCertificate& certificate,
                        std::uint64_t index) {
   json::object transaction = core::TransactionToJson(tx.tx);
+  // The id, and so the tx root, leaves the signatures out: the file cannot prove which keys
+  // signed, only that the validators committed the transaction, which they do only once its
+  // signatures satisfy its signer's keys and quorum.
+  transaction.erase("signatures");
   transaction["id"] = tx.id.ToHex();
   json::array signed_by;
   for (const auto& signature : certificate.signatures) signed_by.emplace_back(signature.validator);
@@ -63,35 +67,40 @@ json::object Statement(const core::SignedTransaction& tx, const core::Receipt& r
 std::string FirstDifference(const json::value& claimed, const json::value& proven,
                             const std::string& path) {
   if (claimed.is_object() && proven.is_object()) {
-    const json::object& a = claimed.get_object();
-    const json::object& b = proven.get_object();
-    for (const auto& [key, value] : b) {
+    const json::object& claimed_members = claimed.get_object();
+    const json::object& proven_members = proven.get_object();
+    for (const auto& [key, value] : proven_members) {
       const std::string at = path + "." + std::string(key);
-      const json::value* other = a.if_contains(key);
+      const json::value* other = claimed_members.if_contains(key);
       if (other == nullptr) return at;
       if (std::string inner = FirstDifference(*other, value, at); !inner.empty()) return inner;
     }
-    for (const auto& [key, value] : a) {
-      if (!b.contains(key)) return path + "." + std::string(key);
+    for (const auto& [key, value] : claimed_members) {
+      if (!proven_members.contains(key)) return path + "." + std::string(key);
     }
     return "";
   }
   if (claimed.is_array() && proven.is_array()) {
-    const json::array& a = claimed.get_array();
-    const json::array& b = proven.get_array();
-    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    const json::array& claimed_elements = claimed.get_array();
+    const json::array& proven_elements = proven.get_array();
+    for (std::size_t i = 0; i < claimed_elements.size() && i < proven_elements.size(); ++i) {
       const std::string at = path + "[" + std::to_string(i) + "]";
-      if (std::string inner = FirstDifference(a[i], b[i], at); !inner.empty()) return inner;
+      if (std::string inner = FirstDifference(claimed_elements[i], proven_elements[i], at);
+          !inner.empty()) {
+        return inner;
+      }
     }
-    return a.size() == b.size() ? "" : path;
+    return claimed_elements.size() == proven_elements.size() ? "" : path;
   }
   return claimed == proven ? "" : path;
 }
 
 // Reads the fields of the file's top object, each fault naming its field.
-class Reader {
+class FileFields {
  public:
-  explicit Reader(const json::object& object) : object_(object) {}
+  explicit FileFields(const json::object& object) : object_(object) {}
+  FileFields(const FileFields&) = delete;
+  FileFields& operator=(const FileFields&) = delete;
 
   base::Result<const json::value*> Field(std::string_view name) const {
     const json::value* value = object_.if_contains(name);
@@ -125,6 +134,9 @@ class Reader {
     const std::string at(name);
     if (!(*value)->is_object()) return base::Error(Fault(at + ": expected an object"));
     const json::object& object = (*value)->get_object();
+    if (object.size() != 3) {
+      return base::Error(Fault(at + ": expected exactly index, count and siblings"));
+    }
     crypto::MerkleProof proof;
     for (auto [field, target] :
          {std::pair{"index", &proof.leaf_index}, std::pair{"count", &proof.leaf_count}}) {
@@ -144,7 +156,8 @@ class Reader {
     for (std::size_t i = 0; i < siblings->get_array().size(); ++i) {
       const std::string step_at = at + ".siblings[" + std::to_string(i) + "]";
       const json::value& step = siblings->get_array()[i];
-      const json::value* hash = step.is_object() ? step.get_object().if_contains("hash") : nullptr;
+      const bool two_members = step.is_object() && step.get_object().size() == 2;
+      const json::value* hash = two_members ? step.get_object().if_contains("hash") : nullptr;
       const json::value* side = step.is_object() ? step.get_object().if_contains("side") : nullptr;
       std::optional<crypto::Hash> sibling;
       if (hash != nullptr && hash->is_string()) sibling = crypto::Hash::FromHex(hash->get_string());
@@ -168,6 +181,7 @@ json::object EvidenceToJson(const TransactionEvidence& evidence) {
   json::object file;
   file["format"] = kEvidenceFormat;
   file["chain_id"] = evidence.header.chain_id;
+  // Evidence from TransactionEvidenceOf decodes; a file written without these does not verify.
   auto tx = core::DecodeTransaction(evidence.transaction);
   if (tx) {
     file["transaction_id"] = tx->id.ToHex();
@@ -197,43 +211,43 @@ base::Result<TransactionEvidence> EvidenceFromJson(const json::value& value) {
           Fault(std::string(key) + ": not a field of " + std::string(kEvidenceFormat)));
     }
   }
-  const Reader reader(value.get_object());
-  auto format = reader.Field("format");
+  const FileFields fields(value.get_object());
+  auto format = fields.Field("format");
   if (!format) return base::Error(format.error());
   if (!(*format)->is_string() || (*format)->get_string() != kEvidenceFormat) {
     return base::Error(Fault("format: expected \"" + std::string(kEvidenceFormat) + "\""));
   }
   TransactionEvidence evidence;
-  auto header = reader.Decoded("block_header", core::DecodeHeader);
+  auto header = fields.Decoded("block_header", core::DecodeHeader);
   if (!header) return base::Error(header.error());
   evidence.header = *std::move(header);
-  auto certificate = reader.Decoded("commit_certificate", core::DecodeCertificate);
+  auto certificate = fields.Decoded("commit_certificate", core::DecodeCertificate);
   if (!certificate) return base::Error(certificate.error());
   evidence.certificate = *std::move(certificate);
-  auto changes = reader.Field("validator_set_changes");
+  auto changes = fields.Field("validator_set_changes");
   if (!changes) return base::Error(changes.error());
   if (!(*changes)->is_array()) {
     return base::Error(Fault("validator_set_changes: expected a list of proofs in hex"));
   }
   for (std::size_t i = 0; i < (*changes)->get_array().size(); ++i) {
-    auto change = Reader::DecodeHex((*changes)->get_array()[i],
-                                    "validator_set_changes[" + std::to_string(i) + "]",
-                                    ledger::DecodeSetChangeProof);
+    auto change = FileFields::DecodeHex((*changes)->get_array()[i],
+                                        "validator_set_changes[" + std::to_string(i) + "]",
+                                        ledger::DecodeSetChangeProof);
     if (!change) return base::Error(change.error());
     evidence.set_changes.push_back(*std::move(change));
   }
-  auto transaction = reader.Decoded("transaction", [](std::string_view bytes) {
+  auto transaction = fields.Decoded("transaction", [](std::string_view bytes) {
     return base::Result<std::string>(std::string(bytes));
   });
   if (!transaction) return base::Error(transaction.error());
   evidence.transaction = *std::move(transaction);
-  auto transaction_proof = reader.Proof("transaction_proof");
+  auto transaction_proof = fields.Proof("transaction_proof");
   if (!transaction_proof) return base::Error(transaction_proof.error());
   evidence.transaction_proof = *std::move(transaction_proof);
-  auto receipt = reader.Decoded("receipt", core::DecodeReceipt);
+  auto receipt = fields.Decoded("receipt", core::DecodeReceipt);
   if (!receipt) return base::Error(receipt.error());
   evidence.receipt = *std::move(receipt);
-  auto receipt_proof = reader.Proof("receipt_proof");
+  auto receipt_proof = fields.Proof("receipt_proof");
   if (!receipt_proof) return base::Error(receipt_proof.error());
   evidence.receipt_proof = *std::move(receipt_proof);
   return evidence;

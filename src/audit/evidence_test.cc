@@ -261,6 +261,20 @@ TEST_F(EvidenceFileTest, AStatementThatSaysOtherwiseThanItsProofIsRefusedByPath)
     e.erase("commit_certificate");
     EXPECT_EQ(refusal(e), "commit_certificate: required");
   }
+  {
+    json::object e = file;
+    e["receipt_proof"].as_object()["note"] = 1;
+    EXPECT_EQ(refusal(e), "receipt_proof: expected exactly index, count and siblings");
+  }
+  {
+    json::object e = file;
+    e["transaction_proof"].as_object()["siblings"].as_array()[0].as_object()["note"] = 1;
+    EXPECT_NE(refusal(e).find("transaction_proof.siblings[0]: "), std::string::npos);
+  }
+  // A second statement before the true one, for a reader who takes the first: refused as text.
+  const std::string text = json::serialize(file);
+  const std::string forged = "{\"statement\":{\"receipt\":{\"status\":\"ok\"}}," + text.substr(1);
+  EXPECT_FALSE(core::ParseJsonText(forged).has_value());
 }
 
 // Changes one leaf of a JSON document in place, visiting each leaf once per call of `visit`

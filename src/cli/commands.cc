@@ -339,17 +339,20 @@ int TxCommand(const Words& words) {
              : 1;
 }
 
-std::optional<std::string> NodeUrl(const Args& args) {
-  if (auto url = args.Option("url")) return url;
+base::Result<std::string> NodeUrl(const Args& args) {
+  if (auto url = args.Option("url")) return *url;
   auto network = args.Option("network");
-  if (!network) return std::nullopt;
+  if (!network) {
+    return base::Error(base::Status::InvalidArgument("name a node: --url URL or --network DIR"));
+  }
   auto nodes = ReadLocalnet(*network);
-  if (!nodes) return std::nullopt;
+  if (!nodes) return base::Error(nodes.error());
   const auto name = args.Option("node");
   for (const auto& node : *nodes) {
     if (!name || node.name == *name) return node.api;
   }
-  return std::nullopt;
+  return base::Error(base::Status::NotFound(*network + " has " +
+                                            (name ? "no node " + *name : std::string("no nodes"))));
 }
 
 int QueryCommand(const Words& words) {

@@ -2,7 +2,6 @@
 // process exit status (0 ok, 1 failure, 2 usage or invalid input).
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,11 +33,12 @@ int ProgramCommand(const Words& words);
 int WalletCommand(const Words& words);
 int EvidenceCommand(const Words& words);
 int VerifyCommand(const Words& words);
+int ExportCommand(const Words& words);
 
 // Reads a genesis file written by `nuri genesis` or `nuri localnet up`.
 base::Result<ledger::Genesis> LoadGenesisFile(const std::string& path);
 // The node a command asks: --url, or the localnet in --network: its node --node, or its first.
-std::optional<std::string> NodeUrl(const Args& args);
+base::Result<std::string> NodeUrl(const Args& args);
 // Prints "nuri: <message>" to standard error and returns `status`.
 int Complain(const std::string& message, int status = 1);
 

@@ -49,19 +49,20 @@ int EvidenceCommand(const Words& words) {
   const std::string id = *args->Option("tx");
   if (!crypto::Hash::FromHex(id)) return Complain("--tx: a transaction id is 64 hex digits", 2);
   const auto url = NodeUrl(*args);
-  if (!url) return Complain("name a node: --url URL, or --network DIR [--node NAME]", 2);
+  if (!url) return Complain(url.error().message(), 2);
   auto client = api::HttpClient::FromUrl(*url);
   if (!client) return Complain(client.error().ToString());
   auto response = client->Request("GET", "/v1/evidence/transactions/" + id);
   if (!response) return Complain(response.error().ToString());
   auto body = core::ParseJsonText(response->body);
-  if (!body || !body->is_object()) return Complain(*url + " answered with no JSON");
   if (response->status != 200) {
-    const json::value* message = body->get_object().if_contains("message");
+    const json::object* error = body ? body->if_object() : nullptr;
+    const json::value* message = error ? error->if_contains("message") : nullptr;
     return Complain(message != nullptr && message->is_string()
                         ? std::string(message->get_string())
-                        : "the node answered " + std::to_string(response->status));
+                        : *url + " answered " + std::to_string(response->status));
   }
+  if (!body || !body->is_object()) return Complain(*url + " answered with no JSON");
   std::cout << core::SerializeIndented(*body);
   return 0;
 }

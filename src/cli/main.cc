@@ -33,6 +33,10 @@ usage: nuri COMMAND ...
   evidence export (--network DIR [--node NAME] | --url URL) --tx ID
                                            a committed transaction's evidence, as JSON
   verify FILE --genesis FILE [--json]      check evidence offline, from the genesis alone
+  export payments (--network DIR | --url URL) --from DATE --to DATE [--program ID | --org ORG]
+         [--format csv|jsonl]              a period's payments and refunds, with budget codes
+  export reconciliation (--network DIR | --url URL) --bank ORG --date DATE
+                                           an issuing bank's day: minted, burned, outstanding
   node check --data DIR                    re-verify a node's whole chain
   localnet up|status|stop-node|start-node|down --dir DIR ...
   load --network DIR --seconds S [--rate R] [--json]
@@ -76,6 +80,7 @@ int RunNuri(int argc, char** argv) {
   if (command == "wallet") return WalletCommand(rest);
   if (command == "evidence") return EvidenceCommand(rest);
   if (command == "verify") return VerifyCommand(rest);
+  if (command == "export") return ExportCommand(rest);
   std::cerr << kUsage;
   return 2;
 }

@@ -86,7 +86,11 @@ int Check(const Args& args) {
   const std::string& file = args.positional()[1];
   auto text = ReadFile(file);
   if (!text) return Complain(text.error().ToString(), 2);
-  if (auto url = NodeUrl(args)) return CheckOnNode(file, *text, *url);
+  if (args.Option("url") || args.Option("network")) {
+    auto url = NodeUrl(args);
+    if (!url) return Complain(url.error().message(), 2);
+    return CheckOnNode(file, *text, *url);
+  }
   auto value = core::ParseJsonText(*text);
   if (!value) return Complain(file + ": " + value.error().message(), 2);
   policy::CheckedDefinition checked;
@@ -121,11 +125,12 @@ int Explain(const Args& args) {
     return checked.faults.empty() ? 0 : PrintFaults(what, checked.faults);
   }
   if (!core::IsProgramId(what)) return Complain(what + " is neither a file nor a program id", 2);
-  const auto url = NodeUrl(args);
-  if (!url) {
+  if (!args.Option("url") && !args.Option("network")) {
     return Complain(
         what + " is not a file; name a node (--url or --network) to read program " + what, 2);
   }
+  const auto url = NodeUrl(args);
+  if (!url) return Complain(url.error().message(), 2);
   auto client = api::HttpClient::FromUrl(*url);
   if (!client) return Complain(client.error().ToString());
   auto response = client->Request("GET", "/v1/programs/" + what);

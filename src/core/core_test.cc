@@ -295,6 +295,17 @@ TEST(Json, IndentedTextReadsBackAsTheSameValue) {
   EXPECT_EQ(ParseJsonText(text).value(), value);
 }
 
+TEST(Json, AKeyTwiceInOneObjectIsRefused) {
+  const auto twice = ParseJsonText(R"({"a":{"amount":1,"b":[{"amount":2}],"amount":1000}})");
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().message(),
+            "invalid JSON: the key \"amount\" appears twice in one object");
+  // The same key in different objects, and split by escapes, is fine.
+  EXPECT_TRUE(ParseJsonText(R"({"amount":1,"b":{"amount":2},"c":[{"amount":3},{"amount":4}]})"));
+  EXPECT_FALSE(ParseJsonText(R"({"am\u006funt":1,"amount":2})").has_value());
+  EXPECT_FALSE(ParseJsonText(R"({"a":1,"a")").has_value());
+}
+
 TEST(Json, FaultsNameTheFieldPath) {
   const auto parsed =
       ParseJsonText(R"({"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":1.5})");

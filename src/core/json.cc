@@ -1,6 +1,9 @@
 #include "core/json.h"
 
 #include <algorithm>
+#include <boost/json/basic_parser_impl.hpp>
+#include <optional>
+#include <set>
 
 #include "base/hex.h"
 #include "base/limits.h"
@@ -544,6 +547,65 @@ std::string SerializeIndented(const json::value& value) {
   return out;
 }
 
+namespace {
+
+// Finds the first key that appears twice in one object. Boost.JSON keeps the last of such keys
+// when it builds a value, while another reader (a person, a browser, a spreadsheet) may take
+// the first: text that means two things to two readers is refused.
+class DuplicateKeyFinder {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  const std::optional<std::string>& duplicate() const { return duplicate_; }
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_array_begin(boost::system::error_code&) { return true; }
+  bool on_array_end(std::size_t, boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    open_objects_.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    open_objects_.pop_back();
+    return true;
+  }
+  bool on_string_part(json::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_string(json::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_key_part(json::string_view part, std::size_t, boost::system::error_code&) {
+    key_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_key(json::string_view part, std::size_t, boost::system::error_code& error) {
+    key_.append(part.data(), part.size());
+    if (!open_objects_.back().insert(key_).second) {
+      duplicate_ = key_;
+      error = boost::json::error::syntax;  // stops the parse; the caller reports the key
+      return false;
+    }
+    key_.clear();
+    return true;
+  }
+  bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t, json::string_view, boost::system::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, json::string_view, boost::system::error_code&) { return true; }
+  bool on_double(double, json::string_view, boost::system::error_code&) { return true; }
+  bool on_bool(bool, boost::system::error_code&) { return true; }
+  bool on_null(boost::system::error_code&) { return true; }
+  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  std::vector<std::set<std::string>> open_objects_;
+  std::string key_;
+  std::optional<std::string> duplicate_;
+};
+
+}  // namespace
+
 base::Result<json::value> ParseJsonText(std::string_view text) {
   if (text.size() > base::kHttpBodySizeBytesMax) {
     return base::Error(base::Status::ResourceExhausted("JSON document too large"));
@@ -551,6 +613,13 @@ base::Result<json::value> ParseJsonText(std::string_view text) {
   json::parse_options options;
   options.max_depth = base::kJsonDepthMax;
   boost::system::error_code error;
+  json::basic_parser<DuplicateKeyFinder> finder(options);
+  boost::system::error_code finder_error;
+  finder.write_some(false, text.data(), text.size(), finder_error);
+  if (const auto& duplicate = finder.handler().duplicate()) {
+    return base::Error(base::Status::InvalidArgument(
+        "invalid JSON: the key \"" + duplicate->substr(0, 64) + "\" appears twice in one object"));
+  }
   json::value value = json::parse(text, error, {}, options);
   if (error) {
     return base::Error(base::Status::InvalidArgument("invalid JSON: " + error.message()));

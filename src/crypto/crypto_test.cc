@@ -101,15 +101,15 @@ TEST_F(CryptoTest, MerkleProofsVerifyForEveryLeafOfManySizes) {
   }
 }
 
-TEST_F(CryptoTest, OnlyThePathOfTheClaimedPlaceFitsIt) {
+TEST_F(CryptoTest, OnlyThePathOfTheClaimedIndexMatchesIt) {
   for (int count = 1; count <= 17; ++count) {
     const auto leaves = Leaves(count);
     for (int index = 0; index < count; ++index) {
       MerkleProof proof = MerkleProve(leaves, index);
-      EXPECT_TRUE(MerkleProofFitsItsPlace(proof)) << count << " " << index;
+      EXPECT_TRUE(MerklePathMatchesIndex(proof)) << count << " " << index;
       if (count == 1) continue;
       proof.leaf_index = (index + 1) % count;
-      EXPECT_FALSE(MerkleProofFitsItsPlace(proof)) << count << " " << index;
+      EXPECT_FALSE(MerklePathMatchesIndex(proof)) << count << " " << index;
     }
   }
   // Leaf 6 of 7 goes up alone from the first level: two steps for three levels, and a proof
@@ -117,9 +117,9 @@ TEST_F(CryptoTest, OnlyThePathOfTheClaimedPlaceFitsIt) {
   MerkleProof last = MerkleProve(Leaves(7), 6);
   ASSERT_EQ(last.steps.size(), 2u);
   last.steps.push_back(last.steps.front());
-  EXPECT_FALSE(MerkleProofFitsItsPlace(last));
-  EXPECT_FALSE(MerkleProofFitsItsPlace(MerkleProof{.leaf_index = 1, .leaf_count = 1}));
-  EXPECT_FALSE(MerkleProofFitsItsPlace(MerkleProof{.leaf_index = 0, .leaf_count = 0}));
+  EXPECT_FALSE(MerklePathMatchesIndex(last));
+  EXPECT_FALSE(MerklePathMatchesIndex(MerkleProof{.leaf_index = 1, .leaf_count = 1}));
+  EXPECT_FALSE(MerklePathMatchesIndex(MerkleProof{.leaf_index = 0, .leaf_count = 0}));
 }
 
 TEST_F(CryptoTest, OddLevelsPromoteRatherThanDuplicate) {

@@ -62,11 +62,11 @@ Hash MerkleRootFromProof(const Hash& leaf_hash, const MerkleProof& proof) {
   return current;
 }
 
-bool MerkleProofFitsItsPlace(const MerkleProof& proof) {
+bool MerklePathMatchesIndex(const MerkleProof& proof) {
   if (proof.leaf_index >= proof.leaf_count) return false;
   std::uint64_t index = proof.leaf_index;
   std::size_t step = 0;
-  for (std::uint64_t size = proof.leaf_count; size > 1; size = (size + 1) / 2, index /= 2) {
+  for (std::uint64_t size = proof.leaf_count; size > 1; size = size / 2 + size % 2, index /= 2) {
     const std::uint64_t sibling = index ^ 1;
     if (sibling >= size) continue;  // the last node of an odd level goes up alone
     if (step == proof.steps.size() || proof.steps[step].sibling_on_left != (sibling < index)) {

@@ -39,6 +39,6 @@ Hash MerkleRootFromProof(const Hash& leaf_hash, const MerkleProof& proof);
 // Whether the proof's path is the one of leaf `leaf_index` in a tree of `leaf_count` leaves. The
 // root alone vouches only for the path taken: checked with it, this keeps a proof from claiming
 // another place in the tree than the one it proves.
-bool MerkleProofFitsItsPlace(const MerkleProof& proof);
+bool MerklePathMatchesIndex(const MerkleProof& proof);
 
 }  // namespace nuri::crypto

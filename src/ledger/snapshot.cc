@@ -46,6 +46,8 @@ base::Status Refuse(std::string why) {
   return base::Status::InvalidArgument("snapshot evidence: " + std::move(why));
 }
 
+// A fault of a certified header, which serves snapshots and transaction evidence alike: each
+// caller says what the header was for (Refuse, for snapshots).
 base::Status Fault(std::string why) { return base::Status::InvalidArgument(std::move(why)); }
 
 // The set in force at `height` by the schedule learned so far.

@@ -78,7 +78,7 @@ history = lambda account: f"/v1/accounts/{account}/transactions"
 status, treasury = call("GET", history("treasury@moef"), source="127.0.0.1")
 check(status == 200 and treasury["transactions"], f"the operator reads any history: {treasury}")
 minted = f"/v1/transactions/{treasury['transactions'][-1]['id']}"  # the mint, oldest
-# The evidence of a transaction is shown to whoever may see the transaction.
+# Evidence holds proofs with other accounts' state entries: it is for auditors alone.
 payment_evidence = payment.replace("/v1/transactions/", "/v1/evidence/transactions/")
 minted_evidence = minted.replace("/v1/transactions/", "/v1/evidence/transactions/")
 
@@ -98,10 +98,7 @@ seen = [t["id"] for t in expect(payer, history(official), 200, official)["transa
 check(paid["id"] in seen, f"the official's history lacks its payment: {seen}")
 expect(payer, payment, 200, official)
 expect(payer, payment + "?wait_ms=100", 200, official)
-check(expect(payer, payment_evidence, 200, official)["transaction_id"] == paid["id"],
-      "the official's evidence is of another transaction")
-expect(payer, minted_evidence, 404, official)
-expect(stranger_session, payment_evidence, 404, stranger)
+expect(payer, payment_evidence, 403, official)
 for path in ["/v1/programs", "/v1/programs/bpe-moef", "/v1/tokens/KRW-KB"]:
     expect(payer, path, 200, official)
 for path in [f"/v1/accounts/{stranger}", history(stranger), "/v1/accounts/admin@moef",
@@ -115,8 +112,7 @@ check(status == 403, f"an official checked a program definition: {status} {body}
 seen = [t["id"] for t in expect(seller, history(merchant), 200, merchant)["transactions"]]
 check(paid["id"] in seen, f"the merchant's history lacks the payment: {seen}")
 expect(seller, payment, 200, merchant)
-expect(seller, payment_evidence, 200, merchant)
-expect(seller, minted_evidence, 404, merchant)
+expect(seller, payment_evidence, 403, merchant)
 for path in [f"/v1/accounts/{official}", history(official), "/v1/blocks/1"]:
     expect(seller, path, 403, merchant)
 expect(seller, minted, 404, merchant)
@@ -134,7 +130,7 @@ for path in [f"/v1/accounts/{official}", history(official), payment, minted,
              "/v1/accounts/treasury@moef"]:
     expect(admin, path, 200, "admin@moef")
 for path in [f"/v1/accounts/{stranger}", history(stranger), f"/v1/accounts/{merchant}",
-             "/v1/blocks/1", "/metrics"]:
+             "/v1/blocks/1", "/metrics", payment_evidence]:
     expect(admin, path, 403, "admin@moef")
 shown = expect(admin, f"/v1/payment-requests/{request['id']}", 200, "admin@moef")
 check(shown.get("payer") == official, f"the payer's admin does not see who paid: {shown}")

@@ -1,0 +1,48 @@
+// ExportApi: payments for the government's accounting systems and for auditors
+// (docs/audit.md, "Exports").
+//
+//   GET /v1/exports/payments?from=YYYY-MM-DD&to=YYYY-MM-DD[&program=ID|&org=ORG][&format=csv|jsonl]
+//       every program payment and refund committed from day `from` through day `to` (Korea
+//       time, at most kExportDaysMax days), accepted or rejected, with its program's budget
+//       code: CSV (the default, RFC 4180) or JSON Lines. `program` needs a reader who sees the
+//       program's payments (its organization's admin, an auditor); `org` one who sees that
+//       organization; neither, one who sees everything.
+//   GET /v1/exports/reconciliation?bank=ORG&date=YYYY-MM-DD
+//       for each deposit token the bank issues: what it minted and burned that day (Korea time)
+//       and the tokens outstanding at the day's start and end (audit/reconciliation.h); for the
+//       bank's admin and auditors
+//
+// Thread-safe: the blocks are read a bounded number at a time under the ledger's shared lock.
+#pragma once
+
+#include <functional>
+
+#include "api/http_server.h"
+#include "api/read_access.h"
+#include "node/node.h"
+
+namespace nuri::api {
+
+inline constexpr int kExportDaysMax = 92;
+
+class ExportApi {
+ public:
+  explicit ExportApi(node::Node& node) : node_(node) {}
+  ExportApi(const ExportApi&) = delete;
+  ExportApi& operator=(const ExportApi&) = delete;
+
+  HttpResponse Payments(const HttpRequest& request, const Reader& reader);
+  HttpResponse Reconciliation(const HttpRequest& request, const Reader& reader);
+
+ private:
+  // Calls `visit` with each committed block from `first` to `last` and its receipts, a bounded
+  // number under each shared lock of the ledger.
+  base::Status ForEachBlock(
+      std::uint64_t first, std::uint64_t last,
+      const std::function<void(const core::Block&, const std::vector<core::Receipt>&,
+                               const ledger::State&)>& visit);
+
+  node::Node& node_;
+};
+
+}  // namespace nuri::api
