@@ -51,4 +51,13 @@ bool IsMerchantCategoryCode(std::string_view text) {
   return true;
 }
 
+std::string JoinAsList(const std::vector<std::string>& items) {
+  std::string text;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) text += i + 1 == items.size() ? " and " : ", ";
+    text += items[i];
+  }
+  return text;
+}
+
 }  // namespace nuri::core

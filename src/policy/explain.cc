@@ -1,20 +1,13 @@
 #include "policy/explain.h"
 
+#include "core/text.h"
+
 namespace nuri::policy {
 
 using core::Rule;
 using core::RuleKind;
 
 namespace {
-
-std::string List(const std::vector<std::string>& items) {
-  std::string text;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) text += i + 1 == items.size() ? " and " : ", ";
-    text += items[i];
-  }
-  return text;
-}
 
 std::string Unless(const Rule& rule) {
   return rule.justifiable ? ", unless the payment is justified in writing" : "";
@@ -23,14 +16,15 @@ std::string Unless(const Rule& rule) {
 std::string Body(const Rule& rule) {
   switch (rule.kind) {
     case RuleKind::kAllowCategories:
-      return "Payments are permitted only at merchants of category " + List(rule.categories);
+      return "Payments are permitted only at merchants of category " +
+             core::JoinAsList(rule.categories);
     case RuleKind::kDenyCategories:
-      return "Payments at merchants of category " + List(rule.categories) + " are refused" +
-             Unless(rule);
+      return "Payments at merchants of category " + core::JoinAsList(rule.categories) +
+             " are refused" + Unless(rule);
     case RuleKind::kAllowMerchants: {
       std::vector<std::string> names;
       for (const auto& merchant : rule.merchants) names.push_back(merchant.str());
-      return "Payments are permitted only to " + List(names);
+      return "Payments are permitted only to " + core::JoinAsList(names);
     }
     case RuleKind::kHours:
       return "Payments are permitted only from " + core::FormatClock(rule.from_minute) + " to " +
@@ -50,8 +44,9 @@ std::string Body(const Rule& rule) {
              " or more must state its number of attendees and attach evidence";
     case RuleKind::kMaxPerAttendee:
       return "A payment may not exceed " + Won(rule.amount) + " per attendee" +
-             (rule.categories.empty() ? std::string()
-                                      : " at merchants of category " + List(rule.categories));
+             (rule.categories.empty()
+                  ? std::string()
+                  : " at merchants of category " + core::JoinAsList(rule.categories));
     case RuleKind::kEvidenceRequiredFrom:
       return "A payment of " + Won(rule.amount) + " or more must attach evidence";
     case RuleKind::kApprovalFrom:
@@ -67,7 +62,7 @@ std::string Body(const Rule& rule) {
                              ? "from the start"
                              : "once an inspector attests '" + tranche.milestone + "'"));
       }
-      return "A holder may spend its grant in tranches: " + List(parts);
+      return "A holder may spend its grant in tranches: " + core::JoinAsList(parts);
     }
   }
   return "Unknown rule";
@@ -89,7 +84,7 @@ std::vector<std::string> ExplainProgram(const core::ProgramDefinition& program) 
   if (!program.managers.empty()) {
     std::vector<std::string> managers;
     for (const auto& manager : program.managers) managers.push_back(manager.str());
-    terms += " and managed by " + List(managers);
+    terms += " and managed by " + core::JoinAsList(managers);
   }
   terms += "; payments are accepted from " + core::FormatKoreaTime(program.valid_from) + " to " +
            core::FormatKoreaTime(program.valid_until);

@@ -1,0 +1,94 @@
+// The compliance monitor (docs/audit.md, "Compliance monitor"): soft checks over every committed
+// program payment and refund, raising alerts for auditors to look into. It flags, it never
+// blocks, and it is deterministic: fed the same blocks with the same policy, any node raises the
+// same alerts with the same ids, so an alert can be re-derived from the chain by anyone.
+//
+// It keeps in memory only what its windows need: each holder's payments of the longest window,
+// each merchant's month, the night payments refunded lately. Single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/monitor_policy.h"
+#include "core/block.h"
+#include "core/receipt.h"
+#include "ledger/state.h"
+
+namespace nuri::audit {
+
+enum class Severity { kInfo, kWarning, kHigh };
+std::string_view SeverityName(Severity severity);
+
+struct Alert {
+  std::string id;  // 16 hex digits of SHA-256(check, its transactions): the same on every node
+  Severity severity = Severity::kInfo;
+  std::string check;  // the policy's name for it: split_payments, bursts, ...
+  std::string program;
+  std::string account;  // the holder concerned, or for merchant_concentration the merchant
+  std::vector<std::string> transactions;  // ids, oldest first, the one that raised it last
+  std::string sentence;
+  std::uint64_t height = 0;  // of the block that raised it
+  core::TimeMillis time = 0;
+};
+
+// One accepted program payment, as the checks see it.
+struct MonitoredPayment {
+  std::string id;
+  core::TimeMillis time = 0;
+  std::string program;
+  std::string holder;
+  std::string office;  // the holder's organization
+  std::string merchant;
+  std::int64_t won = 0;
+  bool justified = false;  // passed a rule only by its justification
+  std::vector<std::string> justified_rules;
+};
+
+class ComplianceMonitor {
+ public:
+  explicit ComplianceMonitor(AuditPolicy policy);
+
+  // The alerts raised by a committed block's accepted payments and refunds, in block order.
+  // `state` is a state at or after the block (for the payment a refund refunds).
+  std::vector<Alert> AddBlock(const core::Block& block, const std::vector<core::Receipt>& receipts,
+                              const ledger::State& state);
+
+  // The same for one accepted payment, in commit order.
+  std::vector<Alert> AddPayment(const MonitoredPayment& payment, std::uint64_t height);
+  // An accepted refund of `holder`'s payment `payment_id` at `time`: it raises nothing itself,
+  // and a later payment may make it part of a cancel-and-rebill.
+  void AddRefund(std::string_view holder, std::string_view payment_id, std::string_view refund_id,
+                 core::TimeMillis time);
+
+ private:
+  struct RefundedAtNight {
+    MonitoredPayment payment;
+    std::string refund_id;
+    core::TimeMillis time = 0;
+  };
+  struct MerchantMonth {
+    std::int64_t month = -1;
+    std::int64_t payments = 0;
+    std::map<std::string, std::int64_t> by_office;
+    std::vector<std::string> recent;  // the latest payments' ids, for the alert
+    bool alerted = false;
+  };
+
+  void Forget(core::TimeMillis now);
+  Alert Raise(Severity severity, std::string check, const MonitoredPayment& payment,
+              std::vector<std::string> transactions, std::string sentence, std::uint64_t height);
+
+  AuditPolicy policy_;
+  core::TimeMillis look_back_ = 0;      // the longest window of any check over payments
+  core::TimeMillis rebill_window_ = 0;  // the longest cancel-and-rebill window
+  std::map<std::string, std::deque<MonitoredPayment>> by_holder_;
+  std::map<std::string, MerchantMonth> by_merchant_;
+  std::deque<RefundedAtNight> refunded_at_night_;
+};
+
+}  // namespace nuri::audit
