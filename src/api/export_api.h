@@ -3,7 +3,7 @@
 //
 //   GET /v1/exports/payments?from=YYYY-MM-DD&to=YYYY-MM-DD[&program=ID|&org=ORG][&format=csv|jsonl]
 //       every program payment and refund committed from day `from` through day `to` (Korea
-//       time, at most kExportDaysMax days), accepted or rejected, with its program's budget
+//       time, at most base::kExportDaysMax days), accepted or rejected, with its program's budget
 //       code: CSV (the default, RFC 4180) or JSON Lines. `program` needs a reader who sees the
 //       program's payments (its organization's admin, an auditor); `org` one who sees that
 //       organization; neither, one who sees everything.
@@ -16,14 +16,14 @@
 #pragma once
 
 #include <functional>
+#include <variant>
 
 #include "api/http_server.h"
 #include "api/read_access.h"
+#include "core/time.h"
 #include "node/node.h"
 
 namespace nuri::api {
-
-inline constexpr int kExportDaysMax = 92;
 
 class ExportApi {
  public:
@@ -35,11 +35,20 @@ class ExportApi {
   HttpResponse Reconciliation(const HttpRequest& request, const Reader& reader);
 
  private:
+  struct PaymentQuery {
+    std::string program;
+    std::string org;
+    std::string format;
+    core::LocalDate from;
+    core::LocalDate to;
+  };
+  // The query of a payments export, or the 400 that says what is wrong with it.
+  static std::variant<PaymentQuery, HttpResponse> ReadPaymentQuery(const HttpRequest& request);
   // Calls `visit` with each committed block from `first` to `last` and its receipts, a bounded
-  // number under each shared lock of the ledger.
+  // number under each shared lock of the ledger, until it returns false (ResourceExhausted).
   base::Status ForEachBlock(
       std::uint64_t first, std::uint64_t last,
-      const std::function<void(const core::Block&, const std::vector<core::Receipt>&,
+      const std::function<bool(const core::Block&, const std::vector<core::Receipt>&,
                                const ledger::State&)>& visit);
 
   node::Node& node_;

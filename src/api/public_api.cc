@@ -2,6 +2,7 @@
 
 #include "api/json_response.h"
 #include "audit/payment_export.h"
+#include "base/limits.h"
 #include "core/time.h"
 #include "ledger/ledger.h"
 
@@ -10,10 +11,6 @@ namespace nuri::api {
 namespace json = boost::json;
 
 namespace {
-
-// Blocks added under one shared lock of the ledger, so that a long catch-up never holds off
-// the block producer for long.
-constexpr std::uint64_t kBlocksPerRead = 64;
 
 std::string SpendingCsv(const std::vector<audit::SpendingCell>& cells, std::string_view by) {
   std::string csv =
@@ -46,25 +43,31 @@ bool PublicApi::Handle(const HttpRequest& request, Responder& respond) {
   return true;
 }
 
-std::uint64_t PublicApi::CatchUp() {
+base::Status PublicApi::CatchUp() {
   for (;;) {
+    base::Status status;
     const bool more = node_.Read([&](const ledger::Ledger& ledger) {
-      if (totals_height_ == 0) {
-        // A node that started from a snapshot holds no blocks before it.
+      if (ledger.base_height() > totals_height_) {
+        // A node that started from a snapshot, or installed one while it ran, holds no blocks
+        // before it: the totals start over from there.
+        totals_ = audit::SpendingTotals();
         totals_height_ = ledger.base_height();
         from_height_ = totals_height_ + 1;
       }
-      const std::uint64_t end = std::min(ledger.head().height, totals_height_ + kBlocksPerRead);
+      const std::uint64_t end =
+          std::min(ledger.head().height, totals_height_ + base::kBlocksPerLockMax);
       for (std::uint64_t height = totals_height_ + 1; height <= end; ++height) {
         auto block = ledger.ReadBlock(height);
+        if (!block) status = block.error();
         auto receipts = ledger.ReadReceipts(height);
-        if (!block || !receipts) return false;  // a store fault: answer with what is added
+        if (!receipts) status = receipts.error();
+        if (!status.ok()) return false;
         totals_.AddBlock(*block, *receipts, ledger.state());
         totals_height_ = height;
       }
       return totals_height_ < ledger.head().height;
     });
-    if (!more) return totals_height_;
+    if (!more) return status;
   }
 }
 
@@ -86,13 +89,17 @@ HttpResponse PublicApi::Spending(const HttpRequest& request) {
   std::uint64_t from_height = 0;
   {
     std::lock_guard lock(mutex_);
-    height = CatchUp();
+    if (const base::Status status = CatchUp(); !status.ok()) {
+      return ErrorResponse(503, "UNAVAILABLE", "the totals cannot be brought up to date now");
+    }
+    height = totals_height_;
     from_height = from_height_;
     cells = totals_.Table(*dimension);
   }
   if (format == "csv") {
     HttpResponse response;
     response.content_type = "text/csv; charset=utf-8";
+    response.headers.emplace_back("Vary", "Accept");
     response.body = SpendingCsv(cells, by);
     return response;
   }
@@ -107,13 +114,17 @@ HttpResponse PublicApi::Spending(const HttpRequest& request) {
     }
     rows.push_back(std::move(row));
   }
-  return JsonResponse(
-      200, json::object{{"by", by},
-                        {"height", height},
-                        {"from_height", from_height},
-                        {"suppression", json::object{{"payments_min", audit::kPublicPaymentsMin},
-                                                     {"holders_min", audit::kPublicHoldersMin}}},
-                        {"cells", std::move(rows)}});
+  HttpResponse response = JsonResponse(
+      200,
+      json::object{{"by", by},
+                   {"height", height},
+                   {"from_height", from_height},
+                   {"suppression", json::object{{"payments_min", audit::kPublicPaymentsMin},
+                                                {"holders_min", audit::kPublicHoldersMin},
+                                                {"merchants_min", audit::kPublicMerchantsMin}}},
+                   {"cells", std::move(rows)}});
+  response.headers.emplace_back("Vary", "Accept");
+  return response;
 }
 
 }  // namespace nuri::api

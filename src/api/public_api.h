@@ -28,14 +28,14 @@ class PublicApi {
 
  private:
   HttpResponse Spending(const HttpRequest& request);
-  // Adds the blocks committed since the last call; the height the totals are at.
-  std::uint64_t CatchUp();
+  // Adds the blocks committed since the last call; an error when the store fails.
+  base::Status CatchUp();
 
   node::Node& node_;
   std::mutex mutex_;
   audit::SpendingTotals totals_;     // guarded by mutex_
   std::uint64_t totals_height_ = 0;  // guarded by mutex_: the last block added
-  std::uint64_t from_height_ = 0;    // guarded by mutex_: the first block added
+  std::uint64_t from_height_ = 1;    // guarded by mutex_: the first block added
 };
 
 }  // namespace nuri::api

@@ -75,7 +75,8 @@ std::vector<PaymentRow> PaymentRowsOf(const core::Block& block,
 
 std::string CsvField(std::string_view text) {
   std::string field;
-  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) {
+  // A leading ' marks the escape, so text that begins with one is escaped too and reads back.
+  if (!text.empty() && std::string_view("=+-@\t\r'").find(text.front()) != std::string_view::npos) {
     field += '\'';
   }
   field += text;

@@ -14,6 +14,7 @@ TEST(PaymentExportTest, CsvFieldsAreQuotedAndNeverFormulas) {
   EXPECT_EQ(CsvField("two\r\nlines"), "\"two\r\nlines\"");
   EXPECT_EQ(CsvField("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
   EXPECT_EQ(CsvField("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(CsvField("'=x"), "''=x");  // not the same field as =x
   EXPECT_EQ(CsvField(""), "");
 }
 

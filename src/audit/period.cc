@@ -32,6 +32,18 @@ base::Result<HeightRange> BlocksOfPeriod(const ledger::Ledger& ledger, const cor
                                          const core::LocalDate& to) {
   const std::uint64_t low = ledger.base_height() + 1;
   const std::uint64_t high = ledger.head().height;
+  if (ledger.base_height() > 0) {
+    // A node started from a snapshot holds no blocks before it: it cannot tell the whole of a
+    // period that began before its snapshot's block.
+    auto base = ledger.ReadBlock(ledger.base_height());
+    if (!base) return base::Error(base.error());
+    if (StartOfKoreaDay(from) <= base->header.time) {
+      return base::Error(base::Status::NotFound("this node holds the blocks after height " +
+                                                std::to_string(ledger.base_height()) + " (" +
+                                                core::FormatKoreaTime(base->header.time) +
+                                                ") only: ask a node that holds the whole period"));
+    }
+  }
   if (low > high) return HeightRange{};
   auto first = FirstAtOrAfter(ledger, low, high, StartOfKoreaDay(from));
   if (!first) return base::Error(first.error());

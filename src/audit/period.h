@@ -22,8 +22,9 @@ struct HeightRange {
 // The first moment of a Korea calendar day (00:00 at UTC+9).
 core::TimeMillis StartOfKoreaDay(const core::LocalDate& date);
 
-// The committed blocks from day `from` through day `to` (Korea time, inclusive) that `ledger`
-// holds (blocks before its base are not held). Needs from <= to.
+// The committed blocks from day `from` through day `to` (Korea time, inclusive). NotFound when
+// the period begins before the snapshot the ledger started from: it holds no blocks before it.
+// Needs from <= to.
 base::Result<HeightRange> BlocksOfPeriod(const ledger::Ledger& ledger, const core::LocalDate& from,
                                          const core::LocalDate& to);
 

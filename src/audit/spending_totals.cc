@@ -19,6 +19,12 @@ std::string MonthText(std::int64_t month_number) {
       .substr(0, 7);
 }
 
+// Totals of won saturate rather than wrap: no real budget comes near, and a wrapped total would
+// be a lie.
+void AddWon(std::int64_t& total, std::int64_t won) {
+  if (__builtin_add_overflow(total, won, &total)) total = INT64_MAX;
+}
+
 }  // namespace
 
 std::optional<SpendingDimension> SpendingDimensionNamed(std::string_view name) {
@@ -53,14 +59,15 @@ std::string CategoryName(std::string_view mcc) {
 }
 
 void SpendingTotals::AddPayment(const SpendingPlace& place, std::string_view holder,
-                                std::int64_t won) {
+                                std::string_view merchant, std::int64_t won) {
   for (std::size_t i = 0; i < tables_.size(); ++i) {
     auto [key, label] = KeyOf(place, static_cast<SpendingDimension>(i));
     Tally& tally = tables_[i][key];
     tally.label = std::move(label);
     ++tally.payments;
-    tally.paid_won += won;
-    tally.holders.emplace(holder);
+    AddWon(tally.paid_won, won);
+    if (tally.holders.size() < kPublicHoldersMin) tally.holders.emplace(holder);
+    if (tally.merchants.size() < kPublicMerchantsMin) tally.merchants.emplace(merchant);
   }
 }
 
@@ -69,7 +76,7 @@ void SpendingTotals::AddRefund(const SpendingPlace& place, std::int64_t won) {
     auto [key, label] = KeyOf(place, static_cast<SpendingDimension>(i));
     Tally& tally = tables_[i][key];
     tally.label = std::move(label);
-    tally.refunded_won += won;
+    AddWon(tally.refunded_won, won);
   }
 }
 
@@ -119,7 +126,7 @@ void SpendingTotals::AddBlock(const core::Block& block, const std::vector<core::
     if (!tx) continue;  // committed blocks decode: the ledger wrote them
     if (const auto* pay = std::get_if<core::Pay>(&tx->tx.body)) {
       if (auto place = PlaceOf(state, pay->program, pay->to.str(), month)) {
-        AddPayment(*place, tx->tx.signer.str(), pay->amount.won());
+        AddPayment(*place, tx->tx.signer.str(), pay->to.str(), pay->amount.won());
       }
     } else if (const auto* refund = std::get_if<core::Refund>(&tx->tx.body)) {
       const std::string* bytes = state.Find(ledger::PaymentKey(refund->payment));
@@ -137,8 +144,9 @@ std::vector<SpendingCell> SpendingTotals::Table(SpendingDimension dimension) con
   std::vector<SpendingCell> cells;
   for (const auto& [key, tally] : tables_[static_cast<std::size_t>(dimension)]) {
     SpendingCell cell{.key = key, .label = tally.label};
-    cell.suppressed =
-        tally.payments < kPublicPaymentsMin || tally.holders.size() < kPublicHoldersMin;
+    cell.suppressed = tally.payments < kPublicPaymentsMin ||
+                      tally.holders.size() < kPublicHoldersMin ||
+                      tally.merchants.size() < kPublicMerchantsMin;
     if (!cell.suppressed) {
       cell.payments = tally.payments;
       cell.paid_won = tally.paid_won;

@@ -2,11 +2,12 @@
 // ministry, program, merchant category or month, as the transparency portal publishes them.
 //
 // A cell of the table is published only when it sums at least kPublicPaymentsMin payments of at
-// least kPublicHoldersMin distinct holders; a smaller one would let a reader recognise whose
-// spending it is. When a table would hide exactly one cell, the smallest published one is hidden
-// too, so that the hidden cell cannot be had by subtracting the others from the total. Cells
-// carry no account, name or merchant identity: ministries and programs are public bodies and
-// budgets, categories are ISO 18245 merchant category codes, months are Korea's calendar.
+// least kPublicHoldersMin distinct holders at at least kPublicMerchantsMin distinct merchants; a
+// smaller one would let a reader recognise whose spending, or whose takings, it is. When a table
+// would hide exactly one cell, the smallest published one is hidden too, so that the hidden cell
+// cannot be had by subtracting the others from the total. Cells carry no account, name or merchant
+// identity: ministries and programs are public bodies and budgets, categories are ISO 18245
+// merchant category codes, months are Korea's calendar.
 //
 // Accepted payments count in their cell; a refund lowers the cell of the payment it refunds (its
 // ministry, program, category and month), so that a table shows net public spending.
@@ -30,6 +31,7 @@ namespace nuri::audit {
 
 inline constexpr std::uint64_t kPublicPaymentsMin = 5;
 inline constexpr std::size_t kPublicHoldersMin = 3;
+inline constexpr std::size_t kPublicMerchantsMin = 2;
 
 enum class SpendingDimension { kMinistry, kProgram, kCategory, kMonth };
 inline constexpr std::array<std::string_view, 4> kSpendingDimensionNames = {"ministry", "program",
@@ -61,7 +63,8 @@ std::string CategoryName(std::string_view mcc);
 
 class SpendingTotals {
  public:
-  void AddPayment(const SpendingPlace& place, std::string_view holder, std::int64_t won);
+  void AddPayment(const SpendingPlace& place, std::string_view holder, std::string_view merchant,
+                  std::int64_t won);
   void AddRefund(const SpendingPlace& place, std::int64_t won);
 
   // Adds the accepted payments and refunds of a committed block. What the block does not say (a
@@ -79,7 +82,10 @@ class SpendingTotals {
     std::uint64_t payments = 0;
     std::int64_t paid_won = 0;
     std::int64_t refunded_won = 0;
+    // Distinct holders and merchants, counted up to the minimums only: a cell keeps no more
+    // names than it needs to decide.
     std::set<std::string> holders;
+    std::set<std::string> merchants;
   };
   std::optional<SpendingPlace> PlaceOf(const ledger::State& state, std::string_view program,
                                        std::string_view merchant, std::int64_t month_number);

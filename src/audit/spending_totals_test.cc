@@ -18,7 +18,8 @@ SpendingPlace Place(std::string program, std::string category, std::string month
 void Pay(SpendingTotals& totals, const SpendingPlace& place, int count, int holders,
          std::int64_t won) {
   for (int i = 0; i < count; ++i) {
-    totals.AddPayment(place, "holder" + std::to_string(i % holders) + "@moef", won);
+    totals.AddPayment(place, "holder" + std::to_string(i % holders) + "@moef",
+                      "shop" + std::to_string(i % 2) + "@merchants", won);
   }
 }
 
@@ -78,6 +79,19 @@ TEST(SpendingTotalsTest, ALoneHiddenCellTakesTheSmallestPublishedOneWithIt) {
   const auto later = totals.Table(SpendingDimension::kMonth);
   EXPECT_FALSE(Cell(later, "2026-04").suppressed);
   EXPECT_EQ(Cell(later, "2026-04").paid_won, 60000);
+}
+
+TEST(SpendingTotalsTest, OneMerchantsTakingsAreNeverPublished) {
+  SpendingTotals totals;
+  for (int i = 0; i < 6; ++i) {
+    totals.AddPayment(Place("p", "7992", "2026-03"), "holder" + std::to_string(i) + "@moef",
+                      "golf@merchants", 90000);
+  }
+  const auto table = totals.Table(SpendingDimension::kCategory);
+  ASSERT_EQ(table.size(), 1u);
+  EXPECT_TRUE(table[0].suppressed);
+  totals.AddPayment(Place("p", "7992", "2026-03"), "holder0@moef", "links@merchants", 90000);
+  EXPECT_FALSE(totals.Table(SpendingDimension::kCategory)[0].suppressed);
 }
 
 TEST(SpendingTotalsTest, RefundsAloneNeverPublishACell) {

@@ -53,6 +53,12 @@ inline constexpr std::size_t kHttpBodySizeBytesMax = 4 * 1024 * 1024;
 inline constexpr std::size_t kHttpBatchTransactionsMax = 4096;
 inline constexpr std::size_t kJsonDepthMax = 16;
 
+// Audit reads over many blocks: blocks read under one shared lock of the ledger (so that a long
+// read never holds off commits for long), the days of one export, and the size of its answer.
+inline constexpr std::size_t kBlocksPerLockMax = 16;
+inline constexpr int kExportDaysMax = 92;
+inline constexpr std::size_t kExportSizeBytesMax = 256 * 1024 * 1024;
+
 // Key files.
 inline constexpr std::size_t kKeyFileSizeBytesMax = 4096;
 

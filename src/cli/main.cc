@@ -33,9 +33,10 @@ usage: nuri COMMAND ...
   evidence export (--network DIR [--node NAME] | --url URL) --tx ID
                                            a committed transaction's evidence, as JSON
   verify FILE --genesis FILE [--json]      check evidence offline, from the genesis alone
-  export payments (--network DIR | --url URL) --from DATE --to DATE [--program ID | --org ORG]
-         [--format csv|jsonl]              a period's payments and refunds, with budget codes
-  export reconciliation (--network DIR | --url URL) --bank ORG --date DATE
+  export payments (--network DIR [--node NAME] | --url URL) --from DATE --to DATE
+         [--program ID | --org ORG] [--format csv|jsonl]
+                                           a period's payments and refunds, with budget codes
+  export reconciliation (--network DIR [--node NAME] | --url URL) --bank ORG --date DATE
                                            an issuing bank's day: minted, burned, outstanding
   node check --data DIR                    re-verify a node's whole chain
   localnet up|status|stop-node|start-node|down --dir DIR ...

@@ -143,15 +143,17 @@ def reconcile(date):
     result = subprocess.run([nuri, "export", "reconciliation", "--network", directory,
                              "--bank", "kb", "--date", str(date)], capture_output=True, text=True)
     check(result.returncode == 0, f"reconciliation {date}: {result.stderr}")
-    days = {t["token"]: t for t in json.loads(result.stdout)["tokens"]}
+    answer = json.loads(result.stdout)
+    days = {t["token"]: t for t in answer["tokens"]}
     check(list(days) == ["KRW-KB"], f"kb issues {list(days)}")
-    return days["KRW-KB"]
+    return days["KRW-KB"] | {"complete": answer["complete"]}
 status, _, body = get("/v1/tokens/KRW-KB", source="127.0.0.1")
 supply = json.loads(body)["supply"]
 this_day, day_before = reconcile(today), reconcile(today - datetime.timedelta(days=1))
 check(this_day["mints"] > 0 and this_day["outstanding_end_won"] == supply and
       this_day["outstanding_start_won"] + this_day["minted_won"] - this_day["burned_won"] == supply,
       f"today: {this_day}, supply {supply}")
+check(not this_day["complete"] and day_before["complete"], f"{this_day} {day_before}")
 check(day_before["mints"] == 0 and day_before["outstanding_end_won"] ==
       this_day["outstanding_start_won"], f"the day before: {day_before}, today: {this_day}")
 status, _, body = get(f"/v1/exports/reconciliation?bank=kb&date={today}")
