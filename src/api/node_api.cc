@@ -114,7 +114,8 @@ bool NodeApi::ReadsLedger(const HttpRequest& request,
     return get && (segments.size() == 3 || (segments.size() == 4 && segments[3] == "transactions"));
   }
   if (resource == "evidence") {
-    return get && segments.size() == 4 && segments[2] == "transactions";
+    return get && ((segments.size() == 4 && segments[2] == "transactions") ||
+                   (segments.size() == 5 && segments[2] == "balances"));
   }
   if (resource == "exports") {
     return get && segments.size() == 3 &&
@@ -138,6 +139,7 @@ void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::stri
     if (!reader.MaySeeEverything()) {
       return respond(NotYoursResponse(reader, "transaction evidence (it is for auditors)"));
     }
+    if (segments[2] == "balances") return respond(GetBalanceEvidence(segments[3], segments[4]));
     return respond(GetTransactionEvidence(segments[3]));
   }
   if (resource == "blocks") {
@@ -290,6 +292,23 @@ HttpResponse NodeApi::GetTransactionEvidence(std::string_view id_text) {
     return ErrorResponse(500, "INTERNAL", evidence.error().message());
   }
   return JsonResponse(200, audit::EvidenceToJson(*evidence));
+}
+
+HttpResponse NodeApi::GetBalanceEvidence(std::string_view account, std::string_view token) {
+  if (!core::AccountId::Parse(account)) {
+    return ErrorResponse(400, "MALFORMED", "expected an account name@org");
+  }
+  if (!core::TokenId::Parse(token)) return ErrorResponse(400, "MALFORMED", "expected a token id");
+  auto evidence = node_.Read([&](const ledger::Ledger& ledger) {
+    return audit::BalanceEvidenceOf(ledger, account, token);
+  });
+  if (!evidence) {
+    if (evidence.error().code() == base::StatusCode::kNotFound) {
+      return ErrorResponse(404, "NOT_FOUND", evidence.error().message());
+    }
+    return ErrorResponse(500, "INTERNAL", evidence.error().message());
+  }
+  return JsonResponse(200, audit::BalanceEvidenceToJson(*evidence));
 }
 
 HttpResponse NodeApi::GetBlock(std::string_view which) {

@@ -9,6 +9,8 @@
 //                                  (?wait_ms=N waits while pending)
 //   GET  /v1/evidence/transactions/{id}   for auditors: the evidence of a committed transaction,
 //                                  verified offline from the genesis (docs/formats/evidence.md)
+//   GET  /v1/evidence/balances/{account}/{token}   for auditors: the evidence of a balance at
+//                                  the head, verified the same way
 //   GET  /v1/blocks/{height|latest}
 //   GET  /v1/accounts/{id}         roles, frozen, keys, balances, program balances
 //   GET  /v1/accounts/{id}/transactions?limit=N   the latest transactions involving it, newest
@@ -99,6 +101,7 @@ class NodeApi {
   // The 403 for a reader who may not see a transaction's status; nullopt when it may.
   std::optional<HttpResponse> HiddenFrom(const Reader& reader, const node::TxStatus& status) const;
   HttpResponse GetTransactionEvidence(std::string_view id);
+  HttpResponse GetBalanceEvidence(std::string_view account, std::string_view token);
   HttpResponse GetBlock(std::string_view which);
   HttpResponse GetAccount(std::string_view id);
   HttpResponse GetAccountHistory(const HttpRequest& request, std::string_view id);

@@ -1,6 +1,7 @@
 #include "audit/evidence_json.h"
 
 #include <algorithm>
+#include <span>
 #include <string>
 
 #include "base/hex.h"
@@ -16,18 +17,28 @@ namespace {
 // A block's transaction count is a u32: a path up its Merkle tree has at most 32 steps.
 constexpr std::size_t kProofStepsMax = 32;
 
-constexpr std::string_view kFields[] = {"format",
-                                        "chain_id",
-                                        "transaction_id",
-                                        "height",
-                                        "statement",
-                                        "block_header",
-                                        "commit_certificate",
-                                        "validator_set_changes",
-                                        "transaction",
-                                        "transaction_proof",
-                                        "receipt",
-                                        "receipt_proof"};
+constexpr std::string_view kTransactionFields[] = {"format",
+                                                   "chain_id",
+                                                   "transaction_id",
+                                                   "height",
+                                                   "statement",
+                                                   "block_header",
+                                                   "commit_certificate",
+                                                   "validator_set_changes",
+                                                   "transaction",
+                                                   "transaction_proof",
+                                                   "receipt",
+                                                   "receipt_proof"};
+constexpr std::string_view kBalanceFields[] = {"format",
+                                               "chain_id",
+                                               "account",
+                                               "token",
+                                               "height",
+                                               "statement",
+                                               "block_header",
+                                               "commit_certificate",
+                                               "validator_set_changes",
+                                               "state_proof"};
 
 base::Status Fault(std::string why) { return base::Status::InvalidArgument(std::move(why)); }
 
@@ -41,6 +52,17 @@ json::object ProofToJson(const crypto::MerkleProof& proof) {
       {"index", proof.leaf_index}, {"count", proof.leaf_count}, {"siblings", std::move(siblings)}};
 }
 
+// The block of a statement: which block, when, certified by whom.
+json::object BlockStatement(const core::BlockHeader& header,
+                            const core::CommitCertificate& certificate) {
+  json::array signed_by;
+  for (const auto& signature : certificate.signatures) signed_by.emplace_back(signature.validator);
+  return json::object{{"height", header.height},
+                      {"hash", core::HeaderHash(header).ToHex()},
+                      {"time", core::FormatKoreaTime(header.time)},
+                      {"signed_by", std::move(signed_by)}};
+}
+
 // The readable account of what the proven parts say; verification rebuilds it from them.
 json::object Statement(const core::SignedTransaction& tx, const core::Receipt& receipt,
                        const core::BlockHeader& header, const core::CommitCertificate& certificate,
@@ -51,13 +73,8 @@ json::object Statement(const core::SignedTransaction& tx, const core::Receipt& r
   // signatures satisfy its signer's keys and quorum.
   transaction.erase("signatures");
   transaction["id"] = tx.id.ToHex();
-  json::array signed_by;
-  for (const auto& signature : certificate.signatures) signed_by.emplace_back(signature.validator);
-  json::object block{{"height", header.height},
-                     {"hash", core::HeaderHash(header).ToHex()},
-                     {"time", core::FormatKoreaTime(header.time)},
-                     {"index", index},
-                     {"signed_by", std::move(signed_by)}};
+  json::object block = BlockStatement(header, certificate);
+  block["index"] = index;
   return json::object{{"transaction", std::move(transaction)},
                       {"receipt", core::ReceiptToJson(receipt)},
                       {"block", std::move(block)}};
@@ -175,6 +192,85 @@ class FileFields {
   const json::object& object_;
 };
 
+// Checks that `value` is an object of format `format` with no member but `allowed`.
+base::Status CheckForm(const json::value& value, std::string_view format,
+                       std::span<const std::string_view> allowed) {
+  if (!value.is_object()) return Fault("expected a JSON object");
+  for (const auto& [key, field] : value.get_object()) {
+    if (std::ranges::find(allowed, std::string_view(key)) == allowed.end()) {
+      return Fault(std::string(key) + ": not a field of " + std::string(format));
+    }
+  }
+  const json::value* named = value.get_object().if_contains("format");
+  if (named == nullptr || !named->is_string() || named->get_string() != format) {
+    return Fault("format: expected \"" + std::string(format) + "\"");
+  }
+  return base::Status::Ok();
+}
+
+// The certified header of a file: the header, its certificate and the set changes to it.
+struct CertifiedParts {
+  core::BlockHeader header;
+  core::CommitCertificate certificate;
+  std::vector<ledger::SetChangeProof> set_changes;
+};
+
+base::Result<CertifiedParts> ReadCertifiedParts(const FileFields& fields) {
+  CertifiedParts parts;
+  auto header = fields.Decoded("block_header", core::DecodeHeader);
+  if (!header) return base::Error(header.error());
+  parts.header = *std::move(header);
+  auto certificate = fields.Decoded("commit_certificate", core::DecodeCertificate);
+  if (!certificate) return base::Error(certificate.error());
+  parts.certificate = *std::move(certificate);
+  auto changes = fields.Field("validator_set_changes");
+  if (!changes) return base::Error(changes.error());
+  if (!(*changes)->is_array()) {
+    return base::Error(Fault("validator_set_changes: expected a list of proofs in hex"));
+  }
+  for (std::size_t i = 0; i < (*changes)->get_array().size(); ++i) {
+    auto change = FileFields::DecodeHex((*changes)->get_array()[i],
+                                        "validator_set_changes[" + std::to_string(i) + "]",
+                                        ledger::DecodeSetChangeProof);
+    if (!change) return base::Error(change.error());
+    parts.set_changes.push_back(*std::move(change));
+  }
+  return parts;
+}
+
+void WriteCertifiedParts(const core::BlockHeader& header,
+                         const core::CommitCertificate& certificate,
+                         const std::vector<ledger::SetChangeProof>& set_changes,
+                         json::object& file) {
+  file["block_header"] = base::ToHex(core::EncodeHeader(header));
+  file["commit_certificate"] = base::ToHex(core::EncodeCertificate(certificate));
+  json::array changes;
+  for (const auto& change : set_changes) {
+    changes.emplace_back(base::ToHex(ledger::EncodeSetChangeProof(change)));
+  }
+  file["validator_set_changes"] = std::move(changes);
+}
+
+// The file's readable parts must say what the proven parts say, word for word.
+base::Status CheckClaims(const json::object& file, const json::object& proven) {
+  for (const auto& [key, proven_part] : proven) {
+    const json::value* claimed = file.if_contains(key);
+    const std::string at(key);
+    if (claimed == nullptr) return Fault(at + ": required");
+    if (std::string differs = FirstDifference(*claimed, proven_part, at); !differs.empty()) {
+      return Fault(differs + ": not what the proven parts say");
+    }
+  }
+  return base::Status::Ok();
+}
+
+json::object BalanceStatement(const ProvenBalance& balance) {
+  return json::object{{"account", balance.account},
+                      {"token", balance.token},
+                      {"balance_won", balance.won},
+                      {"block", BlockStatement(balance.header, balance.certificate)}};
+}
+
 }  // namespace
 
 json::object EvidenceToJson(const TransactionEvidence& evidence) {
@@ -189,13 +285,7 @@ json::object EvidenceToJson(const TransactionEvidence& evidence) {
     file["statement"] = Statement(*tx, evidence.receipt, evidence.header, evidence.certificate,
                                   evidence.transaction_proof.leaf_index);
   }
-  file["block_header"] = base::ToHex(core::EncodeHeader(evidence.header));
-  file["commit_certificate"] = base::ToHex(core::EncodeCertificate(evidence.certificate));
-  json::array set_changes;
-  for (const auto& change : evidence.set_changes) {
-    set_changes.emplace_back(base::ToHex(ledger::EncodeSetChangeProof(change)));
-  }
-  file["validator_set_changes"] = std::move(set_changes);
+  WriteCertifiedParts(evidence.header, evidence.certificate, evidence.set_changes, file);
   file["transaction"] = base::ToHex(evidence.transaction);
   file["transaction_proof"] = ProofToJson(evidence.transaction_proof);
   file["receipt"] = base::ToHex(core::EncodeReceipt(evidence.receipt));
@@ -204,38 +294,16 @@ json::object EvidenceToJson(const TransactionEvidence& evidence) {
 }
 
 base::Result<TransactionEvidence> EvidenceFromJson(const json::value& value) {
-  if (!value.is_object()) return base::Error(Fault("expected a JSON object"));
-  for (const auto& [key, field] : value.get_object()) {
-    if (std::ranges::find(kFields, std::string_view(key)) == std::end(kFields)) {
-      return base::Error(
-          Fault(std::string(key) + ": not a field of " + std::string(kEvidenceFormat)));
-    }
+  if (base::Status form = CheckForm(value, kEvidenceFormat, kTransactionFields); !form.ok()) {
+    return base::Error(form);
   }
   const FileFields fields(value.get_object());
-  auto format = fields.Field("format");
-  if (!format) return base::Error(format.error());
-  if (!(*format)->is_string() || (*format)->get_string() != kEvidenceFormat) {
-    return base::Error(Fault("format: expected \"" + std::string(kEvidenceFormat) + "\""));
-  }
+  auto parts = ReadCertifiedParts(fields);
+  if (!parts) return base::Error(parts.error());
   TransactionEvidence evidence;
-  auto header = fields.Decoded("block_header", core::DecodeHeader);
-  if (!header) return base::Error(header.error());
-  evidence.header = *std::move(header);
-  auto certificate = fields.Decoded("commit_certificate", core::DecodeCertificate);
-  if (!certificate) return base::Error(certificate.error());
-  evidence.certificate = *std::move(certificate);
-  auto changes = fields.Field("validator_set_changes");
-  if (!changes) return base::Error(changes.error());
-  if (!(*changes)->is_array()) {
-    return base::Error(Fault("validator_set_changes: expected a list of proofs in hex"));
-  }
-  for (std::size_t i = 0; i < (*changes)->get_array().size(); ++i) {
-    auto change = FileFields::DecodeHex((*changes)->get_array()[i],
-                                        "validator_set_changes[" + std::to_string(i) + "]",
-                                        ledger::DecodeSetChangeProof);
-    if (!change) return base::Error(change.error());
-    evidence.set_changes.push_back(*std::move(change));
-  }
+  evidence.header = std::move(parts->header);
+  evidence.certificate = std::move(parts->certificate);
+  evidence.set_changes = std::move(parts->set_changes);
   auto transaction = fields.Decoded("transaction", [](std::string_view bytes) {
     return base::Result<std::string>(std::string(bytes));
   });
@@ -260,21 +328,69 @@ base::Result<ProvenTransaction> VerifyEvidenceJson(const json::value& value,
   if (!evidence) return base::Error(evidence.error());
   auto proven = VerifyTransactionEvidence(*evidence, chain_id, genesis_set);
   if (!proven) return base::Error(proven.error());
-  // The file's readable parts must say what the proven parts say, word for word.
-  const json::object& file = value.get_object();
   const json::object expected{
       {"chain_id", proven->header.chain_id},
       {"transaction_id", proven->transaction.id.ToHex()},
       {"height", proven->header.height},
       {"statement", Statement(proven->transaction, proven->receipt, proven->header,
                               proven->certificate, proven->index)}};
-  for (const auto& [key, proven_part] : expected) {
-    const json::value* claimed = file.if_contains(key);
-    const std::string at(key);
-    if (claimed == nullptr) return base::Error(Fault(at + ": required"));
-    if (std::string differs = FirstDifference(*claimed, proven_part, at); !differs.empty()) {
-      return base::Error(Fault(differs + ": not what the proven parts say"));
-    }
+  if (base::Status claims = CheckClaims(value.get_object(), expected); !claims.ok()) {
+    return base::Error(claims);
+  }
+  return proven;
+}
+
+json::object BalanceEvidenceToJson(const BalanceEvidence& evidence) {
+  json::object file{{"format", kBalanceEvidenceFormat},
+                    {"chain_id", evidence.header.chain_id},
+                    {"account", evidence.account},
+                    {"token", evidence.token},
+                    {"height", evidence.header.height}};
+  // Evidence from BalanceEvidenceOf proves; a file written without its statement does not.
+  if (auto proven = BalanceUnderHeader(evidence)) {
+    file["statement"] = BalanceStatement(*proven);
+  }
+  WriteCertifiedParts(evidence.header, evidence.certificate, evidence.set_changes, file);
+  file["state_proof"] = base::ToHex(ledger::EncodeStateProof(evidence.proof));
+  return file;
+}
+
+base::Result<BalanceEvidence> BalanceEvidenceFromJson(const json::value& value) {
+  if (base::Status form = CheckForm(value, kBalanceEvidenceFormat, kBalanceFields); !form.ok()) {
+    return base::Error(form);
+  }
+  const FileFields fields(value.get_object());
+  auto parts = ReadCertifiedParts(fields);
+  if (!parts) return base::Error(parts.error());
+  BalanceEvidence evidence;
+  evidence.header = std::move(parts->header);
+  evidence.certificate = std::move(parts->certificate);
+  evidence.set_changes = std::move(parts->set_changes);
+  for (auto [name, target] :
+       {std::pair{"account", &evidence.account}, std::pair{"token", &evidence.token}}) {
+    auto field = fields.Field(name);
+    if (!field) return base::Error(field.error());
+    if (!(*field)->is_string()) return base::Error(Fault(std::string(name) + ": expected text"));
+    *target = std::string((*field)->get_string());
+  }
+  auto proof = fields.Decoded("state_proof", ledger::DecodeStateProof);
+  if (!proof) return base::Error(proof.error());
+  evidence.proof = *std::move(proof);
+  return evidence;
+}
+
+base::Result<ProvenBalance> VerifyBalanceEvidenceJson(const json::value& value,
+                                                      std::string_view chain_id,
+                                                      const core::ValidatorSet& genesis_set) {
+  auto evidence = BalanceEvidenceFromJson(value);
+  if (!evidence) return base::Error(evidence.error());
+  auto proven = VerifyBalanceEvidence(*evidence, chain_id, genesis_set);
+  if (!proven) return base::Error(proven.error());
+  const json::object expected{{"chain_id", proven->header.chain_id},
+                              {"height", proven->header.height},
+                              {"statement", BalanceStatement(*proven)}};
+  if (base::Status claims = CheckClaims(value.get_object(), expected); !claims.ok()) {
+    return base::Error(claims);
   }
   return proven;
 }

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <string_view>
 
+#include "audit/balance_evidence.h"
 #include "audit/evidence.h"
 #include "base/status.h"
 #include "core/block.h"
@@ -16,6 +17,7 @@
 namespace nuri::audit {
 
 inline constexpr std::string_view kEvidenceFormat = "nuri-transaction-evidence/1";
+inline constexpr std::string_view kBalanceEvidenceFormat = "nuri-balance-evidence/1";
 
 boost::json::object EvidenceToJson(const TransactionEvidence& evidence);
 
@@ -29,5 +31,12 @@ base::Result<TransactionEvidence> EvidenceFromJson(const boost::json::value& val
 base::Result<ProvenTransaction> VerifyEvidenceJson(const boost::json::value& value,
                                                    std::string_view chain_id,
                                                    const core::ValidatorSet& genesis_set);
+
+// The same for a balance (docs/formats/evidence.md, "Balance evidence").
+boost::json::object BalanceEvidenceToJson(const BalanceEvidence& evidence);
+base::Result<BalanceEvidence> BalanceEvidenceFromJson(const boost::json::value& value);
+base::Result<ProvenBalance> VerifyBalanceEvidenceJson(const boost::json::value& value,
+                                                      std::string_view chain_id,
+                                                      const core::ValidatorSet& genesis_set);
 
 }  // namespace nuri::audit

@@ -4,6 +4,7 @@
 
 #include "audit/evidence_json.h"
 #include "base/hex.h"
+#include "ledger/records.h"
 #include "ledger/test_ledger.h"
 #include "storage/memory_store.h"
 
@@ -328,6 +329,105 @@ TEST_F(EvidenceFileTest, EverySingleFieldOrByteChangedIsCaught) {
     }
   });
   EXPECT_GT(tried, 2000);
+  EXPECT_TRUE(VerifyFile(file).has_value());
+}
+
+}  // namespace
+}  // namespace nuri::audit
+
+namespace nuri::audit {
+namespace {
+
+class BalanceEvidenceTest : public EvidenceTest {
+ protected:
+  base::Result<ProvenBalance> VerifyFile(const json::value& file) {
+    return VerifyBalanceEvidenceJson(file, "nuri-test", genesis_.validators);
+  }
+};
+
+TEST_F(BalanceEvidenceTest, ProvesABalanceAtTheHeadFromTheGenesisSetAlone) {
+  const BalanceEvidence evidence = BalanceEvidenceOf(*ledger_, "kim@moef", "KRW-BNK").value();
+  EXPECT_EQ(evidence.header.height, 7u);
+  EXPECT_EQ(evidence.set_changes.size(), 2u);
+  auto proven = VerifyBalanceEvidence(evidence, "nuri-test", genesis_.validators);
+  ASSERT_TRUE(proven.has_value()) << proven.error().ToString();
+  EXPECT_EQ(proven->won, 300);  // 1,000 minted, 700 paid; the overspend was rejected
+
+  // No entry is a balance of nothing, proven all the same.
+  auto none = VerifyBalanceEvidence(BalanceEvidenceOf(*ledger_, "auditor@bai", "KRW-BNK").value(),
+                                    "nuri-test", genesis_.validators);
+  ASSERT_TRUE(none.has_value()) << none.error().ToString();
+  EXPECT_EQ(none->won, 0);
+  EXPECT_EQ(BalanceEvidenceOf(*ledger_, "nobody@moef", "KRW-BNK").error().code(),
+            base::StatusCode::kNotFound);
+  EXPECT_EQ(BalanceEvidenceOf(*ledger_, "kim@moef", "KRW-NONE").error().code(),
+            base::StatusCode::kNotFound);
+}
+
+TEST_F(BalanceEvidenceTest, ATamperedBalanceOrAnotherAccountIsRefused) {
+  const BalanceEvidence honest = BalanceEvidenceOf(*ledger_, "kim@moef", "KRW-BNK").value();
+  const auto refusal = [&](const BalanceEvidence& evidence) {
+    auto proven = VerifyBalanceEvidence(evidence, "nuri-test", genesis_.validators);
+    EXPECT_FALSE(proven.has_value());
+    return proven ? "" : proven.error().message();
+  };
+  {
+    BalanceEvidence e = honest;
+    for (auto& [key, value] : e.proof.bucket_entries) value = ledger::EncodeI64(3000000);
+    EXPECT_EQ(refusal(e), "the balance: the proof does not lead to the block's state root");
+  }
+  {
+    BalanceEvidence e = honest;
+    e.account = "lee@moef";
+    EXPECT_EQ(refusal(e), "the balance: the proof is not of its entry");
+  }
+  {
+    BalanceEvidence e = honest;
+    e.proof.bucket_entries.clear();  // "kim has nothing"
+    EXPECT_EQ(refusal(e), "the balance: the proof does not lead to the block's state root");
+  }
+  {
+    BalanceEvidence e = honest;
+    e.set_changes.pop_back();
+    EXPECT_EQ(refusal(e), "block 7: another validator set");
+  }
+}
+
+TEST_F(BalanceEvidenceTest, AFileVerifiesAndEverySingleChangeIsCaught) {
+  json::value file =
+      BalanceEvidenceToJson(BalanceEvidenceOf(*ledger_, "shop@merchants", "KRW-BNK").value());
+  const json::value read = core::ParseJsonText(json::serialize(file)).value();
+  auto proven = VerifyFile(read);
+  ASSERT_TRUE(proven.has_value()) << proven.error().ToString();
+  EXPECT_EQ(proven->won, 700);
+  EXPECT_EQ(file.at("statement").at("balance_won").to_number<int>(), 700);
+  // A transaction's file is not a balance's, and the other way round.
+  EXPECT_FALSE(VerifyEvidenceJson(file, "nuri-test", genesis_.validators).has_value());
+  int tried = 0;
+  ForEachLeaf(file, "", [&](const std::string& path, json::value& leaf) {
+    const json::value kept = leaf;
+    if (leaf.is_string()) {
+      const std::string text(leaf.get_string());
+      // One digit of each byte's worth of hex, or the text with a letter more.
+      for (std::size_t i = 0; i < (base::FromHex(text) ? text.size() : 1); i += 2) {
+        std::string changed = text;
+        if (base::FromHex(text)) {
+          changed[i] = changed[i] == '0' ? '1' : '0';
+        } else {
+          changed += "x";
+        }
+        leaf = changed;
+        ++tried;
+        EXPECT_FALSE(VerifyFile(file).has_value()) << path << " at " << i;
+      }
+    } else if (leaf.is_number()) {
+      leaf = leaf.to_number<std::int64_t>() + 1;
+      ++tried;
+      EXPECT_FALSE(VerifyFile(file).has_value()) << path;
+    }
+    leaf = kept;
+  });
+  EXPECT_GT(tried, 500);
   EXPECT_TRUE(VerifyFile(file).has_value());
 }
 

@@ -16,7 +16,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kExportUsage =
-    "usage: nuri evidence export (--network DIR [--node NAME] | --url URL) --tx ID";
+    "usage: nuri evidence export (--network DIR [--node NAME] | --url URL) "
+    "(--tx ID | --account ID --token TOKEN)";
 constexpr std::string_view kVerifyUsage = "usage: nuri verify FILE --genesis FILE [--json]";
 
 // What a verified file proves, in a sentence an auditor can quote.
@@ -39,20 +40,52 @@ std::string Summary(const audit::ProvenTransaction& proven, std::size_t set_chan
          " proven change" + (set_changes == 1 ? "" : "s");
 }
 
+template <typename Refuse>
+int VerifyBalanceFile(const json::value& file, const ledger::Genesis& genesis, bool as_json,
+                      const Refuse& refuse) {
+  auto proven = audit::VerifyBalanceEvidenceJson(file, genesis.chain_id, genesis.validators);
+  if (!proven) return refuse(proven.error().message());
+  if (as_json) {
+    std::cout << json::serialize(
+                     json::object{{"ok", true},
+                                  {"account", proven->account},
+                                  {"token", proven->token},
+                                  {"balance_won", proven->won},
+                                  {"height", proven->header.height},
+                                  {"block_hash", core::HeaderHash(proven->header).ToHex()}})
+              << "\n";
+  } else {
+    std::cout << "verified: " << proven->account << " held "
+              << core::Amount::Won(proven->won).ToGrouped() << " won of " << proven->token
+              << " at height " << proven->header.height << " ("
+              << core::FormatKoreaTime(proven->header.time) << "), block "
+              << core::HeaderHash(proven->header).ToHex() << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int EvidenceCommand(const Words& words) {
-  auto args = Args::Parse(words, {}, {"network", "node", "url", "tx"});
-  if (!args || args->positional() != Words{"export"} || !args->Option("tx")) {
+  auto args = Args::Parse(words, {}, {"network", "node", "url", "tx", "account", "token"});
+  if (!args || args->positional() != Words{"export"}) {
     return Complain(std::string(kExportUsage), 2);
   }
-  const std::string id = *args->Option("tx");
-  if (!crypto::Hash::FromHex(id)) return Complain("--tx: a transaction id is 64 hex digits", 2);
+  std::string target;
+  if (auto id = args->Option("tx"); id && !args->Option("account")) {
+    if (!crypto::Hash::FromHex(*id)) return Complain("--tx: a transaction id is 64 hex digits", 2);
+    target = "/v1/evidence/transactions/" + *id;
+  } else if (auto account = args->Option("account"); account && args->Option("token")) {
+    target = "/v1/evidence/balances/" + base::PercentEncode(*account) + "/" +
+             base::PercentEncode(*args->Option("token"));
+  } else {
+    return Complain(std::string(kExportUsage), 2);
+  }
   const auto url = NodeUrl(*args);
   if (!url) return Complain(url.error().message(), 2);
   auto client = api::HttpClient::FromUrl(*url);
   if (!client) return Complain(client.error().ToString());
-  auto response = client->Request("GET", "/v1/evidence/transactions/" + id);
+  auto response = client->Request("GET", target);
   if (!response) return Complain(response.error().ToString());
   auto body = core::ParseJsonText(response->body);
   if (response->status != 200) {
@@ -85,6 +118,12 @@ int VerifyCommand(const Words& words) {
   };
   auto file = core::ParseJsonText(*text);
   if (!file) return refuse(file.error().message());
+  const json::value* format =
+      file->is_object() ? file->get_object().if_contains("format") : nullptr;
+  if (format != nullptr && format->is_string() &&
+      format->get_string() == audit::kBalanceEvidenceFormat) {
+    return VerifyBalanceFile(*file, *genesis, args->Flag("json"), refuse);
+  }
   auto proven = audit::VerifyEvidenceJson(*file, genesis->chain_id, genesis->validators);
   if (!proven) return refuse(proven.error().message());
   const std::size_t set_changes = file->get_object().at("validator_set_changes").get_array().size();

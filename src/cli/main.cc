@@ -30,8 +30,8 @@ usage: nuri COMMAND ...
   query --url URL status|account ID|token ID|program ID|block H|latest|tx ID
   wallet enroll --network DIR --account ID --password-file F [--node NAME] [--json]
                                            a custodial wallet with TOTP for an official
-  evidence export (--network DIR [--node NAME] | --url URL) --tx ID
-                                           a committed transaction's evidence, as JSON
+  evidence export (--network DIR [--node NAME] | --url URL) (--tx ID | --account ID --token T)
+                                           a committed transaction's, or a balance's, evidence
   verify FILE --genesis FILE [--json]      check evidence offline, from the genesis alone
   export payments (--network DIR [--node NAME] | --url URL) --from DATE --to DATE
          [--program ID | --org ORG] [--format csv|jsonl]

@@ -330,6 +330,30 @@ TEST(State, ProofsRecomputeTheRoot) {
   EXPECT_NE(State::RootFromProof(proof), root);
 }
 
+TEST(State, AReadOnlyProofIsTheProofOfTheCurrentEntriesAndSaysWhatTheyHold) {
+  State state;
+  for (int i = 0; i < 2000; ++i) state.Put("b/account" + std::to_string(i), std::to_string(i));
+  state.Root();
+  // Changes the cached tree has not caught up on: the read-only proof sees them.
+  state.Put("b/account7", "70");
+  state.Erase("b/account8");
+  state.Put("b/account9999", "1");
+  const State::Proof read_only = state.ProveReadOnly("b/account7");
+  const State::Proof absent = state.ProveReadOnly("b/account8");
+  const crypto::Hash root = state.Root();
+  EXPECT_EQ(read_only, state.Prove("b/account7"));
+  EXPECT_EQ(State::ValueFromProof(read_only, "b/account7", root).value(), "70");
+  EXPECT_EQ(State::ValueFromProof(absent, "b/account8", root).value(), std::nullopt);
+  // A proof of another key's bucket, another root, or a bucket out of order is refused.
+  ASSERT_NE(State::BucketOf("b/account8"), read_only.bucket);
+  EXPECT_FALSE(State::ValueFromProof(read_only, "b/account8", root).has_value());
+  EXPECT_FALSE(State::ValueFromProof(read_only, "b/account7", crypto::Sha256("other")));
+  State::Proof reordered = state.Prove("b/account1");
+  if (reordered.bucket_entries.size() < 2) reordered.bucket_entries.push_back({"b/zz", "x"});
+  std::swap(reordered.bucket_entries.front(), reordered.bucket_entries.back());
+  EXPECT_FALSE(State::ValueFromProof(reordered, "b/account1", root).has_value());
+}
+
 // Whatever a block changed, taking it back restores every key and the root; keeping it keeps it.
 RC_GTEST_PROP(StateProperty, RollbackRestoresEveryKeyAndTheRoot, ()) {
   State state;

@@ -77,25 +77,11 @@ base::Result<core::ValidatorSet> ProvenSet(const SetChangeProof& change,
     return base::Error(status);
   }
   const std::string at = "the set from height " + std::to_string(change.applies_from) + ": ";
-  const std::string key = ValidatorSetKey(change.applies_from);
-  const State::Proof& proof = change.proof;
-  if (proof.bucket != State::BucketOf(key) || proof.siblings.size() != kProofSiblings) {
-    return base::Error(Fault(at + "the proof is not of its entry"));
-  }
-  const std::string* value = nullptr;
-  for (std::size_t i = 0; i < proof.bucket_entries.size(); ++i) {
-    const auto& [entry_key, entry_value] = proof.bucket_entries[i];
-    if ((i > 0 && proof.bucket_entries[i - 1].first >= entry_key) ||
-        State::BucketOf(entry_key) != proof.bucket) {
-      return base::Error(Fault(at + "the proof's bucket is malformed"));
-    }
-    if (entry_key == key) value = &entry_value;
-  }
-  if (value == nullptr) return base::Error(Fault(at + "the proof does not hold the entry"));
-  if (State::RootFromProof(proof) != change.header.state_root) {
-    return base::Error(Fault(at + "the proof does not lead to the block's state root"));
-  }
-  auto scheduled = core::DecodeValidatorSet(*value);
+  auto value = State::ValueFromProof(change.proof, ValidatorSetKey(change.applies_from),
+                                     change.header.state_root);
+  if (!value) return base::Error(Fault(at + value.error().message()));
+  if (!*value) return base::Error(Fault(at + "the proof does not hold the entry"));
+  auto scheduled = core::DecodeValidatorSet(**value);
   if (!scheduled || scheduled->validators.empty()) {
     return base::Error(Fault(at + "not a validator set"));
   }
@@ -104,15 +90,43 @@ base::Result<core::ValidatorSet> ProvenSet(const SetChangeProof& change,
 
 }  // namespace
 
+void PutStateProof(codec::Writer& w, const State::Proof& proof) {
+  w.PutU32(proof.bucket);
+  w.PutU32(static_cast<std::uint32_t>(proof.bucket_entries.size()));
+  for (const auto& [key, value] : proof.bucket_entries) PutEntry(w, key, value);
+  for (const auto& sibling : proof.siblings) w.PutFixed(sibling.view());
+}
+
+State::Proof GetStateProof(codec::Reader& r, std::size_t entries_max) {
+  State::Proof proof;
+  proof.bucket = r.GetU32("bucket");
+  if (r.ok() && proof.bucket >= kStateBucketCount) r.Fail("bucket out of range");
+  proof.bucket_entries = GetEntries(r, entries_max);
+  for (std::size_t i = 0; i < kProofSiblings && r.ok(); ++i) {
+    proof.siblings.push_back(GetHash(r, "sibling"));
+  }
+  return proof;
+}
+
+std::string EncodeStateProof(const State::Proof& proof) {
+  codec::Writer w;
+  PutStateProof(w, proof);
+  return w.Take();
+}
+
+base::Result<State::Proof> DecodeStateProof(std::string_view bytes) {
+  codec::Reader r(bytes);
+  State::Proof proof = GetStateProof(r, bytes.size());
+  if (auto status = r.Finish(); !status.ok()) return base::Error(status);
+  return proof;
+}
+
 std::string EncodeSetChangeProof(const SetChangeProof& change) {
   codec::Writer w;
   w.PutBytes(core::EncodeHeader(change.header));
   w.PutBytes(core::EncodeCertificate(change.certificate));
   w.PutU64(change.applies_from);
-  w.PutU32(change.proof.bucket);
-  w.PutU32(static_cast<std::uint32_t>(change.proof.bucket_entries.size()));
-  for (const auto& [key, value] : change.proof.bucket_entries) PutEntry(w, key, value);
-  for (const auto& sibling : change.proof.siblings) w.PutFixed(sibling.view());
+  PutStateProof(w, change.proof);
   return w.Take();
 }
 
@@ -122,12 +136,7 @@ base::Result<SetChangeProof> DecodeSetChangeProof(std::string_view bytes) {
   const std::string header = r.GetBytes(core::kHeaderSizeBytesMax, "header");
   const std::string certificate = r.GetBytes(bytes.size(), "certificate");
   change.applies_from = r.GetU64("applies_from");
-  change.proof.bucket = r.GetU32("bucket");
-  if (r.ok() && change.proof.bucket >= kStateBucketCount) r.Fail("bucket out of range");
-  change.proof.bucket_entries = GetEntries(r, bytes.size());
-  for (std::size_t i = 0; i < kProofSiblings && r.ok(); ++i) {
-    change.proof.siblings.push_back(GetHash(r, "sibling"));
-  }
+  change.proof = GetStateProof(r, bytes.size());
   if (auto status = r.Finish(); !status.ok()) return base::Error(status);
   auto decoded_header = core::DecodeHeader(header);
   if (!decoded_header) return base::Error(decoded_header.error());

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "codec/codec.h"
 #include "core/block.h"
 #include "core/receipt.h"
 #include "ledger/state.h"
@@ -61,6 +62,11 @@ struct SnapshotOffer {
 //                 (key:bytes value:bytes)* sibling:32 * 16
 //   evidence   := version:u8(=1) block:bytes receipts:bytes count:u32 set_change:bytes*
 //   offer      := evidence:bytes bucket_hash:32 * 65536
+// A state proof alone, as in set_change (docs/formats/storage.md, "Snapshots").
+void PutStateProof(codec::Writer& w, const State::Proof& proof);
+State::Proof GetStateProof(codec::Reader& r, std::size_t entries_max);
+std::string EncodeStateProof(const State::Proof& proof);
+base::Result<State::Proof> DecodeStateProof(std::string_view bytes);
 std::string EncodeSetChangeProof(const SetChangeProof& proof);
 base::Result<SetChangeProof> DecodeSetChangeProof(std::string_view bytes);
 std::string EncodeSnapshotEvidence(const SnapshotEvidence& evidence);

@@ -296,6 +296,59 @@ State::Proof State::Prove(std::string_view key) {
   return proof;
 }
 
+crypto::Hash State::CurrentNodeHash(std::size_t node,
+                                    const std::vector<std::uint32_t>& dirty) const {
+  // The buckets under `node`: [first, first + width).
+  std::size_t first = node;
+  std::size_t width = 1;
+  while (first < kStateBucketCount) {
+    first *= 2;
+    width *= 2;
+  }
+  first -= kStateBucketCount;
+  const auto under = std::lower_bound(dirty.begin(), dirty.end(), first);
+  if (under == dirty.end() || *under >= first + width) return tree_[node];
+  if (node >= kStateBucketCount) return BucketHash(static_cast<std::uint32_t>(first));
+  return crypto::MerkleNodeHash(CurrentNodeHash(2 * node, dirty),
+                                CurrentNodeHash(2 * node + 1, dirty));
+}
+
+State::Proof State::ProveReadOnly(std::string_view key) const {
+  std::vector<std::uint32_t> dirty = dirty_buckets_;
+  std::sort(dirty.begin(), dirty.end());
+  Proof proof;
+  proof.bucket = BucketOf(key);
+  for (const auto* entry : buckets_[proof.bucket]) {
+    proof.bucket_entries.emplace_back(entry->first, entry->second.value);
+  }
+  for (std::size_t node = kStateBucketCount + proof.bucket; node > 1; node /= 2) {
+    proof.siblings.push_back(CurrentNodeHash(node ^ 1, dirty));
+  }
+  return proof;
+}
+
+base::Result<std::optional<std::string>> State::ValueFromProof(const Proof& proof,
+                                                               std::string_view key,
+                                                               const crypto::Hash& root) {
+  if (proof.bucket != BucketOf(key) || proof.siblings.size() != kStateBucketBits) {
+    return base::Error(base::Status::InvalidArgument("the proof is not of its entry"));
+  }
+  std::optional<std::string> value;
+  for (std::size_t i = 0; i < proof.bucket_entries.size(); ++i) {
+    const auto& [entry_key, entry_value] = proof.bucket_entries[i];
+    if ((i > 0 && proof.bucket_entries[i - 1].first >= entry_key) ||
+        BucketOf(entry_key) != proof.bucket) {
+      return base::Error(base::Status::InvalidArgument("the proof's bucket is malformed"));
+    }
+    if (entry_key == key) value = entry_value;
+  }
+  if (RootFromProof(proof) != root) {
+    return base::Error(
+        base::Status::InvalidArgument("the proof does not lead to the block's state root"));
+  }
+  return value;
+}
+
 crypto::Hash State::RootFromProof(const Proof& proof) {
   crypto::Hash current = HashBucket(proof.bucket_entries);
   std::size_t node = kStateBucketCount + proof.bucket;

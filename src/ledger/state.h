@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "crypto/hash.h"
 
 namespace nuri::ledger {
@@ -70,7 +71,15 @@ class State {
     bool operator==(const Proof&) const = default;
   };
   Proof Prove(std::string_view key);
+  // The same proof, for readers that share the state with others: the cached tree is left as it
+  // is, and the hashes it has not caught up on are computed aside.
+  Proof ProveReadOnly(std::string_view key) const;
   static crypto::Hash RootFromProof(const Proof& proof);
+  // What a proof says of `key` in the state whose root is `root`: its value, or nullopt when the
+  // key is absent (the proof holds its whole bucket); an error saying what does not hold.
+  static base::Result<std::optional<std::string>> ValueFromProof(const Proof& proof,
+                                                                 std::string_view key,
+                                                                 const crypto::Hash& root);
 
   // The commitment's parts, for whoever checks a state it received in pieces (a snapshot):
   // the bucket a key falls in, a bucket's hash from its entries in key order, and the root over
@@ -137,6 +146,8 @@ class State {
   // Copies the bucket for the frozen copy before it first changes.
   void PreserveFrozen(std::uint32_t bucket);
   crypto::Hash BucketHash(std::uint32_t bucket) const;
+  // The hash of tree node `node` as Root() would leave it, without changing the tree.
+  crypto::Hash CurrentNodeHash(std::size_t node, const std::vector<std::uint32_t>& dirty) const;
 
   EntryMap entries_;
   EntryIndex index_;  // every entry of entries_, keyed by a view of its key

@@ -150,6 +150,16 @@ verified = subprocess.run([nuri, "verify", case, "--genesis", f"{directory}/gene
                            "--json"], capture_output=True, text=True)
 check(verified.returncode == 0, f"verify: {verified.stdout} {verified.stderr}")
 check(json.loads(verified.stdout)["transaction_id"] == paid["id"], f"verify: {verified.stdout}")
+# And the merchant's balance, proven at the head, checks against what the ledger shows.
+with open(case, "w") as out:
+    json.dump(expect(auditor, f"/v1/evidence/balances/{merchant}/KRW-KB", 200, "auditor@bai"), out)
+verified = subprocess.run([nuri, "verify", case, "--genesis", f"{directory}/genesis.json",
+                           "--json"], capture_output=True, text=True)
+check(verified.returncode == 0, f"verify the balance: {verified.stdout} {verified.stderr}")
+shown = expect(auditor, f"/v1/accounts/{merchant}", 200, "auditor@bai")
+check(json.loads(verified.stdout)["balance_won"] == 30000 and
+      json.dumps(shown).count("30000") >= 1, f"balance: {verified.stdout} vs {shown}")
+expect(seller, f"/v1/evidence/balances/{merchant}/KRW-KB", 403, merchant)
 
 # The operator, on loopback, without a session.
 for path in [f"/v1/accounts/{stranger}", payment, "/v1/blocks/1", "/metrics"]:
