@@ -137,7 +137,7 @@ void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::stri
     // The proofs of validator set changes hold whole buckets of the state, and with them
     // entries of other accounts: evidence is for those who may see everything.
     if (!reader.MaySeeEverything()) {
-      return respond(NotYoursResponse(reader, "transaction evidence (it is for auditors)"));
+      return respond(NotYoursResponse(reader, "evidence (it is for auditors)"));
     }
     if (segments[2] == "balances") return respond(GetBalanceEvidence(segments[3], segments[4]));
     return respond(GetTransactionEvidence(segments[3]));

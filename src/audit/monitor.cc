@@ -31,6 +31,11 @@ std::int64_t MonthOf(core::TimeMillis time) {
   return ledger::MonthNumber(core::ToKoreaTime(time).date);
 }
 
+// Whether `part` is at least `percent` percent of `whole`, without overflow.
+bool AtLeastPercentOf(std::int64_t part, std::int64_t percent, std::int64_t whole) {
+  return static_cast<__int128>(part) * 100 >= static_cast<__int128>(whole) * percent;
+}
+
 // How long the checks of `policy` look back.
 core::TimeMillis LookBack(const MonitorPolicy& policy) {
   return std::max({policy.split_payments.window_minutes * kMinute,
@@ -54,223 +59,249 @@ std::string_view SeverityName(Severity severity) {
 }
 
 ComplianceMonitor::ComplianceMonitor(AuditPolicy policy) : policy_(std::move(policy)) {
-  look_back_ = LookBack(policy_.defaults);
-  rebill_window_ = policy_.defaults.cancel_and_rebill.window_hours * kHour;
+  look_back_millis_ = LookBack(policy_.defaults);
+  rebill_window_millis_ = policy_.defaults.cancel_and_rebill.window_hours * kHour;
   for (const auto& [program, changed] : policy_.programs) {
-    look_back_ = std::max(look_back_, LookBack(changed));
-    rebill_window_ = std::max(rebill_window_, changed.cancel_and_rebill.window_hours * kHour);
+    look_back_millis_ = std::max(look_back_millis_, LookBack(changed));
+    rebill_window_millis_ =
+        std::max(rebill_window_millis_, changed.cancel_and_rebill.window_hours * kHour);
   }
-}
-
-Alert ComplianceMonitor::Raise(Severity severity, std::string check,
-                               const MonitoredPayment& payment,
-                               std::vector<std::string> transactions, std::string sentence,
-                               std::uint64_t height) {
-  std::string identity = check;
-  for (const auto& id : transactions) identity += "/" + id;
-  Alert alert{.id = crypto::Sha256(identity).ToHex().substr(0, 16),
-              .severity = severity,
-              .check = std::move(check),
-              .program = payment.program,
-              .account = payment.holder,
-              .transactions = std::move(transactions),
-              .sentence = std::move(sentence),
-              .height = height,
-              .time = payment.time};
-  return alert;
 }
 
 void ComplianceMonitor::Forget(core::TimeMillis now) {
   for (auto it = by_holder_.begin(); it != by_holder_.end();) {
     auto& history = it->second;
-    while (!history.empty() && history.front().time < now - look_back_) history.pop_front();
+    while (!history.empty() && history.front().time <= now - look_back_millis_) {
+      history.pop_front();
+    }
     it = history.empty() ? by_holder_.erase(it) : std::next(it);
   }
-  while (!refunded_at_night_.empty() && refunded_at_night_.front().time < now - rebill_window_) {
+  const auto expired = [&](core::TimeMillis time) { return time <= now - rebill_window_millis_; };
+  while (!night_payments_.empty() && expired(night_payments_.front().time)) {
+    night_payments_.pop_front();
+  }
+  while (!refunded_at_night_.empty() && expired(refunded_at_night_.front().time)) {
     refunded_at_night_.pop_front();
   }
+  const std::int64_t month = MonthOf(now);
+  std::erase_if(by_merchant_, [&](const auto& merchant) { return merchant.second.month < month; });
 }
 
-std::vector<Alert> ComplianceMonitor::AddPayment(const MonitoredPayment& payment,
-                                                 std::uint64_t height) {
-  Forget(payment.time);
-  const MonitorPolicy& policy = policy_.For(payment.program);
-  std::deque<MonitoredPayment>& history = by_holder_[payment.holder];
+// What the checks of one payment share: the payment, its policy, the holder's earlier
+// payments still in some window, and the alerts raised so far.
+struct ComplianceMonitor::Checking {
+  const MonitoredPayment& payment;
+  const MonitorPolicy& policy;
+  const std::deque<MonitoredPayment>& history;
+  std::uint64_t height;
   std::vector<Alert> alerts;
-  // The holder's earlier payments within `window` of this one that `match`, oldest first.
-  const auto earlier = [&](core::TimeMillis window, auto match) {
+
+  // The holder's earlier payments less than `window` before this one that `match`, oldest
+  // first.
+  template <typename Match>
+  std::vector<const MonitoredPayment*> Earlier(core::TimeMillis window, Match match) const {
     std::vector<const MonitoredPayment*> found;
     for (const auto& past : history) {
       if (past.time > payment.time - window && match(past)) found.push_back(&past);
     }
     return found;
-  };
-  const auto ids_with_this = [&](const std::vector<const MonitoredPayment*>& past) {
+  }
+  std::vector<std::string> IdsWithThis(const std::vector<const MonitoredPayment*>& past) const {
     std::vector<std::string> ids;
     for (const auto* one : past) ids.push_back(one->id);
     ids.push_back(payment.id);
     return ids;
-  };
+  }
+  void Raise(Severity severity, std::string check, std::vector<std::string> transactions,
+             std::string sentence) {
+    std::string identity = check;
+    for (const auto& id : transactions) identity += "/" + id;
+    alerts.push_back(Alert{.id = crypto::Sha256(identity).ToHex().substr(0, 16),
+                           .severity = severity,
+                           .check = std::move(check),
+                           .program = payment.program,
+                           .account = payment.holder,
+                           .transactions = std::move(transactions),
+                           .sentence = std::move(sentence),
+                           .height = height,
+                           .time = payment.time});
+  }
+};
 
-  if (const auto& split = policy.split_payments;
-      split.enabled && payment.won < split.threshold_won) {
-    const auto parts = earlier(split.window_minutes * kMinute, [&](const MonitoredPayment& past) {
-      return past.merchant == payment.merchant && past.won < split.threshold_won;
-    });
-    std::int64_t before = 0;
-    std::vector<std::string> amounts;
-    for (const auto* part : parts) {
-      before += part->won;
-      amounts.push_back(Won(part->won));
-    }
-    amounts.push_back(Won(payment.won));
-    if (!parts.empty() && before < split.threshold_won &&
-        before + payment.won >= split.threshold_won) {
-      alerts.push_back(Raise(
-          Severity::kWarning, "split_payments", payment, ids_with_this(parts),
+void ComplianceMonitor::CheckSplit(Checking& c) {
+  const auto& split = c.policy.split_payments;
+  const MonitoredPayment& payment = c.payment;
+  if (!split.enabled || payment.won >= split.threshold_won) return;
+  const auto parts = c.Earlier(split.window_minutes * kMinute, [&](const MonitoredPayment& past) {
+    return past.merchant == payment.merchant && past.won < split.threshold_won;
+  });
+  std::int64_t before = 0;
+  std::vector<std::string> amounts;
+  for (const auto* part : parts) {
+    before += part->won;  // each under the threshold, at most 1,000 of them: no overflow
+    amounts.push_back(Won(part->won));
+  }
+  amounts.push_back(Won(payment.won));
+  if (parts.empty() || before >= split.threshold_won ||
+      before + payment.won < split.threshold_won) {
+    return;
+  }
+  c.Raise(Severity::kWarning, "split_payments", c.IdsWithThis(parts),
           payment.holder + " paid " + payment.merchant + " " + std::to_string(parts.size() + 1) +
               " times within " + std::to_string(split.window_minutes) + " minutes (" +
               core::JoinAsList(amounts) + "), each under " + Won(split.threshold_won) +
               ", together " + Won(before + payment.won) +
-              ": one bill split to stay under the limit?",
-          height));
-    }
-  }
-
-  if (const auto& near = policy.near_threshold; near.enabled) {
-    for (const std::int64_t threshold : near.thresholds_won) {
-      if (payment.won < threshold && payment.won * 100 >= threshold * (100 - near.margin_percent)) {
-        alerts.push_back(Raise(Severity::kInfo, "near_threshold", payment, {payment.id},
-                               payment.holder + " paid " + Won(payment.won) + " at " +
-                                   payment.merchant + ", just under the limit of " + Won(threshold),
-                               height));
-        break;
-      }
-    }
-  }
-
-  if (const auto& repeated = policy.repeated_merchant; repeated.enabled) {
-    const auto visits = earlier(repeated.window_days * kDay, [&](const MonitoredPayment& past) {
-      return past.merchant == payment.merchant;
-    });
-    if (static_cast<std::int64_t>(visits.size()) + 1 == repeated.count) {
-      alerts.push_back(Raise(
-          Severity::kWarning, "repeated_merchant", payment, ids_with_this(visits),
-          payment.holder + " paid " + payment.merchant + " " + std::to_string(repeated.count) +
-              " times within " + std::to_string(repeated.window_days) + " days",
-          height));
-    }
-  }
-
-  if (policy.justified_passes.enabled && payment.justified) {
-    alerts.push_back(Raise(Severity::kInfo, "justified_passes", payment, {payment.id},
-                           payment.holder + " paid " + Won(payment.won) + " at " +
-                               payment.merchant + ", allowed by rule " +
-                               core::JoinAsList(payment.justified_rules) +
-                               " only because it was justified: the justification needs review",
-                           height));
-  }
-
-  if (const auto& rebill = policy.cancel_and_rebill;
-      rebill.enabled && !AtNight(payment.time, rebill)) {
-    const auto found = std::ranges::find_if(refunded_at_night_, [&](const RefundedAtNight& night) {
-      return night.payment.holder == payment.holder && night.payment.merchant == payment.merchant &&
-             payment.time - night.time <= rebill.window_hours * kHour &&
-             payment.won * 100 >= night.payment.won * rebill.similar_percent;
-    });
-    if (found != refunded_at_night_.end()) {
-      alerts.push_back(
-          Raise(Severity::kHigh, "cancel_and_rebill", payment,
-                {found->payment.id, found->refund_id, payment.id},
-                payment.holder + " paid " + payment.merchant + " " + Won(found->payment.won) +
-                    " at night (" + core::FormatKoreaTime(found->payment.time) +
-                    "), had it refunded, and was billed " + Won(payment.won) + " again at " +
-                    core::FormatKoreaTime(payment.time) + ", within permitted hours",
-                height));
-      refunded_at_night_.erase(found);
-    }
-  }
-
-  if (const auto& amounts = policy.round_and_repeated_amounts; amounts.enabled) {
-    const core::TimeMillis window = amounts.window_days * kDay;
-    const auto same =
-        earlier(window, [&](const MonitoredPayment& past) { return past.won == payment.won; });
-    const bool round = payment.won % amounts.round_unit_won == 0;
-    const auto rounds = earlier(window, [&](const MonitoredPayment& past) {
-      return past.won % amounts.round_unit_won == 0;
-    });
-    if (static_cast<std::int64_t>(same.size()) + 1 == amounts.count) {
-      alerts.push_back(Raise(Severity::kInfo, "round_and_repeated_amounts", payment,
-                             ids_with_this(same),
-                             payment.holder + " paid the same amount, " + Won(payment.won) + ", " +
-                                 std::to_string(amounts.count) + " times within " +
-                                 std::to_string(amounts.window_days) + " days",
-                             height));
-    } else if (round && static_cast<std::int64_t>(rounds.size()) + 1 == amounts.count) {
-      alerts.push_back(
-          Raise(Severity::kInfo, "round_and_repeated_amounts", payment, ids_with_this(rounds),
-                payment.holder + " paid round amounts (multiples of " +
-                    Won(amounts.round_unit_won) + ") " + std::to_string(amounts.count) +
-                    " times within " + std::to_string(amounts.window_days) + " days",
-                height));
-    }
-  }
-
-  if (const auto& concentration = policy.merchant_concentration; concentration.enabled) {
-    MerchantMonth& month = by_merchant_[payment.merchant];
-    if (const std::int64_t now = MonthOf(payment.time); month.month != now) {
-      month = MerchantMonth{.month = now};
-    }
-    ++month.payments;
-    const std::int64_t from_office = ++month.by_office[payment.office];
-    month.recent.push_back(payment.id);
-    if (month.recent.size() > kNamedPaymentsMax) month.recent.erase(month.recent.begin());
-    if (!month.alerted && month.payments >= concentration.payments_min &&
-        from_office * 100 >= month.payments * concentration.share_percent) {
-      month.alerted = true;
-      Alert alert =
-          Raise(Severity::kWarning, "merchant_concentration", payment, month.recent,
-                payment.merchant + " took " + std::to_string(from_office) + " of its " +
-                    std::to_string(month.payments) + " program payments this month from " +
-                    payment.office + ": a merchant kept by one office?",
-                height);
-      alert.account = payment.merchant;
-      alerts.push_back(std::move(alert));
-    }
-  }
-
-  if (const auto& bursts = policy.bursts; bursts.enabled) {
-    const auto burst =
-        earlier(bursts.window_minutes * kMinute, [](const MonitoredPayment&) { return true; });
-    if (static_cast<std::int64_t>(burst.size()) + 1 == bursts.count) {
-      alerts.push_back(Raise(Severity::kWarning, "bursts", payment, ids_with_this(burst),
-                             payment.holder + " made " + std::to_string(bursts.count) +
-                                 " payments within " + std::to_string(bursts.window_minutes) +
-                                 " minutes",
-                             height));
-    }
-  }
-
-  history.push_back(payment);
-  return alerts;
+              ": one bill split to stay under the limit?");
 }
 
-void ComplianceMonitor::AddRefund(std::string_view holder, std::string_view payment_id,
-                                  std::string_view refund_id, core::TimeMillis time) {
-  Forget(time);
-  const auto history = by_holder_.find(std::string(holder));
-  if (history == by_holder_.end()) return;  // older than any window: nothing to compare with
-  const auto refunded = std::ranges::find(history->second, payment_id, &MonitoredPayment::id);
-  if (refunded == history->second.end()) return;
-  const auto& rebill = policy_.For(refunded->program).cancel_and_rebill;
-  if (rebill.enabled && AtNight(refunded->time, rebill)) {
-    refunded_at_night_.push_back({*refunded, std::string(refund_id), time});
+void ComplianceMonitor::CheckNearThreshold(Checking& c) {
+  const auto& near = c.policy.near_threshold;
+  if (!near.enabled) return;
+  for (const std::int64_t threshold : near.thresholds_won) {
+    if (c.payment.won < threshold &&
+        AtLeastPercentOf(c.payment.won, 100 - near.margin_percent, threshold)) {
+      c.Raise(Severity::kInfo, "near_threshold", {c.payment.id},
+              c.payment.holder + " paid " + Won(c.payment.won) + " at " + c.payment.merchant +
+                  ", just under the limit of " + Won(threshold));
+      return;
+    }
   }
+}
+
+void ComplianceMonitor::CheckRepeatedMerchant(Checking& c) {
+  const auto& repeated = c.policy.repeated_merchant;
+  if (!repeated.enabled) return;
+  const auto visits = c.Earlier(repeated.window_days * kDay, [&](const MonitoredPayment& past) {
+    return past.merchant == c.payment.merchant;
+  });
+  if (static_cast<std::int64_t>(visits.size()) + 1 != repeated.count) return;
+  c.Raise(Severity::kWarning, "repeated_merchant", c.IdsWithThis(visits),
+          c.payment.holder + " paid " + c.payment.merchant + " " + std::to_string(repeated.count) +
+              " times within " + std::to_string(repeated.window_days) + " days");
+}
+
+void ComplianceMonitor::CheckJustifiedPass(Checking& c) {
+  if (!c.policy.justified_passes.enabled || !c.payment.justified) return;
+  c.Raise(Severity::kInfo, "justified_passes", {c.payment.id},
+          c.payment.holder + " paid " + Won(c.payment.won) + " at " + c.payment.merchant +
+              ", allowed by rule " + core::JoinAsList(c.payment.justified_rules) +
+              " only because it was justified: the justification needs review");
+}
+
+void ComplianceMonitor::CheckRebill(Checking& c) {
+  const auto& rebill = c.policy.cancel_and_rebill;
+  const MonitoredPayment& payment = c.payment;
+  if (!rebill.enabled) return;
+  if (AtNight(payment.time, rebill)) {
+    night_payments_.push_back(payment);  // a refund may make it the first half of a pattern
+    return;
+  }
+  const auto found = std::ranges::find_if(refunded_at_night_, [&](const RefundedAtNight& night) {
+    return night.payment.holder == payment.holder && night.payment.merchant == payment.merchant &&
+           payment.time - night.time < rebill.window_hours * kHour &&
+           AtLeastPercentOf(payment.won, rebill.similar_percent, night.payment.won);
+  });
+  if (found == refunded_at_night_.end()) return;
+  c.Raise(Severity::kHigh, "cancel_and_rebill", {found->payment.id, found->refund_id, payment.id},
+          payment.holder + " paid " + payment.merchant + " " + Won(found->payment.won) +
+              " at night (" + core::FormatKoreaTime(found->payment.time) +
+              "), had it refunded, and was billed " + Won(payment.won) + " again at " +
+              core::FormatKoreaTime(payment.time) + ", within permitted hours");
+  refunded_at_night_.erase(found);
+}
+
+void ComplianceMonitor::CheckAmounts(Checking& c) {
+  const auto& amounts = c.policy.round_and_repeated_amounts;
+  const MonitoredPayment& payment = c.payment;
+  if (!amounts.enabled) return;
+  const core::TimeMillis window = amounts.window_days * kDay;
+  const auto same =
+      c.Earlier(window, [&](const MonitoredPayment& past) { return past.won == payment.won; });
+  if (static_cast<std::int64_t>(same.size()) + 1 == amounts.count) {
+    c.Raise(Severity::kInfo, "round_and_repeated_amounts", c.IdsWithThis(same),
+            payment.holder + " paid the same amount, " + Won(payment.won) + ", " +
+                std::to_string(amounts.count) + " times within " +
+                std::to_string(amounts.window_days) + " days");
+    return;
+  }
+  if (payment.won % amounts.round_unit_won != 0) return;
+  const auto rounds = c.Earlier(
+      window, [&](const MonitoredPayment& past) { return past.won % amounts.round_unit_won == 0; });
+  if (static_cast<std::int64_t>(rounds.size()) + 1 != amounts.count) return;
+  c.Raise(Severity::kInfo, "round_and_repeated_amounts", c.IdsWithThis(rounds),
+          payment.holder + " paid round amounts (multiples of " + Won(amounts.round_unit_won) +
+              ") " + std::to_string(amounts.count) + " times within " +
+              std::to_string(amounts.window_days) + " days");
+}
+
+void ComplianceMonitor::CheckConcentration(Checking& c) {
+  const auto& concentration = c.policy.merchant_concentration;
+  const MonitoredPayment& payment = c.payment;
+  if (!concentration.enabled) return;
+  MerchantMonth& month = by_merchant_[payment.merchant];
+  if (const std::int64_t now = MonthOf(payment.time); month.month != now) {
+    month = MerchantMonth{.month = now};
+  }
+  ++month.payments;
+  const std::int64_t from_office = ++month.by_office[payment.office];
+  month.recent.push_back(payment.id);
+  if (month.recent.size() > kNamedPaymentsMax) month.recent.erase(month.recent.begin());
+  if (month.alerted || month.payments < concentration.payments_min ||
+      !AtLeastPercentOf(from_office, concentration.share_percent, month.payments)) {
+    return;
+  }
+  month.alerted = true;
+  c.Raise(Severity::kWarning, "merchant_concentration", month.recent,
+          payment.merchant + " took " + std::to_string(from_office) + " of its " +
+              std::to_string(month.payments) + " program payments this month from " +
+              payment.office + ": a merchant kept by one office?");
+  c.alerts.back().account = payment.merchant;
+}
+
+void ComplianceMonitor::CheckBursts(Checking& c) {
+  const auto& bursts = c.policy.bursts;
+  if (!bursts.enabled) return;
+  const auto burst =
+      c.Earlier(bursts.window_minutes * kMinute, [](const MonitoredPayment&) { return true; });
+  if (static_cast<std::int64_t>(burst.size()) + 1 != bursts.count) return;
+  c.Raise(Severity::kWarning, "bursts", c.IdsWithThis(burst),
+          c.payment.holder + " made " + std::to_string(bursts.count) + " payments within " +
+              std::to_string(bursts.window_minutes) + " minutes");
+}
+
+std::vector<Alert> ComplianceMonitor::AddPayment(const MonitoredPayment& payment,
+                                                 std::uint64_t height) {
+  std::deque<MonitoredPayment>& history = by_holder_[payment.holder];
+  while (!history.empty() && history.front().time <= payment.time - look_back_millis_) {
+    history.pop_front();
+  }
+  Checking checking{payment, policy_.For(payment.program), history, height, {}};
+  CheckSplit(checking);
+  CheckNearThreshold(checking);
+  CheckRepeatedMerchant(checking);
+  CheckJustifiedPass(checking);
+  CheckRebill(checking);
+  CheckAmounts(checking);
+  CheckConcentration(checking);
+  CheckBursts(checking);
+  history.push_back(payment);
+  return std::move(checking.alerts);
+}
+
+void ComplianceMonitor::AddRefund(std::string_view payment_id, std::int64_t refunded_won,
+                                  std::string_view refund_id, core::TimeMillis time) {
+  const auto refunded = std::ranges::find(night_payments_, payment_id, &MonitoredPayment::id);
+  if (refunded == night_payments_.end()) return;  // not a night payment still in its window
+  const auto& rebill = policy_.For(refunded->program).cancel_and_rebill;
+  // A cancellation refunds the bill, or most of it: a small refund is a correction.
+  if (!AtLeastPercentOf(refunded_won, rebill.similar_percent, refunded->won)) return;
+  refunded_at_night_.push_back({*refunded, std::string(refund_id), time});
+  night_payments_.erase(refunded);
 }
 
 std::vector<Alert> ComplianceMonitor::AddBlock(const core::Block& block,
-                                               const std::vector<core::Receipt>& receipts,
-                                               const ledger::State& state) {
+                                               const std::vector<core::Receipt>& receipts) {
+  Forget(block.header.time);
   std::vector<Alert> alerts;
   for (std::size_t i = 0; i < block.transactions.size() && i < receipts.size(); ++i) {
     if (receipts[i].status != core::ReceiptStatus::kOk) continue;
@@ -290,11 +321,7 @@ std::vector<Alert> ComplianceMonitor::AddBlock(const core::Block& block,
         alerts.push_back(std::move(alert));
       }
     } else if (const auto* refund = std::get_if<core::Refund>(&tx->tx.body)) {
-      const std::string* bytes = state.Find(ledger::PaymentKey(refund->payment));
-      if (bytes == nullptr) continue;
-      if (const auto record = ledger::DecodePayment(*bytes)) {
-        AddRefund(record->payer.str(), refund->payment.ToHex(), tx->id.ToHex(), block.header.time);
-      }
+      AddRefund(refund->payment.ToHex(), refund->amount.won(), tx->id.ToHex(), block.header.time);
     }
   }
   return alerts;

@@ -3,8 +3,9 @@
 // blocks, and it is deterministic: fed the same blocks with the same policy, any node raises the
 // same alerts with the same ids, so an alert can be re-derived from the chain by anyone.
 //
-// It keeps in memory only what its windows need: each holder's payments of the longest window,
-// each merchant's month, the night payments refunded lately. Single-threaded.
+// "Within a window" means less than the window apart. It keeps in memory only what its windows
+// need: each holder's payments of the longest window, each merchant's current month, the night
+// payments (refunded or not) of the cancel-and-rebill window. Single-threaded.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,6 @@
 #include "audit/monitor_policy.h"
 #include "core/block.h"
 #include "core/receipt.h"
-#include "ledger/state.h"
 
 namespace nuri::audit {
 
@@ -52,20 +52,25 @@ struct MonitoredPayment {
 class ComplianceMonitor {
  public:
   explicit ComplianceMonitor(AuditPolicy policy);
+  ComplianceMonitor(const ComplianceMonitor&) = delete;
+  ComplianceMonitor& operator=(const ComplianceMonitor&) = delete;
 
-  // The alerts raised by a committed block's accepted payments and refunds, in block order.
-  // `state` is a state at or after the block (for the payment a refund refunds).
-  std::vector<Alert> AddBlock(const core::Block& block, const std::vector<core::Receipt>& receipts,
-                              const ledger::State& state);
+  // The alerts raised by a committed block's accepted payments and refunds, in block order; what
+  // no window needs any more is forgotten first.
+  std::vector<Alert> AddBlock(const core::Block& block, const std::vector<core::Receipt>& receipts);
 
   // The same for one accepted payment, in commit order.
   std::vector<Alert> AddPayment(const MonitoredPayment& payment, std::uint64_t height);
-  // An accepted refund of `holder`'s payment `payment_id` at `time`: it raises nothing itself,
-  // and a later payment may make it part of a cancel-and-rebill.
-  void AddRefund(std::string_view holder, std::string_view payment_id, std::string_view refund_id,
+  // An accepted refund of `refunded_won` of payment `payment_id` at `time`: it raises nothing
+  // itself; when it cancels most of a night payment, a later bill may complete a
+  // cancel-and-rebill.
+  void AddRefund(std::string_view payment_id, std::int64_t refunded_won, std::string_view refund_id,
                  core::TimeMillis time);
+  // Drops what no window reaches at `now`: payments, night payments, merchants' past months.
+  void Forget(core::TimeMillis now);
 
  private:
+  struct Checking;
   struct RefundedAtNight {
     MonitoredPayment payment;
     std::string refund_id;
@@ -79,15 +84,22 @@ class ComplianceMonitor {
     bool alerted = false;
   };
 
-  void Forget(core::TimeMillis now);
-  Alert Raise(Severity severity, std::string check, const MonitoredPayment& payment,
-              std::vector<std::string> transactions, std::string sentence, std::uint64_t height);
+  // One check each, of the payment being added.
+  void CheckSplit(Checking& checking);
+  void CheckNearThreshold(Checking& checking);
+  void CheckRepeatedMerchant(Checking& checking);
+  void CheckJustifiedPass(Checking& checking);
+  void CheckRebill(Checking& checking);
+  void CheckAmounts(Checking& checking);
+  void CheckConcentration(Checking& checking);
+  void CheckBursts(Checking& checking);
 
   AuditPolicy policy_;
-  core::TimeMillis look_back_ = 0;      // the longest window of any check over payments
-  core::TimeMillis rebill_window_ = 0;  // the longest cancel-and-rebill window
+  core::TimeMillis look_back_millis_ = 0;      // the longest window of any check over payments
+  core::TimeMillis rebill_window_millis_ = 0;  // the longest cancel-and-rebill window
   std::map<std::string, std::deque<MonitoredPayment>> by_holder_;
   std::map<std::string, MerchantMonth> by_merchant_;
+  std::deque<MonitoredPayment> night_payments_;  // within the rebill window, in time order
   std::deque<RefundedAtNight> refunded_at_night_;
 };
 

@@ -123,7 +123,7 @@ TEST_F(MonitorTest, AJustifiedPassIsFlaggedForReview) {
 TEST_F(MonitorTest, ANightBillRefundedAndBilledAgainInTheDayIsFlaggedHigh) {
   ComplianceMonitor monitor(Only("cancel_and_rebill"));
   Pay(monitor, "2026-03-03T23:40:00+09:00", 200000);  // p1, at night
-  monitor.AddRefund("kim-0001@moef", "p1", "r1", At("2026-03-04T09:00:00+09:00"));
+  monitor.AddRefund("p1", 200000, "r1", At("2026-03-04T09:00:00+09:00"));
   EXPECT_TRUE(Pay(monitor, "2026-03-04T09:10:00+09:00", 150000).empty());  // 75%: not the bill
   const auto alerts = Pay(monitor, "2026-03-04T10:00:00+09:00", 190000);
   ASSERT_EQ(alerts.size(), 1u);
@@ -135,16 +135,24 @@ TEST_F(MonitorTest, ANightBillRefundedAndBilledAgainInTheDayIsFlaggedHigh) {
 TEST_F(MonitorTest, ADayBillRefundedOrARebillTooLateStaysQuiet) {
   ComplianceMonitor monitor(Only("cancel_and_rebill"));
   Pay(monitor, "2026-03-03T20:00:00+09:00", 200000);  // p1, in the evening
-  monitor.AddRefund("kim-0001@moef", "p1", "r1", At("2026-03-03T21:00:00+09:00"));
+  monitor.AddRefund("p1", 200000, "r1", At("2026-03-03T21:00:00+09:00"));
   EXPECT_TRUE(Pay(monitor, "2026-03-04T10:00:00+09:00", 200000).empty());
   Pay(monitor, "2026-03-04T05:59:00+09:00", 200000);  // p3, at night
-  monitor.AddRefund("kim-0001@moef", "p3", "r3", At("2026-03-04T06:30:00+09:00"));
+  monitor.AddRefund("p3", 200000, "r3", At("2026-03-04T06:30:00+09:00"));
+  monitor.Forget(At("2026-03-08T10:00:00+09:00"));
   EXPECT_TRUE(Pay(monitor, "2026-03-08T10:00:00+09:00", 200000).empty());  // after 72 hours
   // Another merchant, and a refund of a payment never seen.
-  monitor.AddRefund("kim-0001@moef", "unknown", "r9", At("2026-03-08T11:00:00+09:00"));
+  monitor.AddRefund("unknown", 1000, "r9", At("2026-03-08T11:00:00+09:00"));
   Pay(monitor, "2026-03-08T23:30:00+09:00", 200000);  // p5
-  monitor.AddRefund("kim-0001@moef", "p5", "r5", At("2026-03-09T08:00:00+09:00"));
+  monitor.AddRefund("p5", 200000, "r5", At("2026-03-09T08:00:00+09:00"));
   EXPECT_TRUE(Pay(monitor, "2026-03-09T09:00:00+09:00", 200000, "daily-mart@merchants").empty());
+}
+
+TEST_F(MonitorTest, ASmallRefundOfANightBillIsACorrectionNotACancellation) {
+  ComplianceMonitor monitor(Only("cancel_and_rebill"));
+  Pay(monitor, "2026-03-03T23:40:00+09:00", 200000);  // p1
+  monitor.AddRefund("p1", 20000, "r1", At("2026-03-04T09:00:00+09:00"));
+  EXPECT_TRUE(Pay(monitor, "2026-03-04T10:00:00+09:00", 200000).empty());
 }
 
 TEST_F(MonitorTest, RoundAndRepeatedAmountsAreFlaggedAtTheCount) {

@@ -1,6 +1,6 @@
-// `nuri evidence export` and `nuri verify`: the evidence of a committed transaction, fetched
-// from a node and checked offline by anyone who holds the chain's genesis (docs/audit.md,
-// "Evidence").
+// `nuri evidence export` and `nuri verify`: the evidence of a committed transaction or of a
+// balance, fetched from a node and checked offline by anyone who holds the chain's genesis
+// (docs/audit.md, "Evidence").
 #include <iostream>
 
 #include "api/http_client.h"
@@ -76,8 +76,10 @@ int EvidenceCommand(const Words& words) {
     if (!crypto::Hash::FromHex(*id)) return Complain("--tx: a transaction id is 64 hex digits", 2);
     target = "/v1/evidence/transactions/" + *id;
   } else if (auto account = args->Option("account"); account && args->Option("token")) {
-    target = "/v1/evidence/balances/" + base::PercentEncode(*account) + "/" +
-             base::PercentEncode(*args->Option("token"));
+    // Checked ids need no escaping in a path: letters, digits, '.', '_', '-' and one '@'.
+    if (!core::AccountId::Parse(*account)) return Complain("--account: expected name@org", 2);
+    if (!core::TokenId::Parse(*args->Option("token"))) return Complain("--token: not a token", 2);
+    target = "/v1/evidence/balances/" + *account + "/" + *args->Option("token");
   } else {
     return Complain(std::string(kExportUsage), 2);
   }

@@ -237,6 +237,19 @@ crypto::Hash State::BucketHash(std::uint32_t bucket) const {
   return builder.Finish();
 }
 
+crypto::Hash State::BucketHashReadOnly(std::uint32_t bucket) const {
+  const auto& members = buckets_[bucket];
+  if (members.empty()) return crypto::Hash{};
+  crypto::Sha256Builder builder;
+  builder.Add(std::string_view("\x02", 1));
+  for (const auto* entry : members) {
+    const crypto::Hash leaf =
+        entry->second.leaf_stale ? LeafHash(entry->first, entry->second.value) : entry->second.leaf;
+    builder.Add(leaf.view());
+  }
+  return builder.Finish();
+}
+
 crypto::Hash State::Root() {
   std::sort(dirty_buckets_.begin(), dirty_buckets_.end());
   for (const std::uint32_t bucket : dirty_buckets_) {
@@ -308,7 +321,7 @@ crypto::Hash State::CurrentNodeHash(std::size_t node,
   first -= kStateBucketCount;
   const auto under = std::lower_bound(dirty.begin(), dirty.end(), first);
   if (under == dirty.end() || *under >= first + width) return tree_[node];
-  if (node >= kStateBucketCount) return BucketHash(static_cast<std::uint32_t>(first));
+  if (node >= kStateBucketCount) return BucketHashReadOnly(static_cast<std::uint32_t>(first));
   return crypto::MerkleNodeHash(CurrentNodeHash(2 * node, dirty),
                                 CurrentNodeHash(2 * node + 1, dirty));
 }

@@ -8,7 +8,9 @@
 // leaves and 16 sibling hashes (docs/formats/state.md). Only buckets changed since the last
 // Root() are rehashed, so the cost of a block's root follows the keys it touched.
 //
-// Not thread-safe: owned by the thread that executes blocks.
+// Not thread-safe: owned by the thread that executes blocks, and read by others under the
+// node's shared lock only through const methods that change nothing, cached hashes included
+// (ProveReadOnly computes what the cache lacks aside).
 #pragma once
 
 #include <array>
@@ -145,7 +147,8 @@ class State {
   void MarkDirty(std::uint32_t bucket);
   // Copies the bucket for the frozen copy before it first changes.
   void PreserveFrozen(std::uint32_t bucket);
-  crypto::Hash BucketHash(std::uint32_t bucket) const;
+  crypto::Hash BucketHash(std::uint32_t bucket) const;  // fills the leaves' cache
+  crypto::Hash BucketHashReadOnly(std::uint32_t bucket) const;
   // The hash of tree node `node` as Root() would leave it, without changing the tree.
   crypto::Hash CurrentNodeHash(std::size_t node, const std::vector<std::uint32_t>& dirty) const;
 

@@ -160,6 +160,16 @@ shown = expect(auditor, f"/v1/accounts/{merchant}", 200, "auditor@bai")
 check(json.loads(verified.stdout)["balance_won"] == 30000 and
       json.dumps(shown).count("30000") >= 1, f"balance: {verified.stdout} vs {shown}")
 expect(seller, f"/v1/evidence/balances/{merchant}/KRW-KB", 403, merchant)
+# The same through the CLI, as an auditor at the node takes it away.
+exported = subprocess.run([nuri, "evidence", "export", "--network", directory, "--account",
+                           merchant, "--token", "KRW-KB"], capture_output=True, text=True)
+check(exported.returncode == 0, f"evidence export --account: {exported.stderr}")
+with open(case, "w") as out:
+    out.write(exported.stdout)
+verified = subprocess.run([nuri, "verify", case, "--genesis", f"{directory}/genesis.json"],
+                          capture_output=True, text=True)
+check(verified.returncode == 0 and f"{merchant} held 30,000 won of KRW-KB" in verified.stdout,
+      f"verify the exported balance: {verified.stdout} {verified.stderr}")
 
 # The operator, on loopback, without a session.
 for path in [f"/v1/accounts/{stranger}", payment, "/v1/blocks/1", "/metrics"]:
