@@ -222,29 +222,22 @@ void State::VisitFrozenBucket(
   for (const auto* entry : buckets_[bucket]) visit(entry->first, entry->second.value);
 }
 
-crypto::Hash State::BucketHash(std::uint32_t bucket) const {
+crypto::Hash State::BucketHash(std::uint32_t bucket, bool fill_cache) const {
   const auto& members = buckets_[bucket];
   if (members.empty()) return crypto::Hash{};
   crypto::Sha256Builder builder;
   builder.Add(std::string_view("\x02", 1));
   for (const auto* entry : members) {
-    if (entry->second.leaf_stale) {
-      entry->second.leaf = LeafHash(entry->first, entry->second.value);
-      entry->second.leaf_stale = false;
+    const Entry& cached = entry->second;  // its leaf cache is mutable
+    if (!cached.leaf_stale) {
+      builder.Add(cached.leaf.view());
+      continue;
     }
-    builder.Add(entry->second.leaf.view());
-  }
-  return builder.Finish();
-}
-
-crypto::Hash State::BucketHashReadOnly(std::uint32_t bucket) const {
-  const auto& members = buckets_[bucket];
-  if (members.empty()) return crypto::Hash{};
-  crypto::Sha256Builder builder;
-  builder.Add(std::string_view("\x02", 1));
-  for (const auto* entry : members) {
-    const crypto::Hash leaf =
-        entry->second.leaf_stale ? LeafHash(entry->first, entry->second.value) : entry->second.leaf;
+    const crypto::Hash leaf = LeafHash(entry->first, cached.value);
+    if (fill_cache) {
+      cached.leaf = leaf;
+      cached.leaf_stale = false;
+    }
     builder.Add(leaf.view());
   }
   return builder.Finish();
@@ -253,7 +246,7 @@ crypto::Hash State::BucketHashReadOnly(std::uint32_t bucket) const {
 crypto::Hash State::Root() {
   std::sort(dirty_buckets_.begin(), dirty_buckets_.end());
   for (const std::uint32_t bucket : dirty_buckets_) {
-    tree_[kStateBucketCount + bucket] = BucketHash(bucket);
+    tree_[kStateBucketCount + bucket] = BucketHash(bucket, /*fill_cache=*/true);
     bucket_is_dirty_[bucket] = false;
   }
   // Rehash each dirty path once, level by level.
@@ -321,7 +314,8 @@ crypto::Hash State::CurrentNodeHash(std::size_t node,
   first -= kStateBucketCount;
   const auto under = std::lower_bound(dirty.begin(), dirty.end(), first);
   if (under == dirty.end() || *under >= first + width) return tree_[node];
-  if (node >= kStateBucketCount) return BucketHashReadOnly(static_cast<std::uint32_t>(first));
+  if (node >= kStateBucketCount)
+    return BucketHash(static_cast<std::uint32_t>(first), /*fill_cache=*/false);
   return crypto::MerkleNodeHash(CurrentNodeHash(2 * node, dirty),
                                 CurrentNodeHash(2 * node + 1, dirty));
 }

@@ -147,8 +147,9 @@ class State {
   void MarkDirty(std::uint32_t bucket);
   // Copies the bucket for the frozen copy before it first changes.
   void PreserveFrozen(std::uint32_t bucket);
-  crypto::Hash BucketHash(std::uint32_t bucket) const;  // fills the leaves' cache
-  crypto::Hash BucketHashReadOnly(std::uint32_t bucket) const;
+  // With `fill_cache`, stale leaf hashes are stored for next time: only the thread that owns the
+  // state may; readers sharing it compute them aside.
+  crypto::Hash BucketHash(std::uint32_t bucket, bool fill_cache) const;
   // The hash of tree node `node` as Root() would leave it, without changing the tree.
   crypto::Hash CurrentNodeHash(std::size_t node, const std::vector<std::uint32_t>& dirty) const;
 
