@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "audit/period.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "crypto/hash.h"
@@ -85,6 +86,15 @@ void ComplianceMonitor::Forget(core::TimeMillis now) {
   }
   const std::int64_t month = MonthOf(now);
   std::erase_if(by_merchant_, [&](const auto& merchant) { return merchant.second.month < month; });
+}
+
+core::TimeMillis ComplianceMonitor::ReplayFrom(core::TimeMillis now) const {
+  const core::KoreaTime local = core::ToKoreaTime(now);
+  const core::TimeMillis month_start =
+      StartOfKoreaDay(core::LocalDate{local.date.year, local.date.month, 1});
+  // Forget keeps what is less than a window old: a payment exactly a window old is gone.
+  return std::max<core::TimeMillis>(
+      0, std::min({now - look_back_millis_ + 1, now - rebill_window_millis_ + 1, month_start}));
 }
 
 // What the checks of one payment share: the payment, its policy, the holder's earlier

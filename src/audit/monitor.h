@@ -68,6 +68,9 @@ class ComplianceMonitor {
                  core::TimeMillis time);
   // Drops what no window reaches at `now`: payments, night payments, merchants' past months.
   void Forget(core::TimeMillis now);
+  // The earliest moment whose payments a window still reaches at `now`: a monitor fed again the
+  // blocks from there on holds what one that saw every block holds at `now`.
+  core::TimeMillis ReplayFrom(core::TimeMillis now) const;
 
  private:
   struct Checking;

@@ -6,12 +6,8 @@ core::TimeMillis StartOfKoreaDay(const core::LocalDate& date) {
   return core::DaysFromCivil(date) * core::kMillisPerDay - core::kKoreaOffsetMillis;
 }
 
-namespace {
-
-// The lowest height in [low, high] whose block time is at or after `moment`, or high + 1 when
-// none is.
-base::Result<std::uint64_t> FirstAtOrAfter(const ledger::Ledger& ledger, std::uint64_t low,
-                                           std::uint64_t high, core::TimeMillis moment) {
+base::Result<std::uint64_t> FirstBlockAtOrAfter(const ledger::Ledger& ledger, std::uint64_t low,
+                                                std::uint64_t high, core::TimeMillis moment) {
   std::uint64_t end = high + 1;
   while (low < end) {
     const std::uint64_t middle = low + (end - low) / 2;
@@ -25,8 +21,6 @@ base::Result<std::uint64_t> FirstAtOrAfter(const ledger::Ledger& ledger, std::ui
   }
   return end;
 }
-
-}  // namespace
 
 base::Result<HeightRange> BlocksOfPeriod(const ledger::Ledger& ledger, const core::LocalDate& from,
                                          const core::LocalDate& to) {
@@ -45,10 +39,10 @@ base::Result<HeightRange> BlocksOfPeriod(const ledger::Ledger& ledger, const cor
     }
   }
   if (low > high) return HeightRange{};
-  auto first = FirstAtOrAfter(ledger, low, high, StartOfKoreaDay(from));
+  auto first = FirstBlockAtOrAfter(ledger, low, high, StartOfKoreaDay(from));
   if (!first) return base::Error(first.error());
   const core::LocalDate after = core::CivilFromDays(core::DaysFromCivil(to) + 1);
-  auto end = FirstAtOrAfter(ledger, *first, high, StartOfKoreaDay(after));
+  auto end = FirstBlockAtOrAfter(ledger, *first, high, StartOfKoreaDay(after));
   if (!end) return base::Error(end.error());
   return HeightRange{*first, *end - 1};
 }

@@ -22,6 +22,11 @@ struct HeightRange {
 // The first moment of a Korea calendar day (00:00 at UTC+9).
 core::TimeMillis StartOfKoreaDay(const core::LocalDate& date);
 
+// The lowest height in [low, high] whose block time is at or after `moment`, or high + 1 when
+// none is.
+base::Result<std::uint64_t> FirstBlockAtOrAfter(const ledger::Ledger& ledger, std::uint64_t low,
+                                                std::uint64_t high, core::TimeMillis moment);
+
 // The committed blocks from day `from` through day `to` (Korea time, inclusive). NotFound when
 // the period begins before the snapshot the ledger started from: it holds no blocks before it.
 // Needs from <= to.

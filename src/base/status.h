@@ -24,6 +24,7 @@ enum class StatusCode : unsigned char {
   kPermissionDenied = 7,
   kResourceExhausted = 8,
   kInternal = 9,
+  kFailedPrecondition = 10,  // the request is well formed, but the record's state forbids it now
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -58,6 +59,9 @@ class [[nodiscard]] Status {
   }
   static Status Internal(std::string message) {
     return Status(StatusCode::kInternal, std::move(message));
+  }
+  static Status FailedPrecondition(std::string message) {
+    return Status(StatusCode::kFailedPrecondition, std::move(message));
   }
 
   bool ok() const { return code_ == StatusCode::kOk; }

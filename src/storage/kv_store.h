@@ -41,8 +41,14 @@ class KvStore {
   virtual base::Result<std::string> Get(std::string_view key) const = 0;
   virtual base::Status Write(const WriteBatch& batch, bool sync) = 0;
   // Calls visit(key, value) for every key starting with prefix, in order, until it returns false.
-  virtual base::Status Scan(
+  base::Status Scan(
       std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+    return ScanFrom(prefix, prefix, visit);
+  }
+  // The same from the first key at or after `start` (a later page of an index).
+  virtual base::Status ScanFrom(
+      std::string_view prefix, std::string_view start,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "storage/memory_store.h"
 
+#include <algorithm>
+
 namespace nuri::storage {
 
 void MemoryStore::Apply(std::map<std::string, std::string, std::less<>>& data,
@@ -33,12 +35,12 @@ base::Status MemoryStore::Write(const WriteBatch& batch, bool sync) {
   return base::Status::Ok();
 }
 
-base::Status MemoryStore::Scan(
-    std::string_view prefix,
+base::Status MemoryStore::ScanFrom(
+    std::string_view prefix, std::string_view start,
     const std::function<bool(std::string_view, std::string_view)>& visit) const {
   std::lock_guard lock(mutex_);
-  for (auto it = data_.lower_bound(prefix); it != data_.end() && it->first.starts_with(prefix);
-       ++it) {
+  for (auto it = data_.lower_bound(std::max(prefix, start));
+       it != data_.end() && it->first.starts_with(prefix); ++it) {
     if (!visit(it->first, it->second)) break;
   }
   return base::Status::Ok();

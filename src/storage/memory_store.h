@@ -20,9 +20,9 @@ class MemoryStore final : public KvStore {
 
   base::Result<std::string> Get(std::string_view key) const override;
   base::Status Write(const WriteBatch& batch, bool sync) override;
-  base::Status Scan(std::string_view prefix,
-                    const std::function<bool(std::string_view, std::string_view)>& visit)
-      const override;
+  base::Status ScanFrom(
+      std::string_view prefix, std::string_view start,
+      const std::function<bool(std::string_view, std::string_view)>& visit) const override;
 
   void CrashLosingUnsynced();
   std::size_t key_count() const;
@@ -45,10 +45,10 @@ class FaultyStore final : public KvStore {
 
   base::Result<std::string> Get(std::string_view key) const override { return inner_.Get(key); }
   base::Status Write(const WriteBatch& batch, bool sync) override;
-  base::Status Scan(std::string_view prefix,
-                    const std::function<bool(std::string_view, std::string_view)>& visit)
-      const override {
-    return inner_.Scan(prefix, visit);
+  base::Status ScanFrom(
+      std::string_view prefix, std::string_view start,
+      const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    return inner_.ScanFrom(prefix, start, visit);
   }
 
  private:

@@ -62,11 +62,12 @@ class RocksDbStore final : public KvStore {
     return base::Status::Ok();
   }
 
-  base::Status Scan(std::string_view prefix,
-                    const std::function<bool(std::string_view, std::string_view)>& visit)
-      const override {
+  base::Status ScanFrom(
+      std::string_view prefix, std::string_view start,
+      const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    const std::string_view first = std::max(prefix, start);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    for (it->Seek(rocksdb::Slice(first.data(), first.size())); it->Valid(); it->Next()) {
       const rocksdb::Slice key = it->key();
       if (!key.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
       if (!visit(std::string_view(key.data(), key.size()),

@@ -8,14 +8,15 @@
 namespace nuri::storage {
 namespace {
 
-std::vector<std::string> Keys(const KvStore& store, std::string_view prefix) {
+std::vector<std::string> Keys(const KvStore& store, std::string_view prefix,
+                              std::string_view start = {}) {
   std::vector<std::string> keys;
   EXPECT_TRUE(store
-                  .Scan(prefix,
-                        [&](std::string_view key, std::string_view) {
-                          keys.emplace_back(key);
-                          return true;
-                        })
+                  .ScanFrom(prefix, start,
+                            [&](std::string_view key, std::string_view) {
+                              keys.emplace_back(key);
+                              return true;
+                            })
                   .ok());
   return keys;
 }
@@ -31,6 +32,12 @@ void ExerciseStore(KvStore& store) {
   EXPECT_EQ(store.Get("b/1").value(), "one");
   EXPECT_EQ(store.Get("b/3").error().code(), base::StatusCode::kNotFound);
   EXPECT_EQ(Keys(store, "b/"), (std::vector<std::string>{"b/1", "b/2"}));
+  // A later page starts at its key, or the next one after it, and never leaves the prefix; a
+  // start before the prefix is the prefix's first key.
+  EXPECT_EQ(Keys(store, "b/", "b/2"), (std::vector<std::string>{"b/2"}));
+  EXPECT_EQ(Keys(store, "b/", "b/15"), (std::vector<std::string>{"b/2"}));
+  EXPECT_EQ(Keys(store, "b/", "b/3"), (std::vector<std::string>{}));
+  EXPECT_EQ(Keys(store, "b/", "a"), (std::vector<std::string>{"b/1", "b/2"}));
 }
 
 TEST(MemoryStore, WritesBatchesAndScansInOrder) {
