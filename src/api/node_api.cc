@@ -93,6 +93,24 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
     return respond(GetStatus());
   } else if (get && segments.size() == 2 && resource == "validators") {
     return respond(GetValidators());
+  } else if (resource == "alerts") {
+    if (parts_.alerts == nullptr) {
+      return respond(ErrorResponse(404, "NOT_FOUND", "this node runs no compliance monitor"));
+    }
+    if (AlertApi::Serves(request.method, segments)) {
+      // An action is a person's, whatever address the auditor comes from: the session decides.
+      if (request.method == "POST" && parts_.wallets != nullptr) {
+        const auto session = parts_.wallets->SessionOrRefuse(request, respond);
+        if (!session) return;
+        const Reader reader = node_.Read([&](const ledger::Ledger& ledger) {
+          return ReaderOf(ledger.state(), session->account);
+        });
+        return parts_.alerts->Handle(request, segments, reader, std::move(respond));
+      }
+      const auto reader = access_.ReaderOrRefuse(request, respond);
+      if (!reader) return;
+      return parts_.alerts->Handle(request, segments, *reader, std::move(respond));
+    }
   } else if (ReadsLedger(request, segments)) {
     const auto reader = access_.ReaderOrRefuse(request, respond);
     if (!reader) return;
@@ -502,6 +520,20 @@ HttpResponse NodeApi::GetMetrics() {
            parts_.guard->rate_limited);
     metric("nuri_api_idempotent_replays_total", "counter",
            "POSTs answered again from their Idempotency-Key.", parts_.guard->idempotent_replays);
+  }
+  if (parts_.alerts != nullptr) {
+    const audit::MonitorProgress progress = parts_.alerts->progress();
+    metric("nuri_monitor_followed_height", "gauge",
+           "Last block whose compliance alerts are stored.", progress.followed_height);
+    metric("nuri_monitor_behind_blocks", "gauge", "Committed blocks the monitor has yet to check.",
+           height > progress.followed_height ? height - progress.followed_height : 0);
+    metric("nuri_monitor_lag_p99_milliseconds", "gauge",
+           "From a block's commit to its alerts stored, 99th percentile of the latest blocks.",
+           static_cast<std::uint64_t>(progress.lag_p99_millis));
+    metric("nuri_monitor_alerts_raised_total", "counter", "Alerts raised since the node started.",
+           progress.alerts_raised);
+    metric("nuri_monitor_failed", "gauge", "1 when the monitor stopped on a store failure.",
+           progress.failed ? 1 : 0);
   }
   HttpResponse response;
   response.content_type = "text/plain; version=0.0.4";

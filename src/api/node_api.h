@@ -47,6 +47,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "api/alert_api.h"
 #include "api/api_guard.h"
 #include "api/approval_api.h"
 #include "api/event_api.h"
@@ -70,6 +71,7 @@ struct NodeApiParts {
   PaymentRequestApi* payments = nullptr;   // likewise
   ApprovalApi* approvals = nullptr;        // likewise
   EventApi* events = nullptr;              // likewise
+  AlertApi* alerts = nullptr;              // when the node runs the compliance monitor
   const ApiGuardMetrics* guard = nullptr;  // for /metrics
 };
 

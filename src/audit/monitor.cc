@@ -92,9 +92,10 @@ core::TimeMillis ComplianceMonitor::ReplayFrom(core::TimeMillis now) const {
   const core::KoreaTime local = core::ToKoreaTime(now);
   const core::TimeMillis month_start =
       StartOfKoreaDay(core::LocalDate{local.date.year, local.date.month, 1});
-  // Forget keeps what is less than a window old: a payment exactly a window old is gone.
+  // Forget keeps what is less than a window old: a payment exactly a window old is gone. A
+  // refund kept for a rebill window cancelled a night payment up to a window before it.
   return std::max<core::TimeMillis>(
-      0, std::min({now - look_back_millis_ + 1, now - rebill_window_millis_ + 1, month_start}));
+      0, std::min({now - look_back_millis_ + 1, now - 2 * rebill_window_millis_ + 1, month_start}));
 }
 
 // What the checks of one payment share: the payment, its policy, the holder's earlier

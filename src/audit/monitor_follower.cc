@@ -64,17 +64,20 @@ base::Status MonitorFollower::Start() {
     replay_from = *first;
   });
   if (!status.ok()) return status;
-  if (followed > head) {
-    return base::Status::FailedPrecondition(
-        "the alert store has followed the chain to block " + std::to_string(followed) +
-        " but the ledger ends at block " + std::to_string(head) +
-        ": the alerts belong to another copy of the chain");
-  }
   {
     std::lock_guard lock(signal_->mutex);
     signal_->committed_height = std::max(signal_->committed_height, head);
   }
-  if (followed < base_height) {
+  if (followed > head) {
+    // The node's store was emptied to sync again: its alerts up to `followed` stay as they are,
+    // and the monitor resumes after them once the ledger is back there, with its windows
+    // filled from that block on only.
+    base::LogWarning(kLogComponent, "the alerts are stored up to block " +
+                                        std::to_string(followed) +
+                                        " and the ledger ends at block " + std::to_string(head) +
+                                        ": the monitor resumes once the ledger is past them");
+    next_height_ = followed + 1;
+  } else if (followed < base_height) {
     base::LogWarning(kLogComponent, "this node holds the blocks after height " +
                                         std::to_string(base_height) + " only: blocks " +
                                         std::to_string(followed + 1) + " to " +

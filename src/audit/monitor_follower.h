@@ -54,8 +54,9 @@ class MonitorFollower {
   MonitorFollower(const MonitorFollower&) = delete;
   MonitorFollower& operator=(const MonitorFollower&) = delete;
 
-  // Feeds the monitor again what its windows need, then starts following. An error when the
-  // store holds alerts of blocks the ledger does not have, or a block cannot be read.
+  // Feeds the monitor again what its windows need, then starts following; when the store is
+  // ahead of the ledger (its store emptied to sync again), from the block after the store's.
+  // An error when a block cannot be read.
   base::Status Start();
   // For Node::OnCommitted: wakes the follower. It may be called after the follower is gone.
   std::function<void(std::uint64_t height)> CommitListener();

@@ -10,17 +10,21 @@
 //    "snapshot_interval": 1000, "snapshot_gap": 2000, "wallet_key": "wallet.key",
 //    "step_up_won": 500000, "rate_limits": {...}, "https_address": "127.0.0.1",
 //    "https_port": 7301, "https_certificate": "api_tls.pem", "https_key": "api_tls.key",
-//    "operator_addresses": ["127.0.0.1", "::1"], "cors_origins": ["https://wallet.moef.go.kr"]}
+//    "operator_addresses": ["127.0.0.1", "::1"], "cors_origins": ["https://wallet.moef.go.kr"],
+//    "audit_policy": "audit-policy.json"}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
 // its own blocks. With "wallet_key" or "wallet_pkcs11" (cli/wallet_sealer_config.h), the node
 // keeps custodial wallets in data_dir/wallets and serves the session endpoints
-// (api/wallet_api.h), on loopback only. Relative paths are relative to the configuration file. "rate_limits": cli/guard_config.h. With
-// "https_certificate", the node also serves the API over HTTPS (the key sealed under the key
-// password). Callers from "operator_addresses" read the whole ledger without a session
-// (api/read_access.h); the default is loopback, and [] leaves every read to sessions. Web pages
-// of the "cors_origins" may call the API from a browser (api/cors.h); by default none may.
+// (api/wallet_api.h), on loopback only. Relative paths are relative to the configuration file.
+// "rate_limits": cli/guard_config.h. With "https_certificate", the node also serves the API over
+// HTTPS (the key sealed under the key password). Callers from "operator_addresses" read the whole
+// ledger without a session (api/read_access.h); the default is loopback, and [] leaves every read
+// to sessions. Web pages of the "cors_origins" may call the API from a browser (api/cors.h); by
+// default none may. With "audit_policy", the node runs the compliance monitor
+// (audit/monitor_follower.h) under that policy, keeps its alerts in data_dir/alerts and serves them
+// (api/alert_api.h).
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -31,6 +35,8 @@
 #include "api/cors.h"
 #include "api/http_server.h"
 #include "api/node_api.h"
+#include "audit/alert_store.h"
+#include "audit/monitor_follower.h"
 #include "base/files.h"
 #include "base/hex.h"
 #include "base/log.h"
@@ -88,6 +94,7 @@ struct DaemonConfig {
   api::ApiGuardOptions guard;
   std::vector<std::string> operator_addresses = api::kOperatorAddressesDefault;
   std::vector<std::string> cors_origins;
+  std::string audit_policy_path;  // empty: no compliance monitor
 };
 
 base::Result<DaemonConfig> LoadConfig(const std::string& path) {
@@ -133,6 +140,11 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     return base::Error(key.error());  // alone, a node is a validator
   }
   if (auto address = string_field("api_address", false)) config.api_address = *address;
+  if (object.contains("audit_policy")) {
+    auto policy = string_field("audit_policy", true);
+    if (!policy) return base::Error(policy.error());
+    config.audit_policy_path = *policy;
+  }
   if (const json::value* step_up = object.if_contains("step_up_won")) {
     if (!step_up->is_int64() || step_up->get_int64() < 0) {
       return base::Error(
@@ -201,6 +213,22 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
     }
   }
   return config;
+}
+
+// The audit policy the compliance monitor runs under (docs/audit.md); every fault with its path.
+base::Result<audit::AuditPolicy> LoadAuditPolicy(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text) return base::Error(text.error());
+  auto value = core::ParseJsonText(*text);
+  if (!value)
+    return base::Error(base::Status::InvalidArgument(path + ": " + value.error().message()));
+  auto policy = audit::ParseAuditPolicy(*value);
+  if (!policy) {
+    std::string faults;
+    for (const core::JsonFault& fault : policy.error()) faults += "\n  " + fault.ToString();
+    return base::Error(base::Status::InvalidArgument(path + ":" + faults));
+  }
+  return *std::move(policy);
 }
 
 // The network a node belongs to (network.json, docs/operations.md): its members with their TLS
@@ -377,6 +405,34 @@ int RunNurid(int argc, char** argv) {
     event_hub.emplace(**node);
     event_api.emplace(**node, *wallet_api, *event_hub);
   }
+  // The compliance monitor: its alerts have a store of their own, as the wallets' logins do.
+  std::shared_ptr<storage::KvStore> alert_kv;
+  std::unique_ptr<audit::AlertStore> alert_store;
+  std::optional<audit::MonitorFollower> monitor;
+  std::optional<api::AlertApi> alert_api;
+  if (!config->audit_policy_path.empty()) {
+    auto policy = LoadAuditPolicy(config->audit_policy_path);
+    if (!policy) return Fail("audit policy: " + policy.error().ToString());
+    auto opened = storage::OpenRocksDb(config->data_dir + "/alerts");
+    if (!opened) return Fail("alerts: " + opened.error().ToString());
+    alert_kv = *std::move(opened);
+    auto store = audit::AlertStore::Open(alert_kv);
+    if (!store) return Fail("alerts: " + store.error().ToString());
+    alert_store = *std::move(store);
+    node::Node& reading = **node;
+    monitor.emplace(
+        *std::move(policy), *alert_store,
+        [&reading](const std::function<void(const ledger::Ledger&)>& read) {
+          reading.Read([&](const ledger::Ledger& ledger) { read(ledger); });
+        },
+        clock);
+    (*node)->OnCommitted(monitor->CommitListener());
+    if (auto status = monitor->Start(); !status.ok()) {
+      return Fail("compliance monitor: " + status.ToString());
+    }
+    alert_api.emplace(**node, *alert_store, *monitor, authenticator ? &*authenticator : nullptr,
+                      clock);
+  }
   std::optional<api::NodeApi> node_api;
   api::ApiGuard guard(config->guard, clock,
                       [&node_api](api::HttpRequest request, api::Responder respond) {
@@ -387,6 +443,7 @@ int RunNurid(int argc, char** argv) {
                                      .payments = payment_api ? &*payment_api : nullptr,
                                      .approvals = approval_api ? &*approval_api : nullptr,
                                      .events = event_api ? &*event_api : nullptr,
+                                     .alerts = alert_api ? &*alert_api : nullptr,
                                      .guard = &guard.metrics()},
                    config->operator_addresses);
   // Whatever way this returns, the node stops before the APIs its callbacks reach are gone.

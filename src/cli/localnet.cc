@@ -328,6 +328,8 @@ int Up(const Args& args, const std::string& directory) {
                         // The network's own tools (load, the CLI) run on this machine at
                         // volume; other loopback addresses (127.0.0.2, ...) are limited.
                         {"rate_limits", {{"exempt_addresses", {"127.0.0.1"}}}}};
+    // The audit board's observers run the compliance monitor, as its own node would.
+    if (node.plan.role != "validator") config["audit_policy"] = "../../audit-policy.json";
     if (auto status = WriteJson(node_directory + "/config.json", config); !status.ok()) {
       return Complain(status.ToString());
     }
@@ -338,6 +340,13 @@ int Up(const Args& args, const std::string& directory) {
   }
   genesis["validators"] = std::move(validator_set);
   if (auto status = WriteJson(directory + "/genesis.json", genesis); !status.ok()) {
+    return Complain(status.ToString());
+  }
+  // Every check at its defaults (docs/audit.md); the board tunes them per program here.
+  if (auto status =
+          WriteJson(directory + "/audit-policy.json",
+                    json::object{{"defaults", json::object{}}, {"programs", json::object{}}});
+      !status.ok()) {
     return Complain(status.ToString());
   }
   auto nodes = ReadLocalnet(directory);
