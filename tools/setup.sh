@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config python3 curl
-  libssl-dev libsodium-dev liboath-dev oathtool libqrencode-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
+  libssl-dev libsodium-dev liboath-dev oathtool libqrencode-dev libjemalloc-dev librocksdb-dev libboost1.81-dev libboost-json1.81-dev
   libgtest-dev librapidcheck-dev libbenchmark-dev clang-16 libc++-16-dev libc++abi-16-dev
   # The PKCS#11 header, and SoftHSM2, the HSM that the wallet's PKCS#11 sealer is tested against.
   libp11-kit-dev softhsm2

@@ -144,8 +144,7 @@ HttpResponse AlertApi::Act(const HttpRequest& request, std::string_view id, std:
   auto note = ReadNote(ObjectBody(request), {"note"});
   if (auto* refusal = std::get_if<HttpResponse>(&note)) return *std::move(refusal);
   auto acted = store_.Act(
-      id, audit::AlertAction{.kind = action == "resolve" ? audit::AlertActionKind::kResolve
-                                                         : audit::AlertActionKind::kEscalate,
+      id, audit::AlertAction{.kind = *audit::AlertActionNamed(action),  // routed: one of them
                              .by = auditor,
                              .at = clock_.NowMillis(),
                              .note = std::get<std::string>(std::move(note))});

@@ -1,5 +1,6 @@
 #include "api/event_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -41,10 +42,12 @@ bool EventApi::Handle(const HttpRequest& request, Responder& respond) {
 
 // The same reach as reading the ledger (read_access.h): one filter the viewer may see is enough,
 // for every filter given narrows the feed.
+// Alerts are the audit board's findings about named officials and merchants: for auditors.
 bool EventApi::MayFollow(const core::AccountId& viewer, const EventFilter& filter) const {
   return node_.Read([&](const ledger::Ledger& ledger) {
     const Reader reader = ReaderOf(ledger.state(), viewer);
     if (reader.MaySeeEverything()) return true;
+    if (filter.alerts) return false;
     if (!filter.account.empty() && reader.MaySeeAccount(filter.account)) return true;
     if (!filter.organization.empty() && reader.MaySeeOrganization(filter.organization)) {
       return true;
@@ -65,9 +68,31 @@ void EventApi::Subscribe(const HttpRequest& request, Responder respond, EventFor
       return respond(ErrorResponse(400, "MALFORMED", "too long", name));
     }
   }
+  if (const std::string kinds = request.QueryParameter("events"); !kinds.empty()) {
+    filter.transactions = filter.alerts = false;
+    for (std::string_view rest = kinds; !rest.empty();) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view kind = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      if (kind == "transaction") {
+        filter.transactions = true;
+      } else if (kind == "alert") {
+        filter.alerts = true;
+      } else {
+        return respond(
+            ErrorResponse(400, "MALFORMED", "events: transaction, alert or both", "events"));
+      }
+    }
+  }
+  if (filter.alerts && !hub_.follows_alerts()) {
+    return respond(ErrorResponse(404, "NOT_FOUND",
+                                 "this node runs no compliance monitor: follow the alerts of the "
+                                 "audit board's observer"));
+  }
   const std::uint64_t head =
       node_.Read([](const ledger::Ledger& ledger) { return ledger.head().height; });
-  EventPosition from{head + 1, 0};
+  // A stream with alerts starts where the monitor is, so that none it stores later is missed.
+  EventPosition from{(filter.alerts ? std::min(head, hub_.alerts_height()) : head) + 1, 0};
   // A WebSocket client in a browser cannot set headers: it may give the last id in the query.
   std::string last = request.Header("last-event-id");
   if (last.empty()) last = request.QueryParameter("last_event_id");
@@ -89,9 +114,10 @@ void EventApi::Subscribe(const HttpRequest& request, Responder respond, EventFor
   }
   const core::AccountId viewer = session->account;
   if (!MayFollow(viewer, filter)) {
-    return respond(ErrorResponse(
-        403, "FORBIDDEN",
-        viewer.str() + " may not follow these events; follow ?account=" + viewer.str()));
+    return respond(ErrorResponse(403, "FORBIDDEN",
+                                 viewer.str() + " may not follow these events" +
+                                     (filter.alerts ? std::string(" (alerts are for auditors)")
+                                                    : "; follow ?account=" + viewer.str())));
   }
   auto stream = std::make_shared<ResponseStream>();
   if (auto refusal = TakeStreamSlots(viewer, request.remote_address, stream)) {

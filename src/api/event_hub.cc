@@ -64,6 +64,7 @@ std::optional<EventPosition> ParseEventId(std::string_view text) {
 }
 
 bool RenderedEvent::Matches(const EventFilter& filter) const {
+  if (!(alert ? filter.alerts : filter.transactions)) return false;
   if (!filter.program.empty() && filter.program != program) return false;
   if (!filter.account.empty() &&
       std::find(accounts.begin(), accounts.end(), filter.account) == accounts.end()) {
@@ -126,12 +127,32 @@ std::size_t EventHub::subscribers() const {
   return subscriber_count_;
 }
 
+void EventHub::FollowAlerts(const audit::AlertStore& alerts) {
+  {
+    std::lock_guard lock(signal_->mutex);
+    signal_->alerts_height = alerts.followed_height();
+  }
+  alerts_ = &alerts;
+}
+
+std::function<void(std::uint64_t height)> EventHub::AlertsListener() {
+  return [signal = signal_](std::uint64_t height) {
+    {
+      std::lock_guard lock(signal->mutex);
+      signal->alerts_height = std::max(signal->alerts_height, height);
+      signal->changed = true;
+    }
+    signal->wake.notify_one();
+  };
+}
+
 void EventHub::Run() {
   const auto heartbeat_interval = std::chrono::seconds(options_.heartbeat_seconds);
   auto next_heartbeat = std::chrono::steady_clock::now() + heartbeat_interval;
   bool held_back = false;
   for (;;) {
     std::uint64_t head = 0;
+    std::uint64_t alerts_head = 0;
     std::uint64_t base = 0;
     {
       std::unique_lock lock(signal_->mutex);
@@ -143,6 +164,7 @@ void EventHub::Run() {
       if (signal_->stopping) break;
       signal_->changed = false;
       head = signal_->committed_height;
+      alerts_head = signal_->alerts_height;
     }
     {
       std::lock_guard lock(subscribers_mutex_);
@@ -151,7 +173,9 @@ void EventHub::Run() {
     }
     base = node_.Read([](const ledger::Ledger& ledger) { return ledger.base_height(); });
     held_back = false;
-    for (Subscriber& subscriber : following_) held_back |= Advance(subscriber, head, base);
+    for (Subscriber& subscriber : following_) {
+      held_back |= Advance(subscriber, head, alerts_head, base);
+    }
     if (std::chrono::steady_clock::now() >= next_heartbeat) {
       for (Subscriber& subscriber : following_) {
         if (subscriber.stream->closed()) continue;
@@ -176,7 +200,8 @@ void EventHub::Run() {
   for (Subscriber& subscriber : joining_) subscriber.stream->End();
 }
 
-bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t base) {
+bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t alerts_head,
+                       std::uint64_t base) {
   // Height 0 is the genesis state, which has no transactions. A node that started from a
   // snapshot has no blocks at or below its base: the subscriber is told of the gap.
   if (subscriber.next.height <= base) {
@@ -186,20 +211,28 @@ bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t
     }
     subscriber.next = {base + 1, 0};
   }
-  for (std::size_t blocks = 0; subscriber.next.height <= head; ++blocks) {
+  const bool with_alerts = subscriber.filter.alerts;
+  const std::uint64_t last = with_alerts ? std::min(head, alerts_head) : head;
+  for (std::size_t blocks = 0; subscriber.next.height <= last; ++blocks) {
     if (blocks == options_.blocks_per_round_max) return true;
-    const auto events = Rendered(subscriber.next.height);
-    if (events == nullptr) {
+    const Events events = Rendered(subscriber.next.height);
+    // Alerts are rendered as they stand at each read: a stream shows what auditors did since.
+    const Events alerts = with_alerts && events != nullptr
+                              ? RenderAlerts(subscriber.next.height, events->size())
+                              : Events();
+    if (events == nullptr || (with_alerts && alerts == nullptr)) {
       // Logged by Render. The client reconnects and resumes here, on this node or another.
       subscriber.stream->End();
       return false;
     }
-    for (std::size_t index = subscriber.next.index; index < events->size(); ++index) {
+    const std::size_t count = events->size() + (alerts ? alerts->size() : 0);
+    for (std::size_t index = subscriber.next.index; index < count; ++index) {
       if (subscriber.stream->waiting_bytes() > kStreamBacklogBytesMax) {
         subscriber.next.index = static_cast<std::uint32_t>(index);
         return true;
       }
-      const RenderedEvent& event = (*events)[index];
+      const RenderedEvent& event =
+          index < events->size() ? (*events)[index] : (*alerts)[index - events->size()];
       if (event.Matches(subscriber.filter) &&
           !subscriber.stream->Write(event.Text(subscriber.format))) {
         return false;
@@ -210,7 +243,7 @@ bool EventHub::Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t
   return false;
 }
 
-std::shared_ptr<const std::vector<RenderedEvent>> EventHub::Rendered(std::uint64_t height) {
+EventHub::Events EventHub::Rendered(std::uint64_t height) {
   if (const auto found = rendered_.find(height); found != rendered_.end()) return found->second;
   auto events = Render(height);
   if (!events) return nullptr;
@@ -219,6 +252,36 @@ std::shared_ptr<const std::vector<RenderedEvent>> EventHub::Rendered(std::uint64
   // The lowest heights go first: those are read only by subscribers catching up.
   while (rendered_.size() > options_.rendered_blocks_kept) rendered_.erase(rendered_.begin());
   return shared;
+}
+
+EventHub::Events EventHub::RenderAlerts(std::uint64_t height, std::size_t first_index) const {
+  auto stored = alerts_.load()->AtHeight(height);
+  if (!stored) {
+    base::LogWarning(kLogComponent, "cannot read the alerts of block " + std::to_string(height) +
+                                        ": " + stored.error().ToString());
+    return nullptr;
+  }
+  std::vector<RenderedEvent> events;
+  for (std::size_t k = 0; k < stored->size(); ++k) {
+    const audit::StoredAlert& alert = (*stored)[k];
+    RenderedEvent event;
+    event.alert = true;
+    event.accounts = {alert.alert.account};
+    event.program = alert.alert.program;
+    const std::string id = std::to_string(height) + ":" + std::to_string(first_index + k);
+    json::object data = audit::StoredAlertToJson(alert);
+    data["event_id"] = id;
+    const std::string text = json::serialize(data);
+    event.frame = "id: " + id + "\nevent: alert\ndata: " + text + "\n\n";
+    event.line = R"({"event":"alert","id":")" + id + R"(","data":)" + text + "}\n";
+    events.push_back(std::move(event));
+  }
+  return std::make_shared<const std::vector<RenderedEvent>>(std::move(events));
+}
+
+std::uint64_t EventHub::alerts_height() const {
+  std::lock_guard lock(signal_->mutex);
+  return signal_->alerts_height;
 }
 
 std::optional<std::vector<RenderedEvent>> EventHub::Render(std::uint64_t height) const {

@@ -16,10 +16,16 @@
 // subscriber that asks for them gets a "gap" event, then what follows. Quiet streams get a
 // heartbeat comment, by which a client that left without a word is noticed.
 //
+// On a node that runs the compliance monitor, auditors' streams may also carry its alerts: a
+// block's alerts follow its transactions, their ids going on from the block's transaction count
+// ("12:40" after transactions 12:0 to 12:39), once the monitor has stored them, so that such a
+// stream resumes as exactly as any other and goes no further than the monitor has.
+//
 // Thread-safe. Stop the hub before what its subscribers' `still_allowed` use, and destroy it
 // before the node, once the node no longer commits (Node::Stop).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -32,6 +38,7 @@
 #include <vector>
 
 #include "api/http_server.h"
+#include "audit/alert_store.h"
 #include "node/node.h"
 
 namespace nuri::api {
@@ -51,6 +58,8 @@ struct EventFilter {
   std::string account;       // an account the transaction involves
   std::string program;       // the program the receipt names
   std::string organization;  // the organization of an account the transaction involves
+  bool transactions = true;  // committed transactions' outcomes
+  bool alerts = false;       // the compliance monitor's alerts (EventHub::FollowAlerts)
 };
 
 // How a subscriber's stream carries events.
@@ -61,6 +70,7 @@ enum class EventFormat {
 
 // One event as the hub keeps it: what filters look at, and its text in each format.
 struct RenderedEvent {
+  bool alert = false;  // a compliance alert, not a transaction
   std::vector<std::string> accounts;
   std::string program;
   std::string frame;  // kServerSentEvents
@@ -97,6 +107,16 @@ class EventHub {
 
   std::size_t subscribers() const;
 
+  // Streams that ask for alerts get those kept in `alerts`, which the hub reads until it is
+  // stopped. Call before the first Subscribe.
+  void FollowAlerts(const audit::AlertStore& alerts);
+  bool follows_alerts() const { return alerts_.load() != nullptr; }
+  // The last block whose alerts the hub was told are stored.
+  std::uint64_t alerts_height() const;
+  // For the monitor follower's on_followed: wakes the hub when a block's alerts are stored. It
+  // may be called after the hub is gone.
+  std::function<void(std::uint64_t height)> AlertsListener();
+
   // Ends every stream and stops the hub's thread, after which no `still_allowed` is called.
   // Idempotent.
   void Stop();
@@ -114,17 +134,25 @@ class EventHub {
     std::mutex mutex;
     std::condition_variable wake;
     std::uint64_t committed_height = 0;  // guarded by mutex
+    std::uint64_t alerts_height = 0;     // the last block whose alerts are stored; guarded
     bool changed = false;                // guarded by mutex
     bool stopping = false;               // guarded by mutex
   };
 
   void Run();
-  // Sends what `subscriber` has not seen up to `head` (the node keeps no blocks at or below
-  // `base`), a bounded amount: true when it has more to catch up.
-  bool Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t base);
-  std::shared_ptr<const std::vector<RenderedEvent>> Rendered(std::uint64_t height);
-  // Null when the block cannot be read now (logged).
+  // Sends what `subscriber` has not seen up to `head`, or for a subscriber to alerts up to
+  // `alerts_head` if lower (the node keeps no blocks at or below `base`), a bounded amount: true
+  // when it has more to catch up.
+  bool Advance(Subscriber& subscriber, std::uint64_t head, std::uint64_t alerts_head,
+               std::uint64_t base);
+  using Events = std::shared_ptr<const std::vector<RenderedEvent>>;
+  // A block's transactions' events, kept for the latest blocks; null when they cannot be read
+  // now (logged).
+  Events Rendered(std::uint64_t height);
   std::optional<std::vector<RenderedEvent>> Render(std::uint64_t height) const;
+  // A block's alerts, numbered on from `first_index`, its transaction count; null when they
+  // cannot be read now (logged).
+  Events RenderAlerts(std::uint64_t height, std::size_t first_index) const;
 
   node::Node& node_;
   const EventHubOptions options_;
@@ -134,7 +162,9 @@ class EventHub {
   std::size_t subscriber_count_ = 0;  // guarded by subscribers_mutex_
   // The hub thread's own.
   std::vector<Subscriber> following_;
-  std::map<std::uint64_t, std::shared_ptr<const std::vector<RenderedEvent>>> rendered_;
+  std::map<std::uint64_t, Events> rendered_;
+  // Set once, before the first subscriber; read by the hub's thread and by API threads.
+  std::atomic<const audit::AlertStore*> alerts_{nullptr};
   std::thread thread_;
 };
 

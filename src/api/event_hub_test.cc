@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "audit/alert_store.h"
 #include "codec/codec.h"
 #include "core/transaction.h"
 #include "crypto/key_file.h"
@@ -85,9 +86,21 @@ class EventHubTest : public ::testing::Test {
   base::ManualClock clock_;
   std::shared_ptr<storage::MemoryStore> store_;
   std::unique_ptr<node::Node> node_;
+  std::unique_ptr<audit::AlertStore> alerts_;  // outlives the hub, as a node's does
   std::unique_ptr<EventHub> hub_;
   std::uint64_t nonce_ = 0;
 };
+
+audit::Alert BurstAlert(std::uint64_t height) {
+  return audit::Alert{.id = "00112233445566" + std::to_string(height % 100),
+                      .severity = audit::Severity::kWarning,
+                      .check = "bursts",
+                      .program = "bpe-test",
+                      .account = "kim@moef",
+                      .transactions = {std::string(64, 'a')},
+                      .sentence = "kim@moef paid 5 times within 10 minutes",
+                      .height = height};
+}
 
 TEST(EventIdTest, ParsesHeightAndIndexOnly) {
   EXPECT_EQ(ParseEventId("12:3"), (EventPosition{12, 3}));
@@ -211,6 +224,63 @@ TEST_F(EventHubTest, AnUnreadableBlockEndsTheStreamInsteadOfStallingIt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(stream->Take().second, ResponseStream::State::kEnded);
+}
+
+TEST_F(EventHubTest, AlertsFollowTheirBlocksTransactionsOnceTheMonitorStoredThem) {
+  alerts_ = audit::AlertStore::Open(std::make_shared<storage::MemoryStore>()).value();
+  const std::uint64_t first = Mint("kim@moef", 1000);
+  hub_ = std::make_unique<EventHub>(*node_);
+  hub_->FollowAlerts(*alerts_);
+  const auto alerts_stored = hub_->AlertsListener();
+  auto both = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(both, {.alerts = true}, {0, 0}, nullptr));
+  auto transactions = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(transactions, {}, {0, 0}, nullptr));
+  auto alerts_only = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(alerts_only,
+                              {.account = "kim@moef", .transactions = false, .alerts = true},
+                              {0, 0}, nullptr));
+  auto elsewhere = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(
+      hub_->Subscribe(elsewhere, {.account = "hanok@merchants", .alerts = true}, {0, 0}, nullptr));
+  // The transactions' stream goes on; the others wait for the monitor.
+  std::string plain;
+  EXPECT_EQ(AwaitIds(*transactions, plain, 1),
+            (std::vector<std::string>{std::to_string(first) + ":0"}));
+  EXPECT_EQ(both->Take().first, "");
+
+  ASSERT_TRUE(alerts_->AddBlock(first, {BurstAlert(first)}).ok());
+  alerts_stored(first);
+  std::string received;
+  const std::string alert_id = std::to_string(first) + ":1";  // after the block's one transaction
+  EXPECT_EQ(AwaitIds(*both, received, 2),
+            (std::vector<std::string>{std::to_string(first) + ":0", alert_id}));
+  EXPECT_NE(received.find("id: " + alert_id + "\nevent: alert\ndata: {"), std::string::npos)
+      << received;
+  EXPECT_NE(received.find(R"("check":"bursts")"), std::string::npos) << received;
+  EXPECT_NE(received.find(R"("status":"open")"), std::string::npos) << received;
+  std::string only;
+  EXPECT_EQ(AwaitIds(*alerts_only, only, 1), (std::vector<std::string>{alert_id}));
+
+  // The next block: no alert, and until the monitor has been there, nothing of it either.
+  const std::uint64_t second = Mint("kim@moef", 2000);
+  EXPECT_EQ(AwaitIds(*transactions, plain, 2).back(), std::to_string(second) + ":0");
+  // `both` was advanced before `transactions` in the same round, and held at the monitor's
+  // height: nothing of the new block.
+  EXPECT_EQ(both->Take().first, "");
+  ASSERT_TRUE(alerts_->AddBlock(second, {}).ok());
+  alerts_stored(second);
+  EXPECT_EQ(AwaitIds(*both, received, 3).back(), std::to_string(second) + ":0");
+  // One resuming after the block's transaction is given its alert, and nothing of it twice.
+  auto resumed = std::make_shared<ResponseStream>();
+  ASSERT_TRUE(hub_->Subscribe(resumed, {.alerts = true}, {first, 1}, nullptr));
+  std::string again;
+  EXPECT_EQ(AwaitIds(*resumed, again, 2),
+            (std::vector<std::string>{alert_id, std::to_string(second) + ":0"}));
+  // By now the hub has passed both blocks for every stream: one following another account has
+  // had nothing, and the transactions' stream no alert.
+  EXPECT_EQ(elsewhere->Take().first, "");
+  EXPECT_EQ(plain.find("event: alert"), std::string::npos) << plain;
 }
 
 }  // namespace

@@ -1,18 +1,33 @@
 #include "api/export_api.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "api/json_response.h"
 #include "audit/payment_export.h"
 #include "audit/period.h"
 #include "audit/reconciliation.h"
+#include "audit/statement.h"
 #include "base/limits.h"
 #include "core/ids.h"
 #include "core/program.h"
 #include "ledger/ledger.h"
+#include "ledger/records.h"
 #include "ledger/state_view.h"
 
 namespace nuri::api {
 
 namespace {
+
+// The answer to a statement beyond what one answer holds.
+HttpResponse StatementTooLarge() {
+  return ErrorResponse(413, "TOO_LARGE",
+                       "the statement would read more than " +
+                           std::to_string(base::kStatementTransactionsMax) +
+                           " of the account's transactions, or pass " +
+                           std::to_string(base::kExportSizeBytesMax >> 20) +
+                           " MiB: ask for a more recent or shorter period");
+}
 
 // The answer when the blocks of a period cannot be found.
 HttpResponse PeriodError(const base::Status& status) {
@@ -42,21 +57,27 @@ std::variant<ExportApi::PaymentQuery, HttpResponse> ExportApi::ReadPaymentQuery(
   if (!query.org.empty() && !core::OrgId::Parse(query.org)) {
     return ErrorResponse(400, "MALFORMED", "org: not an organization id", "org");
   }
-  for (auto [name, day] : {std::pair{"from", &query.from}, std::pair{"to", &query.to}}) {
+  if (auto refusal = ReadPeriod(request, query.from, query.to)) return *std::move(refusal);
+  return query;
+}
+
+std::optional<HttpResponse> ExportApi::ReadPeriod(const HttpRequest& request, core::LocalDate& from,
+                                                  core::LocalDate& to) {
+  for (auto [name, day] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
     auto date = core::ParseDate(request.QueryParameter(name));
     if (!date) {
       return ErrorResponse(400, "MALFORMED", std::string(name) + ": expected YYYY-MM-DD", name);
     }
     *day = *date;
   }
-  const std::int64_t span = core::DaysFromCivil(query.to) - core::DaysFromCivil(query.from);
+  const std::int64_t span = core::DaysFromCivil(to) - core::DaysFromCivil(from);
   if (span < 0 || span >= base::kExportDaysMax) {
     return ErrorResponse(400, "MALFORMED",
                          "from must not be after to, and a period is at most " +
                              std::to_string(base::kExportDaysMax) + " days",
                          "to");
   }
-  return query;
+  return std::nullopt;
 }
 
 HttpResponse ExportApi::Payments(const HttpRequest& request, const Reader& reader) {
@@ -199,6 +220,148 @@ HttpResponse ExportApi::Reconciliation(const HttpRequest& request, const Reader&
                                                {"as_of_height", as_of.height},
                                                {"complete", as_of.day_is_over},
                                                {"tokens", std::move(tokens)}});
+}
+
+HttpResponse ExportApi::Statement(const HttpRequest& request, const Reader& reader) {
+  audit::Statement statement{.account = request.QueryParameter("account"),
+                             .token = request.QueryParameter("token")};
+  if (!core::AccountId::Parse(statement.account)) {
+    return ErrorResponse(400, "MALFORMED", "account: expected name@org", "account");
+  }
+  if (!core::TokenId::Parse(statement.token)) {
+    return ErrorResponse(400, "MALFORMED", "token: expected a token id", "token");
+  }
+  if (auto refusal = ReadPeriod(request, statement.from, statement.to)) return *refusal;
+  if (!reader.MaySeeAccount(statement.account)) {
+    return ErrorResponse(403, "FORBIDDEN",
+                         reader.account() + " may not see the statement of " + statement.account);
+  }
+  // The balance at the head, and the period's blocks, under one lock: the statement is as of
+  // that head, and blocks committed after it are left out.
+  std::int64_t balance_now = 0;
+  const base::Status found = node_.Read([&](const ledger::Ledger& ledger) {
+    const ledger::State& state = ledger.state();
+    if (!ledger::ReadAccount(state, statement.account)) {
+      return base::Status::NotFound("no account " + statement.account);
+    }
+    const auto token = ledger::ReadToken(state, statement.token);
+    if (!token) return base::Status::NotFound("no token " + statement.token);
+    auto period = audit::BlocksOfPeriod(ledger, statement.from, statement.to);
+    if (!period) return period.error();
+    statement.chain_id = ledger.head().chain_id;
+    statement.bank = std::string(token->issuer.org());
+    if (const std::string* org = state.Find(ledger::OrgKey(statement.bank))) {
+      if (auto record = ledger::DecodeOrg(*org)) statement.bank_name = record->name;
+    }
+    statement.first_height = period->first;
+    statement.last_height = period->last;
+    statement.as_of_height = ledger.head().height;
+    statement.as_of_time = ledger.head().time;
+    statement.complete =
+        ledger.head().time >=
+        audit::StartOfKoreaDay(core::CivilFromDays(core::DaysFromCivil(statement.to) + 1));
+    balance_now = ledger::ReadBalance(state, statement.account, statement.token).won();
+    return base::Status::Ok();
+  });
+  if (!found.ok()) return PeriodError(found);
+  auto movements = MovementsSince(statement);
+  if (!movements) {
+    if (movements.error().code() == base::StatusCode::kResourceExhausted)
+      return StatementTooLarge();
+    return ErrorResponse(500, "INTERNAL", movements.error().message());
+  }
+  // Walking back from the head: what came after the period, then the period itself. Money moves
+  // back and forth, so these sums are checked even though no balance can overflow.
+  std::int64_t after = 0;
+  std::int64_t during = 0;
+  bool overflow = false;
+  for (auto& entry : *movements) {
+    const std::int64_t signed_won = entry.credit ? entry.amount_won : -entry.amount_won;
+    if (entry.height > statement.last_height) {
+      overflow |= __builtin_add_overflow(after, signed_won, &after);
+    } else {
+      overflow |= __builtin_add_overflow(during, signed_won, &during);
+      statement.entries.push_back(std::move(entry));
+    }
+  }
+  std::reverse(statement.entries.begin(), statement.entries.end());
+  overflow |= __builtin_sub_overflow(balance_now, after, &statement.closing_won);
+  overflow |= __builtin_sub_overflow(statement.closing_won, during, &statement.opening_won);
+  if (overflow || !audit::TotalsOf(statement.entries)) {
+    return ErrorResponse(500, "INTERNAL",
+                         "the statement's sums overflow: ask for a shorter period");
+  }
+  HttpResponse response;
+  response.content_type = "application/xml; charset=utf-8";
+  response.headers.emplace_back("X-Nuri-Last-Height", std::to_string(statement.as_of_height));
+  response.body = audit::StatementCamt053(statement);
+  if (response.body.size() > base::kExportSizeBytesMax) return StatementTooLarge();
+  return response;
+}
+
+base::Result<std::vector<audit::StatementEntry>> ExportApi::MovementsSince(
+    const audit::Statement& statement) {
+  // The account's index, newest first from the head the statement is as of, down to the
+  // period's first block: a page under each lock.
+  std::vector<ledger::TransactionLocation> locations;
+  ledger::TransactionLocation next{statement.as_of_height,
+                                   std::numeric_limits<std::uint32_t>::max()};
+  for (bool more = statement.as_of_height >= statement.first_height; more;) {
+    auto page = node_.Read([&](const ledger::Ledger& ledger) {
+      return ledger.AccountLocations(statement.account, next, base::kIndexEntriesPerLockMax);
+    });
+    if (!page) return base::Error(page.error());
+    more = page->size() == base::kIndexEntriesPerLockMax;
+    for (const auto& location : *page) {
+      if (location.height < statement.first_height) {
+        more = false;
+        break;
+      }
+      locations.push_back(location);
+    }
+    if (locations.size() > base::kStatementTransactionsMax) {
+      return base::Error(base::Status::ResourceExhausted("too many entries"));
+    }
+    if (more) {
+      const auto& last = locations.back();
+      next = last.index > 0 ? ledger::TransactionLocation{last.height, last.index - 1}
+                            : ledger::TransactionLocation{
+                                  last.height - 1, std::numeric_limits<std::uint32_t>::max()};
+    }
+  }
+  // Each block read once, a bounded number under each lock.
+  std::vector<audit::StatementEntry> movements;
+  for (std::size_t i = 0; i < locations.size();) {
+    const base::Status read = node_.Read([&](const ledger::Ledger& ledger) {
+      for (std::size_t blocks = 0; i < locations.size() && blocks < base::kBlocksPerLockMax;
+           ++blocks) {
+        const std::uint64_t height = locations[i].height;
+        auto block = ledger.ReadBlock(height);
+        if (!block) return block.error();
+        auto receipts = ledger.ReadReceipts(height);
+        if (!receipts) return receipts.error();
+        for (; i < locations.size() && locations[i].height == height; ++i) {
+          const std::uint32_t index = locations[i].index;
+          if (index >= block->transactions.size() || index >= receipts->size()) {
+            return base::Status::Internal("the account index points past block " +
+                                          std::to_string(height));
+          }
+          auto tx = core::DecodeTransaction(block->transactions[index]);
+          if (!tx) return tx.error();
+          auto entry = audit::MovementOf(*tx, (*receipts)[index], statement.account,
+                                         statement.token, ledger.state());
+          if (!entry) continue;
+          entry->height = height;
+          entry->index = index;
+          entry->time = block->header.time;
+          movements.push_back(*std::move(entry));
+        }
+      }
+      return base::Status::Ok();
+    });
+    if (!read.ok()) return base::Error(read);
+  }
+  return movements;
 }
 
 }  // namespace nuri::api

@@ -137,7 +137,8 @@ bool NodeApi::ReadsLedger(const HttpRequest& request,
   }
   if (resource == "exports") {
     return get && segments.size() == 3 &&
-           (segments[2] == "payments" || segments[2] == "reconciliation");
+           (segments[2] == "payments" || segments[2] == "reconciliation" ||
+            segments[2] == "statement");
   }
   return get && segments.size() == 3 &&
          (resource == "transactions" || resource == "blocks" || resource == "tokens");
@@ -149,6 +150,9 @@ void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::stri
   if (resource == "transactions") return GetTransaction(request, segments[2], reader, respond);
   if (resource == "exports" && segments[2] == "payments") {
     return respond(exports_.Payments(request, reader));
+  }
+  if (resource == "exports" && segments[2] == "statement") {
+    return respond(exports_.Statement(request, reader));
   }
   if (resource == "exports") return respond(exports_.Reconciliation(request, reader));
   if (resource == "evidence") {

@@ -1,12 +1,16 @@
 // The node's API over real HTTP on loopback: every endpoint, and bad input of every kind
 // answered with the right code while the node keeps serving.
+#include "api/node_api.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
+#include <regex>
+#include <string>
+#include <vector>
 
 #include "api/http_client.h"
 #include "api/http_server.h"
-#include "api/node_api.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
 #include "node/test_chain.h"
@@ -327,6 +331,115 @@ TEST_F(NodeApiTest, AProgramPaymentShowsOnTheReceiptAndTheAccount) {
   EXPECT_EQ(account.at("programs").at(program).at("paid"), 45'000);
   EXPECT_EQ(Get("/v1/accounts/hanok@merchants").second.at("balances").at("KRW-BNK"), 45'000);
   EXPECT_EQ(Get("/v1/programs/bpe-test").second.at("totals").at("spent"), 45'000);
+}
+
+// The amount of the balance of `type` (OPBD, CLBD, ITBD) in a camt.053 statement, or -1.
+std::int64_t StatementBalance(const std::string& xml, const std::string& type) {
+  const std::regex balance("<Cd>" + type +
+                           R"(</Cd>\s*</CdOrPrtry>\s*</Tp>\s*<Amt Ccy="KRW">(\d+)</Amt>)");
+  std::smatch match;
+  return std::regex_search(xml, match, balance) ? std::stoll(match[1]) : -1;
+}
+
+// The entries of a statement as "CODE CRDT|DBIT amount", in order.
+std::vector<std::string> StatementEntries(const std::string& xml) {
+  const std::regex entry(
+      R"(<Ntry>\s*<NtryRef>[0-9:]+</NtryRef>\s*<Amt Ccy="KRW">(\d+)</Amt>\s*<CdtDbtInd>(\w+)</CdtDbtInd>[\s\S]*?<Prtry>\s*<Cd>(\w+)</Cd>)");
+  std::vector<std::string> entries;
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), entry); it != std::sregex_iterator();
+       ++it) {
+    entries.push_back((*it)[3].str() + " " + (*it)[2].str() + " " + (*it)[1].str());
+  }
+  return entries;
+}
+
+TEST_F(NodeApiTest, AStatementWalksTheBalanceFromTheHeadBackToItsPeriod) {
+  const auto program = std::string("bpe-test");
+  const auto token = core::TokenId::Parse("KRW-BNK").value();
+  const auto treasury = core::AccountId::Parse("treasury@moef").value();
+  const auto kim = core::AccountId::Parse("kim@moef").value();
+  const auto hanok = core::AccountId::Parse("hanok@merchants").value();
+  const core::TimeMillis day1 = clock_.NowMillis() + core::kMillisPerHour;  // 10:00, Monday
+  const core::TimeMillis day2 = day1 + core::kMillisPerDay;
+  const core::TimeMillis day3 = day2 + core::kMillisPerDay;
+  crypto::Hash first_payment;
+  // Each step is committed in a block at the time it is signed.
+  auto commit = [&](core::TimeMillis at, const core::Transaction& tx, const char* status) {
+    clock_.SetMillis(at);
+    auto [code, body] = Post("/v1/transactions?wait_ms=5000", core::Encode(tx));
+    ASSERT_EQ(code, 200) << json::serialize(body);
+    ASSERT_EQ(body.at("status"), status) << json::serialize(body);
+    if (first_payment == crypto::Hash() && std::holds_alternative<core::Pay>(tx.body)) {
+      first_payment = core::TransactionId(tx);
+    }
+  };
+  auto money = [](std::int64_t won) { return core::Amount::Won(won); };
+  commit(day1, Signed("issuer@bnk", core::Mint{token, treasury, money(1'000'000)}, 31, day1), "ok");
+  commit(day1, Signed("issuer@bnk", core::Mint{token, hanok, money(10'000)}, 32, day1), "ok");
+  commit(day1, Signed("treasury@moef", core::FundProgram{program, money(500'000)}, 1, day1), "ok");
+  commit(day1, Signed("budget@moef", core::Grant{program, kim, money(200'000)}, 1, day1), "ok");
+  commit(day1, Signed("kim@moef", core::Pay{program, hanok, money(45'000)}, 1, day1), "ok");
+  // Day 2, the period: money out and in, and a transfer refused for want of funds.
+  commit(day2,
+         Signed("hanok@merchants",
+                core::Transfer{token, treasury, money(5'000), "", "rent <March> & fees"}, 1, day2),
+         "ok");
+  commit(day2, Signed("hanok@merchants", core::Refund{first_payment, money(3'000)}, 2, day2), "ok");
+  commit(day2,
+         Signed("hanok@merchants", core::Transfer{token, kim, money(900'000), "", ""}, 3, day2),
+         "rejected");
+  // A transfer to oneself is accepted and moves nothing.
+  commit(day2,
+         Signed("hanok@merchants", core::Transfer{token, hanok, money(1'000), "", ""}, 5, day2),
+         "ok");
+  commit(day2, Signed("kim@moef", core::Pay{program, hanok, money(20'000)}, 2, day2), "ok");
+  // Day 3, after the period.
+  commit(day3, Signed("hanok@merchants", core::Burn{token, money(1'000)}, 4, day3), "ok");
+  ASSERT_EQ(Get("/v1/accounts/hanok@merchants").second.at("balances").at("KRW-BNK"), 66'000);
+
+  auto statement = [&](std::string_view account, std::string_view from, std::string_view to) {
+    auto response = client_->Request(
+        "GET", "/v1/exports/statement?account=" + std::string(account) +
+                   "&token=KRW-BNK&from=" + std::string(from) + "&to=" + std::string(to));
+    EXPECT_TRUE(response.has_value());
+    return *response;
+  };
+  const auto day = statement("hanok@merchants", "2026-03-03", "2026-03-03");
+  ASSERT_EQ(day.status, 200) << day.body;
+  EXPECT_EQ(StatementBalance(day.body, "OPBD"), 55'000);
+  EXPECT_EQ(StatementBalance(day.body, "CLBD"), 67'000);  // before the burn of day 3
+  EXPECT_EQ(StatementBalance(day.body, "ITBD"), -1);
+  EXPECT_EQ(StatementEntries(day.body),
+            (std::vector<std::string>{"TRANSFER DBIT 5000", "REFUND DBIT 3000", "PAY CRDT 20000"}));
+  EXPECT_NE(day.body.find("<Ustrd>rent &lt;March&gt; &amp; fees</Ustrd>"), std::string::npos);
+  EXPECT_NE(day.body.find("<Nm>treasury@moef</Nm>"), std::string::npos);  // the transfer's payee
+  EXPECT_NE(day.body.find("<Ustrd>program bpe-test</Ustrd>"), std::string::npos);
+  EXPECT_NE(day.body.find("<Nm>BNK Busan Bank</Nm>"), std::string::npos);
+  EXPECT_NE(day.body.find("<FrDtTm>2026-03-03T00:00:00+09:00</FrDtTm>"), std::string::npos);
+  // A day that is over is the same document however often and however late it is read.
+  commit(day3, Signed("issuer@bnk", core::Mint{token, treasury, money(1)}, 33, day3), "ok");
+  EXPECT_EQ(statement("hanok@merchants", "2026-03-03", "2026-03-03").body, day.body);
+
+  // The day still going on closes on an interim balance; the whole time from nothing.
+  const auto today = statement("hanok@merchants", "2026-03-04", "2026-03-04");
+  EXPECT_EQ(StatementBalance(today.body, "OPBD"), 67'000);
+  EXPECT_EQ(StatementBalance(today.body, "ITBD"), 66'000);
+  EXPECT_EQ(StatementBalance(today.body, "CLBD"), -1);
+  const auto all = statement("hanok@merchants", "2026-03-01", "2026-03-31");
+  EXPECT_EQ(StatementBalance(all.body, "OPBD"), 0);
+  EXPECT_EQ(StatementEntries(all.body),
+            (std::vector<std::string>{"MINT CRDT 10000", "PAY CRDT 45000", "TRANSFER DBIT 5000",
+                                      "REFUND DBIT 3000", "PAY CRDT 20000", "BURN DBIT 1000"}));
+  const auto funds = statement("treasury@moef", "2026-03-02", "2026-03-03");
+  EXPECT_EQ(StatementEntries(funds.body),
+            (std::vector<std::string>{"MINT CRDT 1000000", "FUND_PROGRAM DBIT 500000",
+                                      "TRANSFER CRDT 5000"}));
+  EXPECT_EQ(StatementBalance(funds.body, "CLBD"), 505'000);
+
+  EXPECT_EQ(statement("nobody@moef", "2026-03-03", "2026-03-03").status, 404);
+  EXPECT_EQ(statement("hanok@merchants", "2026-03-03", "2026-03-02").status, 400);
+  EXPECT_EQ(statement("hanok@merchants", "2026-03-03", "2026-03-3").status, 400);
+  EXPECT_EQ(statement("not-an-account", "2026-03-03", "2026-03-03").status, 400);
 }
 
 }  // namespace

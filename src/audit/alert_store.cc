@@ -109,16 +109,9 @@ base::Result<StoredAlert> RecordFromJson(std::string_view text) {
     for (const json::value& entry : record.at("actions").as_array()) {
       const json::object& fields = entry.as_object();
       AlertAction action;
-      const std::string_view kind = fields.at("kind").as_string();
-      if (kind == "resolve") {
-        action.kind = AlertActionKind::kResolve;
-      } else if (kind == "escalate") {
-        action.kind = AlertActionKind::kEscalate;
-      } else if (kind == "freeze") {
-        action.kind = AlertActionKind::kFreeze;
-      } else {
-        return corrupt();
-      }
+      const auto kind = AlertActionNamed(fields.at("kind").as_string());
+      if (!kind) return corrupt();
+      action.kind = *kind;
       action.by = fields.at("by").as_string();
       action.at = fields.at("at").to_number<core::TimeMillis>();
       action.note = fields.at("note").as_string();
@@ -194,6 +187,14 @@ std::string_view AlertActionName(AlertActionKind kind) {
       return "freeze";
   }
   return "unknown";
+}
+
+std::optional<AlertActionKind> AlertActionNamed(std::string_view name) {
+  for (const AlertActionKind kind :
+       {AlertActionKind::kResolve, AlertActionKind::kEscalate, AlertActionKind::kFreeze}) {
+    if (AlertActionName(kind) == name) return kind;
+  }
+  return std::nullopt;
 }
 
 base::Result<std::unique_ptr<AlertStore>> AlertStore::Open(

@@ -38,6 +38,8 @@ std::optional<Severity> SeverityNamed(std::string_view name);
 
 enum class AlertActionKind { kResolve, kEscalate, kFreeze };
 std::string_view AlertActionName(AlertActionKind kind);
+// "resolve", "escalate", "freeze"; nullopt for anything else.
+std::optional<AlertActionKind> AlertActionNamed(std::string_view name);
 
 // What an auditor did about an alert, and why.
 struct AlertAction {

@@ -38,7 +38,8 @@ base::Result<HeightRange> BlocksOfPeriod(const ledger::Ledger& ledger, const cor
                                                 ") only: ask a node that holds the whole period"));
     }
   }
-  if (low > high) return HeightRange{};
+  // No block after the base yet: the period lies after the head.
+  if (low > high) return HeightRange{high + 1, high};
   auto first = FirstBlockAtOrAfter(ledger, low, high, StartOfKoreaDay(from));
   if (!first) return base::Error(first.error());
   const core::LocalDate after = core::CivilFromDays(core::DaysFromCivil(to) + 1);

@@ -56,6 +56,11 @@ inline constexpr std::size_t kJsonDepthMax = 16;
 // Audit reads over many blocks: blocks read under one shared lock of the ledger (so that a long
 // read never holds off commits for long), the days of one export, and the size of its answer.
 inline constexpr std::size_t kBlocksPerLockMax = 16;
+// An account's index entries read under one shared lock, and how many of its transactions a
+// statement reads at most (those of its period and every one since; its XML is bounded by
+// kExportSizeBytesMax too).
+inline constexpr std::size_t kIndexEntriesPerLockMax = 4096;
+inline constexpr std::size_t kStatementTransactionsMax = 200000;
 inline constexpr int kExportDaysMax = 92;
 inline constexpr std::size_t kExportSizeBytesMax = 256 * 1024 * 1024;
 

@@ -477,7 +477,7 @@ base::Result<LedgerRun> RunLedger(const LedgerRunOptions& run) {
   if (!funded.ok()) return base::Error(std::move(funded));
   LedgerRun result;
   // Hands memory freed by the genesis back to the system, so VmRSS shows what the node holds.
-  ::malloc_trim(0);
+  ReturnFreedMemory();
   result.loaded_rss_mebibytes = ProcessMemoryMebibytes("VmRSS");
 
   std::vector<crypto::SecretKey> cached_keys;

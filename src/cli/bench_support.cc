@@ -1,6 +1,7 @@
 #include "cli/bench_support.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -11,6 +12,10 @@
 #include <fstream>
 
 extern char** environ;
+// jemalloc's control interface, present when the program allocates with it (sanitizer builds
+// keep the sanitizers' allocator and have none).
+extern "C" int mallctl(const char* name, void* old_value, std::size_t* old_length, void* new_value,
+                       std::size_t new_length) __attribute__((weak));
 
 namespace nuri::cli {
 
@@ -23,6 +28,12 @@ std::int64_t ProcessMemoryMebibytes(std::string_view field) {
     }
   }
   return 0;
+}
+
+void ReturnFreedMemory() {
+  ::malloc_trim(0);
+  // "arena.<MALLCTL_ARENAS_ALL>.purge": every arena's unused pages.
+  if (mallctl != nullptr) mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
 }
 
 base::Result<std::unique_ptr<ScratchDirectory>> ScratchDirectory::Make(std::string parent) {

@@ -18,6 +18,9 @@ base::Result<std::string> RunNuri(const std::vector<std::string>& words);
 
 // A field of /proc/self/status ("VmHWM", "VmRSS") in MiB; 0 where the kernel has no such file.
 std::int64_t ProcessMemoryMebibytes(std::string_view field);
+// Hands memory the program freed back to the system, whichever allocator holds it (glibc's, or
+// jemalloc's, with which `nuri` is built), so that VmRSS then shows what is in use.
+void ReturnFreedMemory();
 
 // A fresh directory, removed with all it holds when this goes out of scope.
 class ScratchDirectory {

@@ -410,6 +410,14 @@ int RunNurid(int argc, char** argv) {
   std::unique_ptr<audit::AlertStore> alert_store;
   std::optional<audit::MonitorFollower> monitor;
   std::optional<api::AlertApi> alert_api;
+  // The hub reads the alert store until it stops: whatever way this returns, it stops before
+  // the store is gone.
+  struct StopHubFirst {
+    api::EventHub* hub = nullptr;
+    ~StopHubFirst() {
+      if (hub != nullptr) hub->Stop();
+    }
+  } stop_hub_first;
   if (!config->audit_policy_path.empty()) {
     auto policy = LoadAuditPolicy(config->audit_policy_path);
     if (!policy) return Fail("audit policy: " + policy.error().ToString());
@@ -420,12 +428,19 @@ int RunNurid(int argc, char** argv) {
     if (!store) return Fail("alerts: " + store.error().ToString());
     alert_store = *std::move(store);
     node::Node& reading = **node;
+    // Auditors' event streams carry the alerts as the monitor stores them.
+    std::function<void(std::uint64_t)> on_followed;
+    if (event_hub) {
+      event_hub->FollowAlerts(*alert_store);
+      stop_hub_first.hub = &*event_hub;
+      on_followed = event_hub->AlertsListener();
+    }
     monitor.emplace(
         *std::move(policy), *alert_store,
         [&reading](const std::function<void(const ledger::Ledger&)>& read) {
           reading.Read([&](const ledger::Ledger& ledger) { read(ledger); });
         },
-        clock);
+        clock, std::move(on_followed));
     (*node)->OnCommitted(monitor->CommitListener());
     if (auto status = monitor->Start(); !status.ok()) {
       return Fail("compliance monitor: " + status.ToString());

@@ -1,6 +1,7 @@
 // `nuri export payments`: a period's program payments and refunds from a node, as CSV or JSON
 // Lines, for a ministry's accounting system or an auditor; `nuri export reconciliation`: an
-// issuing bank's day (docs/audit.md, "Exports", "Reconciliation").
+// issuing bank's day; `nuri export statement`: an account's camt.053 statement of one deposit
+// token (docs/audit.md, "Exports", "Reconciliation", "Statements").
 #include <iostream>
 
 #include "api/http_client.h"
@@ -16,24 +17,29 @@ constexpr std::string_view kUsage =
     "usage: nuri export payments (--network DIR [--node NAME] | --url URL) --from YYYY-MM-DD "
     "--to YYYY-MM-DD [--program ID | --org ORG] [--format csv|jsonl]\n"
     "       nuri export reconciliation (--network DIR [--node NAME] | --url URL) --bank ORG "
-    "--date YYYY-MM-DD";
+    "--date YYYY-MM-DD\n"
+    "       nuri export statement (--network DIR [--node NAME] | --url URL) --account ID "
+    "--token TOKEN --from YYYY-MM-DD --to YYYY-MM-DD";
 
 }  // namespace
 
 int ExportCommand(const Words& words) {
-  auto args = Args::Parse(
-      words, {},
-      {"network", "node", "url", "from", "to", "program", "org", "format", "bank", "date"});
+  auto args = Args::Parse(words, {},
+                          {"network", "node", "url", "from", "to", "program", "org", "format",
+                           "bank", "date", "account", "token"});
   if (!args || args->positional().size() != 1) return Complain(std::string(kUsage), 2);
   const std::string& what = args->positional().front();
   const bool payments = what == "payments" && args->Option("from") && args->Option("to");
   const bool reconciliation =
       what == "reconciliation" && args->Option("bank") && args->Option("date");
-  if (!payments && !reconciliation) return Complain(std::string(kUsage), 2);
+  const bool statement = what == "statement" && args->Option("account") && args->Option("token") &&
+                         args->Option("from") && args->Option("to");
+  if (!payments && !reconciliation && !statement) return Complain(std::string(kUsage), 2);
   const auto url = NodeUrl(*args);
   if (!url) return Complain(url.error().message(), 2);
   std::string target = "/v1/exports/" + what + "?";
-  for (const char* name : {"from", "to", "program", "org", "format", "bank", "date"}) {
+  for (const char* name :
+       {"account", "token", "from", "to", "program", "org", "format", "bank", "date"}) {
     if (auto value = args->Option(name)) {
       if (target.back() != '?') target += '&';
       target += std::string(name) + "=" + base::PercentEncode(*value);

@@ -38,6 +38,8 @@ usage: nuri COMMAND ...
                                            a period's payments and refunds, with budget codes
   export reconciliation (--network DIR [--node NAME] | --url URL) --bank ORG --date DATE
                                            an issuing bank's day: minted, burned, outstanding
+  export statement (--network DIR [--node NAME] | --url URL) --account ID --token T
+         --from DATE --to DATE             an account's statement of a token, ISO 20022 camt.053
   node check --data DIR                    re-verify a node's whole chain
   localnet up|status|stop-node|start-node|down --dir DIR ...
   load --network DIR --seconds S [--rate R] [--json]

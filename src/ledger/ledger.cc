@@ -31,6 +31,9 @@ std::string AccountIndexPrefix(std::string_view account) {
   return "acx/" + std::string(account) + "/";
 }
 
+// A location as index keys and values hold it: height:u64 then index:u32, big-endian.
+constexpr std::size_t kLocationBytes = 12;
+
 std::string EncodeLocation(const TransactionLocation& location) {
   std::string bytes = codec::EncodeKeyU64(location.height);
   for (int shift = 24; shift >= 0; shift -= 8) {
@@ -576,6 +579,23 @@ base::Result<std::vector<crypto::Hash>> Ledger::AccountHistory(std::string_view 
       });
   if (!status.ok()) return base::Error(status);
   return ids;
+}
+
+base::Result<std::vector<TransactionLocation>> Ledger::AccountLocations(std::string_view account,
+                                                                        TransactionLocation newest,
+                                                                        std::size_t limit) const {
+  const std::string prefix = AccountIndexPrefix(account);
+  std::vector<TransactionLocation> locations;
+  base::Status status = store_.ScanFrom(
+      prefix, prefix + EncodeNewestFirst(newest), [&](std::string_view key, std::string_view) {
+        const std::string_view suffix = key.substr(prefix.size());
+        if (suffix.size() != kLocationBytes) return true;  // not an entry of this index
+        locations.push_back(
+            {~codec::DecodeKeyU64(suffix.substr(0, 8)), ~DecodeIndex(suffix.substr(8))});
+        return locations.size() < limit;
+      });
+  if (!status.ok()) return base::Error(status);
+  return locations;
 }
 
 }  // namespace nuri::ledger

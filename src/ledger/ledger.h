@@ -138,6 +138,11 @@ class Ledger {
   // Ids of the latest `limit` transactions involving `account`, newest first.
   base::Result<std::vector<crypto::Hash>> AccountHistory(std::string_view account,
                                                          std::size_t limit) const;
+  // Where the transactions involving `account` are, newest first from `newest` (inclusive), at
+  // most `limit` of them: an account's past a page at a time, however long it is.
+  base::Result<std::vector<TransactionLocation>> AccountLocations(std::string_view account,
+                                                                  TransactionLocation newest,
+                                                                  std::size_t limit) const;
 
  private:
   // The genesis is used while opening only: a large one (a million accounts) is not kept.

@@ -5,7 +5,8 @@
 # operator's. The totals equal the ledger's own program totals; no cell shows fewer than 5
 # payments; no account, merchant name or business number appears, in JSON or in CSV. The
 # export of the day (`nuri export payments`, CSV and JSON Lines) holds every payment and refund
-# with its budget code, and its accepted amounts add up to the same program totals.
+# with its budget code, and its accepted amounts add up to the same program totals; a merchant's
+# camt.053 statements walk to its balance.
 set -u
 nuri=$1
 source "$(dirname "$0")/localnet_lib.sh"
@@ -159,5 +160,41 @@ check(day_before["mints"] == 0 and day_before["outstanding_end_won"] ==
 status, _, body = get(f"/v1/exports/reconciliation?bank=kb&date={today}")
 check(status == 401, f"a reconciliation without a session: {status} {body}")
 print(f"KRW-KB: {this_day}")
+
+# Daily Mart's statements in camt.053, read by a real XML parser: each token's balance walks from
+# the opening to the closing by its entries and closes on the ledger's balance, and what the
+# statements show paid in and refunded is what the payments export shows.
+import xml.etree.ElementTree as ElementTree
+ns = {"c": "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"}
+status, _, body = get("/v1/accounts/daily-mart@merchants", source="127.0.0.1")
+balances = json.loads(body)["balances"]
+paid_in = refunded_out = 0
+for token, balance in balances.items():
+    result = subprocess.run([nuri, "export", "statement", "--network", directory, "--account",
+                             "daily-mart@merchants", "--token", token, *days],
+                            capture_output=True, text=True)
+    check(result.returncode == 0, f"statement {token}: {result.stderr}")
+    statement = ElementTree.fromstring(result.stdout).find("c:BkToCstmrStmt/c:Stmt", ns)
+    amounts = {b.findtext("c:Tp/c:CdOrPrtry/c:Cd", namespaces=ns): int(b.findtext("c:Amt", namespaces=ns))
+               for b in statement.findall("c:Bal", ns)}
+    # The chain began within the period, and merchants begin with no plain tokens.
+    check(set(amounts) == {"OPBD", "ITBD"} and amounts["OPBD"] == 0, f"{token}: balances {amounts}")
+    walked = amounts["OPBD"]
+    for entry in statement.findall("c:Ntry", ns):
+        won = int(entry.findtext("c:Amt", namespaces=ns))
+        credit = entry.findtext("c:CdtDbtInd", namespaces=ns) == "CRDT"
+        walked += won if credit else -won
+        code = entry.findtext("c:BkTxCd/c:Prtry/c:Cd", namespaces=ns)
+        paid_in += won if code == "PAY" and credit else 0
+        refunded_out += won if code == "REFUND" and not credit else 0
+    check(walked == amounts["ITBD"] == balance,
+          f"{token}: {amounts} and its entries walk to {walked}; the ledger holds {balance}")
+mart = [r for r in accepted if r["merchant"] == "daily-mart@merchants"]
+check(paid_in == sum(int(r["amount_won"]) for r in mart) > 0 and refunded_out == 1000,
+      f"statements: {paid_in} paid in, {refunded_out} refunded; export: {len(mart)} payments")
+status, _, body = get(f"/v1/exports/statement?account=daily-mart@merchants&token=KRW-KB"
+                      f"&from={today}&to={today}")
+check(status == 401, f"a statement without a session: {status} {body}")
+print(f"daily-mart@merchants: {paid_in} won paid in over {len(balances)} token(s)")
 PY
 echo "the public's numbers and the exports match the ledger; the public's show no one"

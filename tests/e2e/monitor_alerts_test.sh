@@ -5,7 +5,7 @@
 # and none twice. Every alert names committed, accepted payments of its account and program.
 # An auditor signed in with its wallet resolves and escalates alerts with a note and freezes an
 # account on the ledger with a fresh code; the node's operator reads but does not act; nobody
-# else reads.
+# else reads. The auditor follows the alerts on the event stream, each after its block.
 set -u
 nuri=$1
 source "$(dirname "$0")/localnet_lib.sh"
@@ -110,7 +110,7 @@ print(f"the {len(clean)} alerts are the same after a crash as from nothing")
 PY
 
 python3 - "$(api 2)" "$dir" "$password" "$dir/from_nothing.jsonl" <<'PY' || fail "auditor's actions"
-import http.client, json, subprocess, sys, urllib.parse
+import http.client, json, subprocess, sys, time, urllib.parse
 base, directory, password, path = sys.argv[1:]
 address = urllib.parse.urlparse(base)
 alerts = [json.loads(line) for line in open(path)]
@@ -185,5 +185,40 @@ check(freeze["kind"] == "freeze" and freeze["transaction"] == body["transaction"
 status, account = call("GET", f"/v1/accounts/{second['account']}")
 check(status == 200 and account["frozen"] is True, f"{second['account']} is not frozen: {account}")
 print(f"resolved {first['id']}, escalated {second['id']} and froze {second['account']}")
+
+# The auditor follows the alerts live: the stream from the first block carries every alert the
+# store lists, each with the height of its block, after that block's transactions.
+def stream(token, query):
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60,
+                                            source_address=("127.0.0.2", 0))
+    connection.request("GET", "/v1/events?" + query, None, {"Authorization": "Bearer " + token})
+    return connection, connection.getresponse()
+connection, response = stream(auditor, "events=alert&from_height=1")
+check(response.status == 200, f"the alert stream: {response.status}")
+streamed = {}
+event_id = event = None
+deadline = time.monotonic() + 60
+while len(streamed) < len(alerts):
+    check(time.monotonic() < deadline,
+          f"the stream carried {len(streamed)} of {len(alerts)} alerts in a minute: the last "
+          f"{event_id}; missing {sorted((a['height'], a['id']) for a in alerts if a['id'] not in streamed)[:5]}")
+    line = response.readline().decode().rstrip("\n")
+    if line.startswith("id: "):
+        event_id = line[4:]
+    elif line.startswith("event: "):
+        event = line[7:]
+    elif line.startswith("data: "):
+        check(event == "alert", f"a {event} event in a stream of alerts")
+        data = json.loads(line[6:])
+        check(event_id.split(":")[0] == str(data["height"]) and data["event_id"] == event_id,
+              f"alert {data['id']} has the event id {event_id}")
+        streamed[data["id"]] = data
+connection.close()
+check(set(streamed) == {a["id"] for a in alerts}, "the stream's alerts differ from the store's")
+check(streamed[first["id"]]["status"] == "resolved", f"{streamed[first['id']]}")
+connection, response = stream(holder, "events=alert&account=kim-0001@moef")
+check(response.status == 403, f"a holder follows alerts: {response.status}")
+connection.close()
+print(f"the auditor's stream carried the {len(streamed)} alerts")
 PY
 echo "the monitor's alerts survive a crash unchanged, and auditors act on them"
