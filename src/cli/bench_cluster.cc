@@ -5,18 +5,26 @@
 // Each validator verifies every transaction once, so n validators sharing these cores can
 // commit at most about sig_verify_tps / n: that is the ceiling `ratio` is measured against.
 // The network runs twice: as fast as the clients can push it, then at half the rate it
-// reached, for the latency a network not at its limit gives.
+// reached, for the latency a network not at its limit gives. The audit board's observer runs
+// the compliance monitor, as on a real network: after each run the bench reads how far its
+// monitor was behind the validators when the load stopped, and how long it took to catch up.
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
+#include "api/http_client.h"
 #include "cli/args.h"
 #include "cli/bench_engine.h"
 #include "cli/bench_support.h"
 #include "cli/commands.h"
+#include "cli/localnet.h"
 #include "core/json.h"
 
 namespace nuri::cli {
@@ -36,6 +44,76 @@ base::Result<json::object> LastJsonLine(const std::string& output) {
   return value->get_object();
 }
 
+// How long an observer's monitor may take to reach the validators' head once a load stops.
+constexpr auto kCatchUpMax = std::chrono::minutes(5);
+
+base::Result<json::object> GetJson(const std::string& base_url, std::string_view target) {
+  auto client = api::HttpClient::FromUrl(base_url);
+  if (!client) return base::Error(client.error());
+  auto response = client->Request("GET", target);
+  if (!response) return base::Error(response.error());
+  auto value = core::ParseJsonText(response->body);
+  if (response->status != 200 || !value || !value->is_object()) {
+    return base::Error(base::Status::Unavailable(base_url + std::string(target) + " answered " +
+                                                 std::to_string(response->status)));
+  }
+  return value->get_object();
+}
+
+// A gauge of the node's /metrics; NotFound when it has none.
+base::Result<double> Gauge(const std::string& base_url, std::string_view name) {
+  auto client = api::HttpClient::FromUrl(base_url);
+  if (!client) return base::Error(client.error());
+  auto response = client->Request("GET", "/metrics");
+  if (!response) return base::Error(response.error());
+  std::istringstream lines(response->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(name) && line.size() > name.size() && line[name.size()] == ' ') {
+      return std::strtod(line.c_str() + name.size() + 1, nullptr);
+    }
+  }
+  return base::Error(base::Status::NotFound(base_url + "/metrics has no " + std::string(name)));
+}
+
+// The compliance monitor of an observer when a load has just stopped.
+struct MonitorLag {
+  std::uint64_t behind_blocks = 0;  // the validators' head less the last block it checked
+  double catch_up_seconds = 0;      // until it had checked the validators' head
+  double lag_p99_ms = 0;            // from its node's commit of a block to the block's alerts
+};
+
+base::Result<MonitorLag> MeasureMonitorLag(const std::string& validator,
+                                           const std::string& observer) {
+  MonitorLag lag;
+  const auto started = std::chrono::steady_clock::now();
+  auto status = GetJson(validator, "/v1/status");
+  if (!status) return base::Error(status.error());
+  const std::uint64_t head = status->at("height").to_number<std::uint64_t>();
+  for (bool first = true;; first = false) {
+    auto alerts = GetJson(observer, "/v1/alerts?limit=1");
+    if (!alerts) return base::Error(alerts.error());
+    const json::object& monitor = alerts->at("monitor").as_object();
+    if (monitor.at("failed").as_bool()) {
+      return base::Error(base::Status::Internal("the observer's compliance monitor failed"));
+    }
+    const std::uint64_t followed = monitor.at("followed_height").to_number<std::uint64_t>();
+    if (first) lag.behind_blocks = head > followed ? head - followed : 0;
+    if (followed >= head) break;
+    if (std::chrono::steady_clock::now() - started > kCatchUpMax) {
+      return base::Error(base::Status::Unavailable("the observer's monitor is still " +
+                                                   std::to_string(head - followed) +
+                                                   " blocks behind after 5 minutes"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  lag.catch_up_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  auto p99 = Gauge(observer, "nuri_monitor_lag_p99_milliseconds");
+  if (!p99) return base::Error(p99.error());
+  lag.lag_p99_ms = *p99;
+  return lag;
+}
+
 }  // namespace
 
 int BenchClusterCommand(const Args& args) {
@@ -43,11 +121,14 @@ int BenchClusterCommand(const Args& args) {
   const auto seconds = args.IntegerOr("seconds", 20);
   const auto workers = args.IntegerOr("workers", 32);
   const auto batch = args.IntegerOr("batch", 200);
-  if (!validators || !seconds || !workers || !batch || *validators < 1 || *validators > 16 ||
-      *seconds < 2 || *workers < 1 || *batch < 1) {
-    return Complain("usage: nuri bench cluster [--validators N] [--seconds S] [--workers W] "
-                    "[--batch B] [--json]",
-                    2);
+  const auto observers = args.IntegerOr("observers", 1);
+  if (!validators || !seconds || !workers || !batch || !observers || *validators < 1 ||
+      *validators > 16 || *seconds < 2 || *workers < 1 || *batch < 1 || *observers < 0 ||
+      *observers > 4) {
+    return Complain(
+        "usage: nuri bench cluster [--validators N] [--observers M] [--seconds S] "
+        "[--workers W] [--batch B] [--json]",
+        2);
   }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   auto verify = MeasureVerifyRate(static_cast<int>(cores));
@@ -63,12 +144,27 @@ int BenchClusterCommand(const Args& args) {
     std::filesystem::remove_all(directory, error);
   };
   auto up = RunNuri({"localnet", "up", "--dir", directory, "--validators",
-                     std::to_string(*validators), "--observers", "0", "--accounts", "2000",
-                     "--base-port", base_port});
-  if (!up) {
+                     std::to_string(*validators), "--observers", std::to_string(*observers),
+                     "--accounts", "2000", "--base-port", base_port});
+  auto nodes = up ? ReadLocalnet(directory)
+                  : base::Result<std::vector<LocalnetNode>>(base::Error(up.error()));
+  if (!nodes) {
     down();
-    return Complain("bench cluster: " + up.error().ToString());
+    return Complain("bench cluster: " + nodes.error().ToString());
   }
+  // After a load: the first observer's monitor against the first validator's head.
+  auto first_api = [&](std::string_view role) {
+    for (const auto& node : *nodes) {
+      if (node.role == role) return node.api;
+    }
+    return std::string();
+  };
+  auto monitor_lag = [&]() -> base::Result<std::optional<MonitorLag>> {
+    if (*observers == 0) return std::nullopt;
+    auto lag = MeasureMonitorLag(first_api("validator"), first_api("observer"));
+    if (!lag) return base::Error(lag.error());
+    return std::optional<MonitorLag>(*lag);
+  };
   const std::vector<std::string> load = {"load", "--network", directory, "--seconds",
                                          std::to_string(*seconds), "--workers",
                                          std::to_string(*workers), "--batch",
@@ -79,14 +175,27 @@ int BenchClusterCommand(const Args& args) {
     down();
     return Complain("bench cluster: " + full_summary.error().ToString());
   }
+  const auto full_lag = monitor_lag();
+  if (!full_lag) {
+    down();
+    return Complain("bench cluster: " + full_lag.error().ToString());
+  }
   const double tps = full_summary->at("tps").to_number<double>();
   std::vector<std::string> half_load = load;
   half_load.insert(half_load.end(), {"--rate", std::to_string(std::max<long long>(1, static_cast<long long>(tps / 2))),
                                      "--no-funding"});
   auto half = RunNuri(half_load);
   auto half_summary = half ? LastJsonLine(*half) : base::Result<json::object>(base::Error(half.error()));
+  const auto half_lag =
+      half_summary ? monitor_lag() : base::Result<std::optional<MonitorLag>>(std::nullopt);
   down();
   if (!half_summary) return Complain("bench cluster: " + half_summary.error().ToString());
+  if (!half_lag) return Complain("bench cluster: " + half_lag.error().ToString());
+  // Null where no observer ran.
+  auto lag_field = [](const std::optional<MonitorLag>& lag, auto field) -> json::value {
+    if (!lag) return nullptr;
+    return json::value_from((*lag).*field);
+  };
 
   const double ceiling = *verify / static_cast<double>(*validators);
   const json::object result{
@@ -102,6 +211,13 @@ int BenchClusterCommand(const Args& args) {
       {"half_load_tps", half_summary->at("tps")},
       {"half_load_p50_ms", half_summary->at("p50_ms")},
       {"half_load_p99_ms", half_summary->at("p99_ms")},
+      {"observers", *observers},
+      {"monitor_behind_blocks", lag_field(*full_lag, &MonitorLag::behind_blocks)},
+      {"monitor_catch_up_s", lag_field(*full_lag, &MonitorLag::catch_up_seconds)},
+      {"monitor_lag_p99_ms", lag_field(*full_lag, &MonitorLag::lag_p99_ms)},
+      {"half_load_monitor_behind_blocks", lag_field(*half_lag, &MonitorLag::behind_blocks)},
+      {"half_load_monitor_catch_up_s", lag_field(*half_lag, &MonitorLag::catch_up_seconds)},
+      {"half_load_monitor_lag_p99_ms", lag_field(*half_lag, &MonitorLag::lag_p99_ms)},
       {"seconds", *seconds},
       {"workers", *workers},
       {"batch", *batch}};

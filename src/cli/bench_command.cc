@@ -12,7 +12,7 @@ int BenchCommand(const Words& words) {
   auto args =
       Args::Parse(words, {"json", "no-payments"},
                   {"threads", "transactions", "accounts", "block-transactions", "large-accounts",
-                   "dir", "validators", "seconds", "workers", "batch", "subscribers"});
+                   "dir", "validators", "observers", "seconds", "workers", "batch", "subscribers"});
   if (args && args->positional().size() == 1 && args->positional()[0] == "cluster") {
     return BenchClusterCommand(*args);
   }
@@ -26,8 +26,8 @@ int BenchCommand(const Words& words) {
     return Complain(
         "usage: nuri bench engine [--json] [--threads N] [--transactions N] [--accounts N] "
         "[--block-transactions N] [--large-accounts N (0 skips)] [--no-payments] [--dir DIR]\n"
-        "       nuri bench cluster [--validators N] [--seconds S] [--workers W] [--batch B] "
-        "[--json]\n"
+        "       nuri bench cluster [--validators N] [--observers M] [--seconds S] [--workers W] "
+        "[--batch B] [--json]\n"
         "       nuri bench snapshot [--accounts N] [--dir DIR] [--json]\n"
         "       nuri bench api [--seconds S] [--workers W] [--subscribers N] [--json]",
         2);

@@ -44,7 +44,7 @@ usage: nuri COMMAND ...
   localnet up|status|stop-node|start-node|down --dir DIR ...
   load --network DIR --seconds S [--rate R] [--json]
   bench engine [--json]                    one node's engine against the verification ceiling
-  bench cluster [--validators N] [--seconds S] [--json]
+  bench cluster [--validators N] [--observers M] [--seconds S] [--json]
                                            a localnet of N validators under load, same ceiling
   sim --seed S [--validators N] [--observers M] [--byzantine B] [--json] [--forever]
                                            simulate a whole network with faults, from a seed

@@ -171,7 +171,10 @@ takings = Events(f"?account={urllib.parse.quote(merchant)}", seller)
 check(takings.status == 200, f"the merchant's own events: {takings.status}")
 for query, token, status in [(f"?account={urllib.parse.quote(official)}", seller, 403),
                              ("?organization=moef", seller, 403), ("", seller, 403),
-                             ("", None, 401), ("?from_height=x", auditor, 400)]:
+                             ("", None, 401), ("?from_height=x", auditor, 400),
+                             # This node runs no compliance monitor; an event kind is named.
+                             ("?events=alert", auditor, 404),
+                             ("?events=transaction,gossip", auditor, 400)]:
     refused = Events(query, token)
     check(refused.status == status and "code" in refused.error,
           f"events{query} for {token and token[:4]}: {refused.status}, not {status}")
