@@ -41,8 +41,8 @@ bool EventApi::Handle(const HttpRequest& request, Responder& respond) {
 }
 
 // The same reach as reading the ledger (read_access.h): one filter the viewer may see is enough,
-// for every filter given narrows the feed.
-// Alerts are the audit board's findings about named officials and merchants: for auditors.
+// for every filter given narrows the feed. Alerts, the audit board's findings about named
+// officials and merchants, are for auditors alone.
 bool EventApi::MayFollow(const core::AccountId& viewer, const EventFilter& filter) const {
   return node_.Read([&](const ledger::Ledger& ledger) {
     const Reader reader = ReaderOf(ledger.state(), viewer);
