@@ -436,6 +436,15 @@ TEST_F(NodeApiTest, AStatementWalksTheBalanceFromTheHeadBackToItsPeriod) {
                                       "TRANSFER CRDT 5000"}));
   EXPECT_EQ(StatementBalance(funds.body, "CLBD"), 505'000);
 
+  // After the program's end, its owner closes it and the escrow comes back as plain tokens:
+  // funded 500,000, less 65,000 paid, plus 3,000 refunded.
+  const core::TimeMillis next_year = core::ParseTime("2027-01-04T10:00:00+09:00").value();
+  commit(next_year, Signed("treasury@moef", core::CloseProgram{program}, 2, next_year), "ok");
+  const auto closed = statement("treasury@moef", "2027-01-04", "2027-01-04");
+  EXPECT_EQ(StatementEntries(closed.body), (std::vector<std::string>{"CLOSE_PROGRAM CRDT 438000"}));
+  EXPECT_EQ(StatementBalance(closed.body, "OPBD"), 505'001);  // with the mint of day 3
+  EXPECT_EQ(StatementBalance(closed.body, "ITBD"), 943'001);
+
   EXPECT_EQ(statement("nobody@moef", "2026-03-03", "2026-03-03").status, 404);
   EXPECT_EQ(statement("hanok@merchants", "2026-03-03", "2026-03-02").status, 400);
   EXPECT_EQ(statement("hanok@merchants", "2026-03-03", "2026-03-3").status, 400);
