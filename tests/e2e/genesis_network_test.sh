@@ -121,7 +121,13 @@ PY
   --body '{"type":"mint","token":"KRW-BNK","to":"kim@moef","amount":1000}' > "$dir/mint.json" \
   || fail "mint: $(cat "$dir/mint.json")"
 grep -q '"status":"ok"' "$dir/mint.json" || fail "mint: $(cat "$dir/mint.json")"
-signed_by=$(curl -fsS "http://127.0.0.1:$((port + 3))/v1/blocks/1" |
-  python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["signed_by"])))')
+# The observer learns of the block after the validators committed it: wait for it there.
+for _ in $(seq 1 100); do
+  curl -fsS --max-time 2 "http://127.0.0.1:$((port + 3))/v1/blocks/1" > "$dir/block1.json" 2> /dev/null \
+    && break
+  sleep 0.1
+done
+signed_by=$(python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["signed_by"])))' \
+  < "$dir/block1.json")
 [ "$signed_by" = "bnk-1 bok-1" ] || fail "block 1 is signed by '$signed_by'"
 echo "nuri genesis --nodes made a network of three institutions that commits: $(cat "$dir/summary.json" | head -c 120)..."
