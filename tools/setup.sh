@@ -8,6 +8,8 @@ packages=(
   libgtest-dev librapidcheck-dev libbenchmark-dev clang-16 libc++-16-dev libc++abi-16-dev
   # The PKCS#11 header, and SoftHSM2, the HSM that the wallet's PKCS#11 sealer is tested against.
   libp11-kit-dev softhsm2
+  # The audit indexer's databases; the PostgreSQL server is what its tests run against.
+  libsqlite3-dev libpqxx-dev postgresql
 )
 if [ "${1:-}" = "fuzz" ]; then
   packages+=(libclang-rt-16-dev)

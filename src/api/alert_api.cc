@@ -93,6 +93,7 @@ void AlertApi::Handle(const HttpRequest& request, const std::vector<std::string_
 }
 
 HttpResponse AlertApi::List(const HttpRequest& request) {
+  if (!request.QueryParameter("height").empty()) return ListBlock(request);
   audit::AlertQuery query{.check = request.QueryParameter("check"),
                           .program = request.QueryParameter("program"),
                           .account = request.QueryParameter("account")};
@@ -137,6 +138,30 @@ HttpResponse AlertApi::List(const HttpRequest& request) {
                                                                   ? head - progress.followed_height
                                                                   : 0},
                                             {"failed", progress.failed}}}});
+}
+
+HttpResponse AlertApi::ListBlock(const HttpRequest& request) {
+  for (const char* other :
+       {"check", "program", "account", "status", "severity", "before", "limit"}) {
+    if (!request.QueryParameter(other).empty()) {
+      return ErrorResponse(
+          400, "MALFORMED",
+          "height lists a block's alerts, all of them: no " + std::string(other) + " with it",
+          other);
+    }
+  }
+  const auto height = NumberParameter(request, "height", 0);
+  if (!height) return ErrorResponse(400, "MALFORMED", "height: a positive integer", "height");
+  // Read before the alerts: a block counted as followed has all its alerts stored, so a reader
+  // that sees followed_height >= height has the whole list.
+  const std::uint64_t followed = store_.followed_height();
+  auto stored = store_.AtHeight(*height);
+  if (!stored) return StoreError(stored.error());
+  json::array alerts;
+  for (const audit::StoredAlert& alert : *stored) alerts.push_back(audit::StoredAlertToJson(alert));
+  return JsonResponse(200, json::object{{"height", *height},
+                                        {"alerts", std::move(alerts)},
+                                        {"monitor", json::object{{"followed_height", followed}}}});
 }
 
 HttpResponse AlertApi::Act(const HttpRequest& request, std::string_view id, std::string_view action,

@@ -56,6 +56,8 @@ class AlertApi {
 
  private:
   HttpResponse List(const HttpRequest& request);
+  // ?height=H: the alerts one block raised, in the order raised, with how far the monitor is.
+  HttpResponse ListBlock(const HttpRequest& request);
   HttpResponse Act(const HttpRequest& request, std::string_view id, std::string_view action,
                    const std::string& auditor);
   void Freeze(const HttpRequest& request, std::string_view id, const std::string& auditor,

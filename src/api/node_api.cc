@@ -10,6 +10,7 @@
 #include "audit/evidence_json.h"
 #include "base/limits.h"
 #include "codec/codec.h"
+#include "core/committed_block.h"
 #include "core/json.h"
 #include "ledger/ledger.h"
 #include "ledger/records.h"
@@ -22,6 +23,10 @@ namespace nuri::api {
 namespace json = boost::json;
 
 namespace {
+
+// A body of committed blocks stops growing past this (it always holds its first block): well
+// under what HttpClient reads, and a few seconds of a busy chain.
+constexpr std::size_t kCommittedBytesMax = 16 * 1024 * 1024;
 
 // Splits "/v1/blocks/12" into {"v1","blocks","12"}.
 std::vector<std::string_view> Segments(std::string_view path) {
@@ -140,8 +145,10 @@ bool NodeApi::ReadsLedger(const HttpRequest& request,
            (segments[2] == "payments" || segments[2] == "reconciliation" ||
             segments[2] == "statement");
   }
-  return get && segments.size() == 3 &&
-         (resource == "transactions" || resource == "blocks" || resource == "tokens");
+  if (resource == "blocks") {
+    return get && (segments.size() == 3 || (segments.size() == 4 && segments[3] == "committed"));
+  }
+  return get && segments.size() == 3 && (resource == "transactions" || resource == "tokens");
 }
 
 void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::string_view>& segments,
@@ -166,7 +173,8 @@ void NodeApi::ReadLedger(const HttpRequest& request, const std::vector<std::stri
   }
   if (resource == "blocks") {
     if (!reader.MaySeeEverything()) return respond(NotYoursResponse(reader, "blocks"));
-    return respond(GetBlock(segments[2]));
+    return respond(segments.size() == 3 ? GetBlock(segments[2])
+                                        : GetCommittedBlocks(request, segments[2]));
   }
   if (resource == "accounts") {
     if (!reader.MaySeeAccount(segments[2])) {
@@ -346,6 +354,49 @@ HttpResponse NodeApi::GetBlock(std::string_view which) {
   auto block = node_.Read([&](const ledger::Ledger& ledger) { return ledger.ReadBlock(height); });
   if (!block) return ErrorResponse(404, "NOT_FOUND", block.error().message());
   return JsonResponse(200, BlockView(*block));
+}
+
+HttpResponse NodeApi::GetCommittedBlocks(const HttpRequest& request, std::string_view from) {
+  std::uint64_t height = 0;
+  const auto [end, error] = std::from_chars(from.data(), from.data() + from.size(), height);
+  if (error != std::errc() || end != from.data() + from.size() || height == 0) {
+    return ErrorResponse(400, "MALFORMED", "committed blocks start at a height of 1 or more",
+                         "height");
+  }
+  std::size_t count = 1;
+  if (const std::string text = request.QueryParameter("count"); !text.empty()) {
+    const auto [count_end, count_error] =
+        std::from_chars(text.data(), text.data() + text.size(), count);
+    if (count_error != std::errc() || count_end != text.data() + text.size() || count == 0 ||
+        count > base::kBlocksPerLockMax) {
+      return ErrorResponse(400, "MALFORMED",
+                           "count is 1 to " + std::to_string(base::kBlocksPerLockMax), "count");
+    }
+  }
+  // Blocks are read under one lock and sent as one body, of at most kExportSizeBytesMax past
+  // its first block.
+  auto body = node_.Read([&](const ledger::Ledger& ledger) -> base::Result<std::string> {
+    std::string bytes;
+    const std::uint64_t last = std::min(ledger.head().height, height + count - 1);
+    for (std::uint64_t h = height; h <= last && (h == height || bytes.size() < kCommittedBytesMax);
+         ++h) {
+      auto block = ledger.ReadBlock(h);
+      if (!block) return base::Error(block.error());
+      auto receipts = ledger.ReadReceipts(h);
+      if (!receipts) return base::Error(receipts.error());
+      core::AppendCommittedBlock(bytes, *block, *receipts);
+    }
+    return bytes;
+  });
+  if (!body) return ErrorResponse(404, "NOT_FOUND", body.error().message());
+  if (body->empty()) {
+    return ErrorResponse(404, "NOT_FOUND",
+                         "block " + std::to_string(height) + " is not committed yet");
+  }
+  HttpResponse response;
+  response.content_type = "application/octet-stream";
+  response.body = *std::move(body);
+  return response;
 }
 
 HttpResponse NodeApi::GetAccount(std::string_view id) {

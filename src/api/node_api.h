@@ -105,6 +105,9 @@ class NodeApi {
   HttpResponse GetTransactionEvidence(std::string_view id);
   HttpResponse GetBalanceEvidence(std::string_view account, std::string_view token);
   HttpResponse GetBlock(std::string_view which);
+  // Up to `count` committed blocks from a height, with their receipts, as bytes
+  // (core/committed_block.h): what the audit indexer follows.
+  HttpResponse GetCommittedBlocks(const HttpRequest& request, std::string_view from);
   HttpResponse GetAccount(std::string_view id);
   HttpResponse GetAccountHistory(const HttpRequest& request, std::string_view id);
   HttpResponse GetToken(std::string_view id);

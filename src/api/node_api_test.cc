@@ -11,6 +11,7 @@
 
 #include "api/http_client.h"
 #include "api/http_server.h"
+#include "core/committed_block.h"
 #include "core/json.h"
 #include "crypto/key_file.h"
 #include "node/test_chain.h"
@@ -124,6 +125,41 @@ TEST_F(NodeApiTest, SubmitWaitAndQueryEveryEndpoint) {
   EXPECT_EQ(Get("/v1/accounts/nobody@moef").first, 404);
   EXPECT_EQ(Get("/v1/blocks/99").first, 404);
   EXPECT_EQ(Get("/v1/nothing").first, 404);
+}
+
+// What the audit indexer follows: blocks with their certificates and receipts, as bytes, a
+// bounded run of them per request.
+TEST_F(NodeApiTest, CommittedBlocksComeWithTheirReceipts) {
+  for (std::uint64_t nonce = 1; nonce <= 3; ++nonce) {
+    ASSERT_EQ(Post("/v1/transactions?wait_ms=5000", core::Encode(Mint(1000 * nonce, nonce))).first,
+              200);
+  }
+  const std::uint64_t head = node_->Read([](const ledger::Ledger& l) { return l.head().height; });
+  ASSERT_GE(head, 1u);
+  auto response = client_->Request("GET", "/v1/blocks/1/committed?count=16");
+  ASSERT_TRUE(response.has_value());
+  ASSERT_EQ(response->status, 200);
+  EXPECT_EQ(response->content_type, "application/octet-stream");
+  auto blocks = core::DecodeCommittedBlocks(response->body);
+  ASSERT_TRUE(blocks.has_value()) << blocks.error().ToString();
+  ASSERT_EQ(blocks->size(), head);
+  std::size_t transactions = 0;
+  for (std::size_t i = 0; i < blocks->size(); ++i) {
+    const core::CommittedBlock& committed = (*blocks)[i];
+    EXPECT_EQ(committed.block.header.height, i + 1);
+    EXPECT_EQ(core::ReceiptsRoot(committed.receipts), committed.block.header.receipts_root);
+    EXPECT_FALSE(committed.block.certificate.signatures.empty());
+    transactions += committed.receipts.size();
+  }
+  EXPECT_EQ(transactions, 3u);
+  auto one = client_->Request("GET", "/v1/blocks/" + std::to_string(head) + "/committed");
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(core::DecodeCommittedBlocks(one->body).value().size(), 1u);
+  EXPECT_EQ(Get("/v1/blocks/" + std::to_string(head + 1) + "/committed").first, 404);
+  EXPECT_EQ(Get("/v1/blocks/0/committed").first, 400);
+  EXPECT_EQ(Get("/v1/blocks/1/committed?count=17").first, 400);
+  EXPECT_EQ(Get("/v1/blocks/1/committed?count=0").first, 400);
+  EXPECT_EQ(Get("/v1/blocks/x/committed").first, 400);
 }
 
 // A governor's addition shows in the schedule at once, and applies two blocks on.

@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "core/time.h"
+#include "crypto/hash.h"
 
 namespace nuri::audit {
 
@@ -334,6 +335,58 @@ json::object StoredAlertToJson(const StoredAlert& stored) {
     if (fields["transaction"].as_string().empty()) fields.erase("transaction");
   }
   return view;
+}
+
+base::Result<Alert> AlertFromJson(const json::value& view) {
+  const json::object* record = view.if_object();
+  if (record == nullptr) return base::Error(base::Status::InvalidArgument("an alert is an object"));
+  const auto text = [&](std::string_view name) -> const json::string* {
+    const json::value* field = record->if_contains(name);
+    return field != nullptr ? field->if_string() : nullptr;
+  };
+  const auto fault = [](std::string_view field) {
+    return base::Error(
+        base::Status::InvalidArgument("alert." + std::string(field) + ": missing or malformed"));
+  };
+  Alert alert;
+  const json::string* id = text("id");
+  if (id == nullptr || id->size() != 16 ||
+      id->find_first_not_of("0123456789abcdef") != json::string::npos) {
+    return fault("id");
+  }
+  alert.id = *id;
+  const json::string* severity = text("severity");
+  const auto named = severity != nullptr ? SeverityNamed(*severity) : std::nullopt;
+  if (!named) return fault("severity");
+  alert.severity = *named;
+  for (const auto& [name, field] :
+       {std::pair<std::string_view, std::string*>{"check", &alert.check},
+        {"program", &alert.program},
+        {"account", &alert.account},
+        {"sentence", &alert.sentence}}) {
+    const json::string* value = text(name);
+    if (value == nullptr) return fault(name);
+    *field = *value;
+  }
+  const json::value* transactions = record->if_contains("transactions");
+  if (transactions == nullptr || !transactions->is_array()) return fault("transactions");
+  for (const json::value& transaction : transactions->get_array()) {
+    if (!transaction.is_string() || !crypto::Hash::FromHex(transaction.get_string())) {
+      return fault("transactions");
+    }
+    alert.transactions.emplace_back(transaction.get_string());
+  }
+  const json::value* height = record->if_contains("height");
+  if (height == nullptr || !height->is_number()) return fault("height");
+  std::error_code error;
+  alert.height = height->to_number<std::uint64_t>(error);
+  if (error) return fault("height");
+  const json::string* time = text("time");
+  if (time == nullptr) return fault("time");
+  auto parsed = core::ParseTime(*time);
+  if (!parsed) return fault("time");
+  alert.time = *parsed;
+  return alert;
 }
 
 }  // namespace nuri::audit

@@ -111,5 +111,8 @@ class AlertStore {
 
 // An alert's record as the API shows it.
 boost::json::object StoredAlertToJson(const StoredAlert& stored);
+// The alert of such a record, as read back from a node by those who follow its alerts (the
+// indexer). InvalidArgument, naming the field, when it is not one.
+base::Result<Alert> AlertFromJson(const boost::json::value& view);
 
 }  // namespace nuri::audit

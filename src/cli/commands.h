@@ -34,6 +34,7 @@ int WalletCommand(const Words& words);
 int EvidenceCommand(const Words& words);
 int VerifyCommand(const Words& words);
 int ExportCommand(const Words& words);
+int IndexerCommand(const Words& words);
 
 // Reads a genesis file written by `nuri genesis` or `nuri localnet up`.
 base::Result<ledger::Genesis> LoadGenesisFile(const std::string& path);

@@ -40,6 +40,8 @@ usage: nuri COMMAND ...
                                            an issuing bank's day: minted, burned, outstanding
   export statement (--network DIR [--node NAME] | --url URL) --account ID --token T
          --from DATE --to DATE             an account's statement of a token, ISO 20022 camt.053
+  indexer (--network DIR [--node NAME] | --url URL --genesis FILE) --db sqlite:PATH|postgresql://...
+          [--once]                         follow committed blocks and alerts into SQL tables
   node check --data DIR                    re-verify a node's whole chain
   localnet up|status|stop-node|start-node|down --dir DIR ...
   load --network DIR --seconds S [--rate R] [--json]
@@ -84,6 +86,7 @@ int RunNuri(int argc, char** argv) {
   if (command == "evidence") return EvidenceCommand(rest);
   if (command == "verify") return VerifyCommand(rest);
   if (command == "export") return ExportCommand(rest);
+  if (command == "indexer") return IndexerCommand(rest);
   std::cerr << kUsage;
   return 2;
 }

@@ -89,7 +89,27 @@ for alert in alerts:
 split = [a for a in alerts if a["check"] == "split_payments"]
 filtered = get("/v1/alerts?check=split_payments&limit=500")["alerts"]
 check([a["id"] for a in filtered] == [a["id"] for a in split], "the check filter differs")
-print(f"{len(alerts)} alerts of checks {sorted(checks)}, all naming committed payments")
+# Block by block (what the indexer reads), the same alerts, each block's in the order raised.
+by_height = {}
+for alert in sorted(alerts, key=lambda a: a["sequence"]):
+    by_height.setdefault(alert["height"], []).append(alert["id"])
+for height, ids in by_height.items():
+    block = get(f"/v1/alerts?height={height}")
+    check([a["id"] for a in block["alerts"]] == ids and block["monitor"]["followed_height"] >= height,
+          f"block {height}: {block}, the listing has {ids}")
+quiet = next(h for h in range(1, max(by_height) + 2) if h not in by_height)
+check(get(f"/v1/alerts?height={quiet}")["alerts"] == [], f"block {quiet} raised none")
+print(f"{len(alerts)} alerts of checks {sorted(checks)}, all naming committed payments, "
+      f"the same block by block")
+PY
+python3 - "$(api 2)" <<'PY' || fail "the height filter takes no other"
+import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1] + "/v1/alerts?height=3&limit=5", timeout=10)
+    sys.exit("height with limit was answered")
+except urllib.error.HTTPError as error:
+    if error.code != 400:
+        sys.exit(f"height with limit: {error.code}")
 PY
 
 # The same chain followed again from nothing raises the same alerts.
