@@ -155,13 +155,16 @@ HttpResponse AlertApi::ListBlock(const HttpRequest& request) {
   // Read before the alerts: a block counted as followed has all its alerts stored, so a reader
   // that sees followed_height >= height has the whole list.
   const std::uint64_t followed = store_.followed_height();
+  const bool failed = follower_.progress().failed;
   auto stored = store_.AtHeight(*height);
   if (!stored) return StoreError(stored.error());
   json::array alerts;
   for (const audit::StoredAlert& alert : *stored) alerts.push_back(audit::StoredAlertToJson(alert));
-  return JsonResponse(200, json::object{{"height", *height},
-                                        {"alerts", std::move(alerts)},
-                                        {"monitor", json::object{{"followed_height", followed}}}});
+  return JsonResponse(
+      200,
+      json::object{{"height", *height},
+                   {"alerts", std::move(alerts)},
+                   {"monitor", json::object{{"followed_height", followed}, {"failed", failed}}}});
 }
 
 HttpResponse AlertApi::Act(const HttpRequest& request, std::string_view id, std::string_view action,

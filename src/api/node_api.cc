@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <charconv>
+#include <optional>
 
 #include "api/json_response.h"
 #include "api/openapi.h"
@@ -9,6 +10,7 @@
 #include "audit/evidence.h"
 #include "audit/evidence_json.h"
 #include "base/limits.h"
+#include "base/log.h"
 #include "codec/codec.h"
 #include "core/committed_block.h"
 #include "core/json.h"
@@ -373,10 +375,25 @@ HttpResponse NodeApi::GetCommittedBlocks(const HttpRequest& request, std::string
                            "count is 1 to " + std::to_string(base::kBlocksPerLockMax), "count");
     }
   }
-  // Blocks are read under one lock and sent as one body, of at most kExportSizeBytesMax past
-  // its first block.
+  // Blocks are read under one lock and sent as one body, of at most kCommittedBytesMax past its
+  // first block. A follower waits for a block not committed yet, and must look elsewhere for
+  // one this node does not keep: the two answers differ.
+  std::optional<HttpResponse> refusal;
   auto body = node_.Read([&](const ledger::Ledger& ledger) -> base::Result<std::string> {
     std::string bytes;
+    if (height > ledger.head().height) {
+      refusal = ErrorResponse(404, "NOT_FOUND",
+                              "block " + std::to_string(height) + " is not committed yet");
+      return bytes;
+    }
+    if (height <= ledger.base_height()) {
+      refusal = ErrorResponse(410, "GONE",
+                              "this node started from a state snapshot at height " +
+                                  std::to_string(ledger.base_height()) +
+                                  " and keeps no block at or below it: ask a node that keeps "
+                                  "the whole chain");
+      return bytes;
+    }
     const std::uint64_t last = std::min(ledger.head().height, height + count - 1);
     for (std::uint64_t h = height; h <= last && (h == height || bytes.size() < kCommittedBytesMax);
          ++h) {
@@ -388,10 +405,11 @@ HttpResponse NodeApi::GetCommittedBlocks(const HttpRequest& request, std::string
     }
     return bytes;
   });
-  if (!body) return ErrorResponse(404, "NOT_FOUND", body.error().message());
-  if (body->empty()) {
-    return ErrorResponse(404, "NOT_FOUND",
-                         "block " + std::to_string(height) + " is not committed yet");
+  if (refusal) return *std::move(refusal);
+  if (!body) {
+    base::LogError(
+        "api", "committed blocks from " + std::to_string(height) + ": " + body.error().ToString());
+    return ErrorResponse(500, "INTERNAL", "block " + std::to_string(height) + " cannot be read");
   }
   HttpResponse response;
   response.content_type = "application/octet-stream";

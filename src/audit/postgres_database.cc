@@ -1,6 +1,8 @@
 // SqlDatabase on PostgreSQL through libpqxx: an institution's own server, where its auditors
 // already run their queries. Parameters travel as text, and the server reads each as the type
 // its column or expression needs.
+#include <libpq-fe.h>
+
 #include <map>
 #include <pqxx/pqxx>
 
@@ -12,8 +14,10 @@ namespace {
 
 class PostgresDatabase final : public SqlDatabase {
  public:
-  PostgresDatabase(std::unique_ptr<pqxx::connection> connection, std::string name)
-      : connection_(std::move(connection)), name_(std::move(name)) {}
+  PostgresDatabase(std::unique_ptr<pqxx::connection> connection, std::string uri)
+      : connection_(std::move(connection)),
+        uri_(std::move(uri)),
+        name_(RedactedDatabaseUrl(uri_)) {}
   ~PostgresDatabase() override { Rollback(); }
 
   SqlDialect dialect() const override { return SqlDialect::kPostgres; }
@@ -69,12 +73,21 @@ class PostgresDatabase final : public SqlDatabase {
       action();
       return base::Status::Ok();
     } catch (const pqxx::broken_connection& e) {
-      return base::Status::Unavailable(name_ + ": " + e.what());
+      return base::Status::Unavailable(Described(e.what()));
+    } catch (const pqxx::in_doubt_error& e) {
+      // The connection broke during COMMIT: whether the block went in, the index's own
+      // height says once the database is back.
+      return base::Status::Unavailable(Described(e.what()));
     } catch (const pqxx::sql_error& e) {
-      return base::Status::Internal(name_ + ": " + e.what() + " (SQLSTATE " + e.sqlstate() + ")");
+      return base::Status::Internal(
+          Described(std::string(e.what()) + " (SQLSTATE " + e.sqlstate() + ")"));
     } catch (const std::exception& e) {
-      return base::Status::Internal(name_ + ": " + e.what());
+      return base::Status::Internal(Described(e.what()));
     }
+  }
+
+  std::string Described(const std::string& message) const {
+    return name_ + ": " + WithoutPasswords(message, uri_);
   }
 
   // The name a statement is prepared under on this connection.
@@ -125,7 +138,8 @@ class PostgresDatabase final : public SqlDatabase {
   }
 
   std::unique_ptr<pqxx::connection> connection_;
-  std::string name_;
+  std::string uri_;   // kept to scrub its password out of libpq's messages
+  std::string name_;  // without the password
   std::unique_ptr<pqxx::work> work_;
   std::map<std::string, std::string, std::less<>> statements_;
 };
@@ -134,16 +148,26 @@ class PostgresDatabase final : public SqlDatabase {
 
 base::Result<std::unique_ptr<SqlDatabase>> OpenPostgres(const std::string& uri) {
   const std::string name = RedactedDatabaseUrl(uri);
+  // A URI libpq cannot read is the caller's to fix, not a server to wait for.
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &parse_error);
+  if (options == nullptr) {
+    const std::string message = parse_error != nullptr ? parse_error : "out of memory";
+    PQfreemem(parse_error);
+    return base::Error(base::Status::InvalidArgument(name + ": " + WithoutPasswords(message, uri)));
+  }
+  PQconninfoFree(options);
   try {
     auto connection = std::make_unique<pqxx::connection>(uri);
     // Quiet the server's notices ("relation already exists, skipping") in the indexer's log.
     pqxx::nontransaction(*connection).exec("SET client_min_messages TO WARNING");
     return std::unique_ptr<SqlDatabase>(
-        std::make_unique<PostgresDatabase>(std::move(connection), name));
+        std::make_unique<PostgresDatabase>(std::move(connection), uri));
   } catch (const pqxx::broken_connection& e) {
-    return base::Error(base::Status::Unavailable(name + ": " + e.what()));
+    return base::Error(base::Status::Unavailable(name + ": " + WithoutPasswords(e.what(), uri)));
   } catch (const std::exception& e) {
-    return base::Error(base::Status::InvalidArgument(name + ": " + e.what()));
+    return base::Error(
+        base::Status::InvalidArgument(name + ": " + WithoutPasswords(e.what(), uri)));
   }
 }
 

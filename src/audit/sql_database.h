@@ -57,7 +57,10 @@ base::Result<std::unique_ptr<SqlDatabase>> OpenSqlDatabase(std::string_view url)
 base::Result<std::unique_ptr<SqlDatabase>> OpenSqlite(const std::string& path);
 base::Result<std::unique_ptr<SqlDatabase>> OpenPostgres(const std::string& uri);
 
-// The URI without its password, for logs and messages.
+// The URI without its passwords, for logs and messages.
 std::string RedactedDatabaseUrl(std::string_view url);
+// `message` with any password of `url` in it replaced: libpq quotes parts of a URI it cannot
+// read, which may be a password.
+std::string WithoutPasswords(std::string message, std::string_view url);
 
 }  // namespace nuri::audit

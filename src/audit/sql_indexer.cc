@@ -399,7 +399,7 @@ base::Status SqlIndexer::WritePayment(const core::BlockHeader& header, std::uint
   const core::Transaction& tx = signed_tx.tx;
   const bool rejected = receipt.status == core::ReceiptStatus::kRejected;
   std::string kind;
-  std::string program = receipt.program;
+  std::string program;
   std::string payer;
   std::string merchant;
   std::int64_t amount = 0;
@@ -410,7 +410,7 @@ base::Status SqlIndexer::WritePayment(const core::BlockHeader& header, std::uint
   SqlValue refunded = nullptr;
   if (const auto* pay = std::get_if<core::Pay>(&tx.body)) {
     kind = "payment";
-    if (program.empty()) program = pay->program;
+    program = pay->program;
     payer = tx.signer.str();
     merchant = pay->to.str();
     amount = pay->amount.won();
@@ -424,13 +424,17 @@ base::Status SqlIndexer::WritePayment(const core::BlockHeader& header, std::uint
     merchant = tx.signer.str();
     amount = refund.amount.won();
     refunded = Text(refund.payment.ToHex());
-    // Who is paid back is who paid: the refunded payment says, when this index holds it.
-    auto paid = db_.Query("SELECT payer, program FROM payments WHERE transaction_id = $1",
-                          {Text(refund.payment.ToHex())});
+    // Who is paid back, and under which program, is the refunded payment's, when it was
+    // accepted: a refund of anything else moves nothing and belongs to no program (as in the
+    // payment export).
+    auto paid = db_.Query(
+        "SELECT payer, program FROM payments WHERE transaction_id = $1 AND kind = 'payment' "
+        "AND status = 'ok'",
+        {Text(refund.payment.ToHex())});
     if (!paid) return paid.error();
     if (!paid->empty()) {
       payer = paid->front()[0].value_or("");
-      if (program.empty()) program = paid->front()[1].value_or("");
+      program = paid->front()[1].value_or("");
     }
   }
   std::optional<ProgramFacts> facts;
@@ -585,9 +589,20 @@ base::Status SqlIndexer::WriteAlert(const Alert& alert) {
 }
 
 base::Status SqlIndexer::WriteProgress(std::uint64_t height, const crypto::Hash& hash) {
-  return db_.Execute(
-      "UPDATE nuri_index SET height = $1, block_hash = $2 WHERE chain_id = $3",
-      {Number(static_cast<std::int64_t>(height)), Text(hash.ToHex()), Text(chain_id_)});
+  // Only from the height this indexer read: a second indexer writing the same database is
+  // refused here rather than interleaving blocks.
+  auto updated = db_.Query(
+      "UPDATE nuri_index SET height = $1, block_hash = $2 WHERE chain_id = $3 AND height = $4 "
+      "RETURNING height",
+      {Number(static_cast<std::int64_t>(height)), Text(hash.ToHex()), Text(chain_id_),
+       Number(static_cast<std::int64_t>(height_))});
+  if (!updated) return updated.error();
+  if (updated->size() != 1) {
+    return base::Status::FailedPrecondition(db_.name() + " moved past block " +
+                                            std::to_string(height_) +
+                                            " meanwhile: another indexer writes it");
+  }
+  return base::Status::Ok();
 }
 
 base::Result<std::optional<SqlIndexer::ProgramFacts>> SqlIndexer::FactsOf(

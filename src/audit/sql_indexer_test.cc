@@ -102,8 +102,8 @@ class SqlIndexerTest : public ::testing::Test {
     if (!rows || rows->empty()) return "";
     return rows->front()[0].value_or("NULL");
   }
-  // A year of the pilot in five blocks: the program funded and granted, a payment at noon and
-  // one refused at 23:30, a partial refund, a new merchant, a freeze and an amendment.
+  // A week of the pilot in five blocks: the program funded and granted, a payment at noon and
+  // one refused at 23:30, refunds of both, a new merchant, an amendment and a freeze.
   void BuildChain() {
     const auto token = core::TokenId::Parse("KRW-BNK").value();
     now_ = At("2026-03-03T09:10:00+09:00");
@@ -131,16 +131,26 @@ class SqlIndexerTest : public ::testing::Test {
         .merchant = core::MerchantRecord{"5462", "220-81-00002", "Morning Bakery"}};
     bakery.roles.Add(core::Role::kMerchant);
     now_ = At("2026-03-04T10:00:00+09:00");
+    const auto bread = [&] {
+      return Sign("kim@moef", core::Pay{.program = "bpe-2026",
+                                        .to = Id("bakery@merchants"),
+                                        .amount = Won(10000),
+                                        .attendees = 1,
+                                        .purpose = "bread for the meeting"});
+    };
+    // A refund of the refused payment is refused too; the bakery is paid before it is a
+    // merchant (refused) and after, in the same block.
     Commit({Sign("cafe@merchants", core::Refund{lunch_.id, Won(20000)}),
-            Sign("governor@bok", std::move(bakery)),
-            Sign("auditor@bai", core::Freeze{Id("kim@moef")})});
+            Sign("cafe@merchants", core::Refund{late_.id, Won(45000)}), bread(),
+            Sign("governor@bok", std::move(bakery)), bread()});
     auto rules = core::RulesFromJson(
         core::ParseJsonText(R"([{"id": "R1", "rule": "hours", "from": "07:00", "to": "22:00"}])")
             .value(),
         "rules");
     ASSERT_TRUE(rules.has_value());
     now_ = At("2026-03-05T09:00:00+09:00");
-    Commit({Sign("treasury@moef", core::AmendProgram{"bpe-2026", *rules})});
+    Commit({Sign("treasury@moef", core::AmendProgram{"bpe-2026", *rules}),
+            Sign("auditor@bai", core::Freeze{Id("kim@moef")})});
   }
 
   std::string path_;
@@ -179,9 +189,9 @@ TEST_F(SqlIndexerTest, BlocksBecomeRowsOfEveryTable) {
   EXPECT_EQ(indexer_->height(), 5u);
   EXPECT_EQ(One("SELECT height || ' ' || block_hash FROM nuri_index"),
             "5 " + ledger_->head_hash().ToHex());
-  EXPECT_EQ(One("SELECT count(*) FROM transactions"), "9");
-  EXPECT_EQ(One("SELECT sum(transaction_count) FROM blocks"), "9");
-  EXPECT_EQ(One("SELECT count(*) FROM receipts"), "9");
+  EXPECT_EQ(One("SELECT count(*) FROM transactions"), "12");
+  EXPECT_EQ(One("SELECT sum(transaction_count) FROM blocks"), "12");
+  EXPECT_EQ(One("SELECT count(*) FROM receipts"), "12");
   EXPECT_EQ(One("SELECT local_date FROM blocks WHERE height = 3"), "2026-03-03");
 
   // The payment at noon, and the one the hours refused, with what accounting needs.
@@ -206,11 +216,21 @@ TEST_F(SqlIndexerTest, BlocksBecomeRowsOfEveryTable) {
             "kim@moef cafe@merchants 20000 bpe-2026");
   EXPECT_EQ(One("SELECT sum(CASE kind WHEN 'refund' THEN -amount_won ELSE amount_won END) "
                 "FROM payments WHERE status = 'ok'"),
-            "100000");
+            "110000");
+  // A refund of a refused payment moved nothing, and is nobody's under no program.
+  EXPECT_EQ(One("SELECT status || ' ' || coalesce(payer, '-') || ' ' || coalesce(program, '-') "
+                "FROM payments WHERE kind = 'refund' AND refunded_payment = '" +
+                late_.id.ToHex() + "'"),
+            "rejected - -");
+  // The bakery's category, once it is a merchant, though a refused payment asked before.
+  EXPECT_EQ(One("SELECT group_concat(status || ' ' || coalesce(category, '-'), ', ') FROM "
+                "(SELECT status, category FROM payments WHERE merchant = 'bakery@merchants' "
+                "ORDER BY position)"),
+            "rejected -, ok 5462");
 
   // Records as they now stand.
   EXPECT_EQ(One("SELECT frozen || ' ' || updated_height FROM accounts WHERE id = 'kim@moef'"),
-            "1 4");
+            "1 5");
   EXPECT_EQ(One("SELECT category || ' ' || registered_height FROM merchants WHERE account = "
                 "'bakery@merchants'"),
             "5462 4");
@@ -316,10 +336,24 @@ TEST(SqlDatabaseTest, UrlsNameTheirDatabaseAndPasswordsStayOutOfMessages) {
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().code(), base::StatusCode::kInvalidArgument);
   EXPECT_EQ(wrong.error().message().find("s3cret"), std::string::npos);
+  // libpq reads user information up to the '@' before the first '/', '?' and all.
+  EXPECT_EQ(RedactedDatabaseUrl("postgresql://audit:pa?ss@db/nuri"),
+            "postgresql://audit:***@db/nuri");
+  // A URI libpq cannot read is refused at once, and its message, which quotes the faulty part,
+  // does not show the password.
+  auto unreadable = OpenSqlDatabase("postgresql://audit:pa%zzss@db/nuri");
+  ASSERT_FALSE(unreadable.has_value());
+  EXPECT_EQ(unreadable.error().code(), base::StatusCode::kInvalidArgument);
+  EXPECT_NE(unreadable.error().message().find("percent"), std::string::npos)
+      << unreadable.error().message();
+  EXPECT_EQ(unreadable.error().message().find("pa%zzss"), std::string::npos)
+      << unreadable.error().message();
+  EXPECT_EQ(WithoutPasswords("bad token \"pa%zzss\"", "postgresql://audit:pa%zzss@db/nuri"),
+            "bad token \"***\"");
+  // A server that does not answer is waited for.
   auto unreachable = OpenSqlDatabase("postgresql://audit:s3cret@127.0.0.1:1/nuri");
   ASSERT_FALSE(unreachable.has_value());
   EXPECT_EQ(unreachable.error().code(), base::StatusCode::kUnavailable);
-  EXPECT_EQ(unreachable.error().message().find("s3cret"), std::string::npos);
 }
 
 }  // namespace

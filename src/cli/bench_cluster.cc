@@ -7,7 +7,8 @@
 // The network runs twice: as fast as the clients can push it, then at half the rate it
 // reached, for the latency a network not at its limit gives. The audit board's observer runs
 // the compliance monitor, as on a real network: after each run the bench reads how far its
-// monitor was behind the validators when the load stopped, and how long it took to catch up.
+// monitor was behind the validators when the load stopped, and how long it took to catch up;
+// the audit board's indexer follows that observer into SQLite, and is measured the same way.
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "api/http_client.h"
+#include "audit/sql_database.h"
 #include "cli/args.h"
 #include "cli/bench_engine.h"
 #include "cli/bench_support.h"
@@ -114,6 +116,40 @@ base::Result<MonitorLag> MeasureMonitorLag(const std::string& validator,
   return lag;
 }
 
+// The SQL indexer that follows an observer, when a load has just stopped.
+struct IndexerLag {
+  std::uint64_t behind_blocks = 0;  // the validators' head less the last block it wrote
+  double catch_up_seconds = 0;      // until it had written the validators' head
+};
+
+base::Result<IndexerLag> MeasureIndexerLag(const std::string& validator,
+                                           const std::string& index_path) {
+  IndexerLag lag;
+  const auto started = std::chrono::steady_clock::now();
+  auto status = GetJson(validator, "/v1/status");
+  if (!status) return base::Error(status.error());
+  const std::uint64_t head = status->at("height").to_number<std::uint64_t>();
+  auto index = audit::OpenSqlDatabase("sqlite:" + index_path);
+  if (!index) return base::Error(index.error());
+  for (bool first = true;; first = false) {
+    auto rows = (*index)->Query("SELECT height FROM nuri_index", {});
+    if (!rows) return base::Error(rows.error());
+    const std::uint64_t written =
+        rows->empty() ? 0 : std::strtoull(rows->front()[0].value_or("0").c_str(), nullptr, 10);
+    if (first) lag.behind_blocks = head > written ? head - written : 0;
+    if (written >= head) break;
+    if (std::chrono::steady_clock::now() - started > kCatchUpMax) {
+      return base::Error(base::Status::Unavailable("the indexer is still " +
+                                                   std::to_string(head - written) +
+                                                   " blocks behind after 5 minutes"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  lag.catch_up_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return lag;
+}
+
 }  // namespace
 
 int BenchClusterCommand(const Args& args) {
@@ -138,7 +174,8 @@ int BenchClusterCommand(const Args& args) {
   std::string directory = std::filesystem::temp_directory_path(error).string() + "/nuri-cluster-XXXXXX";
   if (::mkdtemp(directory.data()) == nullptr) return Complain("cannot make a scratch directory");
   std::mt19937 random(std::random_device{}());
-  const std::string base_port = std::to_string(30000 + random() % 20000);
+  // Below the kernel's ephemeral ports (32768 up), which outgoing connections may hold.
+  const std::string base_port = std::to_string(20000 + random() % 12000);
   auto down = [&] {
     (void)RunNuri({"localnet", "down", "--dir", directory});
     std::filesystem::remove_all(directory, error);
@@ -165,6 +202,33 @@ int BenchClusterCommand(const Args& args) {
     if (!lag) return base::Error(lag.error());
     return std::optional<MonitorLag>(*lag);
   };
+  // The indexer starts with the network, before any load, as it would run beside the observer.
+  const std::string index_path = directory + "/audit.sqlite";
+  std::unique_ptr<BackgroundNuri> indexer;
+  if (*observers > 0) {
+    std::string observer_name;
+    for (const auto& node : *nodes) {
+      if (node.role == "observer" && observer_name.empty()) observer_name = node.name;
+    }
+    auto started = BackgroundNuri::Start({"indexer", "--network", directory, "--node",
+                                          observer_name, "--db", "sqlite:" + index_path},
+                                         directory + "/indexer.log");
+    if (!started) {
+      down();
+      return Complain("bench cluster: " + started.error().ToString());
+    }
+    indexer = *std::move(started);
+  }
+  auto indexer_lag = [&]() -> base::Result<std::optional<IndexerLag>> {
+    if (!indexer) return std::nullopt;
+    auto lag = MeasureIndexerLag(first_api("validator"), index_path);
+    if (!lag) return base::Error(lag.error());
+    return std::optional<IndexerLag>(*lag);
+  };
+  auto stop = [&] {
+    indexer.reset();
+    down();
+  };
   const std::vector<std::string> load = {"load", "--network", directory, "--seconds",
                                          std::to_string(*seconds), "--workers",
                                          std::to_string(*workers), "--batch",
@@ -172,13 +236,15 @@ int BenchClusterCommand(const Args& args) {
   auto full = RunNuri(load);
   auto full_summary = full ? LastJsonLine(*full) : base::Result<json::object>(base::Error(full.error()));
   if (!full_summary) {
-    down();
+    stop();
     return Complain("bench cluster: " + full_summary.error().ToString());
   }
   const auto full_lag = monitor_lag();
-  if (!full_lag) {
-    down();
-    return Complain("bench cluster: " + full_lag.error().ToString());
+  const auto full_index_lag = full_lag ? indexer_lag() : base::Result<std::optional<IndexerLag>>();
+  if (!full_lag || !full_index_lag) {
+    stop();
+    return Complain("bench cluster: " +
+                    (full_lag ? full_index_lag.error() : full_lag.error()).ToString());
   }
   const double tps = full_summary->at("tps").to_number<double>();
   std::vector<std::string> half_load = load;
@@ -188,11 +254,15 @@ int BenchClusterCommand(const Args& args) {
   auto half_summary = half ? LastJsonLine(*half) : base::Result<json::object>(base::Error(half.error()));
   const auto half_lag =
       half_summary ? monitor_lag() : base::Result<std::optional<MonitorLag>>(std::nullopt);
-  down();
+  const auto half_index_lag = half_summary && half_lag
+                                  ? indexer_lag()
+                                  : base::Result<std::optional<IndexerLag>>(std::nullopt);
+  stop();
   if (!half_summary) return Complain("bench cluster: " + half_summary.error().ToString());
   if (!half_lag) return Complain("bench cluster: " + half_lag.error().ToString());
+  if (!half_index_lag) return Complain("bench cluster: " + half_index_lag.error().ToString());
   // Null where no observer ran.
-  auto lag_field = [](const std::optional<MonitorLag>& lag, auto field) -> json::value {
+  auto lag_field = [](const auto& lag, auto field) -> json::value {
     if (!lag) return nullptr;
     return json::value_from((*lag).*field);
   };
@@ -218,6 +288,10 @@ int BenchClusterCommand(const Args& args) {
       {"half_load_monitor_behind_blocks", lag_field(*half_lag, &MonitorLag::behind_blocks)},
       {"half_load_monitor_catch_up_s", lag_field(*half_lag, &MonitorLag::catch_up_seconds)},
       {"half_load_monitor_lag_p99_ms", lag_field(*half_lag, &MonitorLag::lag_p99_ms)},
+      {"indexer_behind_blocks", lag_field(*full_index_lag, &IndexerLag::behind_blocks)},
+      {"indexer_catch_up_s", lag_field(*full_index_lag, &IndexerLag::catch_up_seconds)},
+      {"half_load_indexer_behind_blocks", lag_field(*half_index_lag, &IndexerLag::behind_blocks)},
+      {"half_load_indexer_catch_up_s", lag_field(*half_index_lag, &IndexerLag::catch_up_seconds)},
       {"seconds", *seconds},
       {"workers", *workers},
       {"batch", *batch}};

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -56,10 +57,29 @@ ScratchDirectory::~ScratchDirectory() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-base::Result<std::string> RunNuri(const std::vector<std::string>& words) {
+namespace {
+
+// Starts this same program with `words`, its file descriptors arranged by `actions`.
+base::Result<pid_t> SpawnNuri(const std::vector<std::string>& words,
+                              const posix_spawn_file_actions_t& actions) {
   std::error_code error;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
   if (error) return base::Error(base::Status::IoError("cannot find this program"));
+  std::vector<std::string> argv_words = {self};
+  argv_words.insert(argv_words.end(), words.begin(), words.end());
+  std::vector<char*> argv;
+  for (auto& word : argv_words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+    return base::Error(base::Status::IoError("cannot run " + self));
+  }
+  return pid;
+}
+
+}  // namespace
+
+base::Result<std::string> RunNuri(const std::vector<std::string>& words) {
   int pipe_ends[2];
   // Close-on-exec: only its standard output reaches the child, so that the nodes it starts do
   // not hold the pipe open.
@@ -70,13 +90,7 @@ base::Result<std::string> RunNuri(const std::vector<std::string>& words) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], 1);
   posix_spawn_file_actions_addclose(&actions, pipe_ends[0]);
-  std::vector<std::string> argv_words = {self};
-  argv_words.insert(argv_words.end(), words.begin(), words.end());
-  std::vector<char*> argv;
-  for (auto& word : argv_words) argv.push_back(word.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
+  const auto pid = SpawnNuri(words, actions);
   posix_spawn_file_actions_destroy(&actions);
   ::close(pipe_ends[1]);
   std::string output;
@@ -84,13 +98,32 @@ base::Result<std::string> RunNuri(const std::vector<std::string>& words) {
   for (ssize_t got; (got = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0;)
     output.append(buffer, got);
   ::close(pipe_ends[0]);
-  if (spawned != 0) return base::Error(base::Status::IoError("cannot run " + self));
+  if (!pid) return base::Error(pid.error());
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  ::waitpid(*pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return base::Error(base::Status::Unavailable("nuri " + words.front() + " failed"));
   }
   return output;
+}
+
+base::Result<std::unique_ptr<BackgroundNuri>> BackgroundNuri::Start(
+    const std::vector<std::string>& words, const std::string& log_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  const auto pid = SpawnNuri(words, actions);
+  posix_spawn_file_actions_destroy(&actions);
+  if (!pid) return base::Error(pid.error());
+  return std::unique_ptr<BackgroundNuri>(new BackgroundNuri(*pid));
+}
+
+BackgroundNuri::~BackgroundNuri() {
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
 }
 
 }  // namespace nuri::cli

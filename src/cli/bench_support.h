@@ -16,6 +16,21 @@ namespace nuri::cli {
 // standard error goes on to ours); Unavailable when it did not exit 0.
 base::Result<std::string> RunNuri(const std::vector<std::string>& words);
 
+// A run of this same program with `words` in the background, its standard output and error
+// appended to `log_path`; stopped with SIGTERM (and waited for) when this goes out of scope.
+class BackgroundNuri {
+ public:
+  static base::Result<std::unique_ptr<BackgroundNuri>> Start(const std::vector<std::string>& words,
+                                                             const std::string& log_path);
+  ~BackgroundNuri();
+  BackgroundNuri(const BackgroundNuri&) = delete;
+  BackgroundNuri& operator=(const BackgroundNuri&) = delete;
+
+ private:
+  explicit BackgroundNuri(int pid) : pid_(pid) {}
+  int pid_;
+};
+
 // A field of /proc/self/status ("VmHWM", "VmRSS") in MiB; 0 where the kernel has no such file.
 std::int64_t ProcessMemoryMebibytes(std::string_view field);
 // Hands memory the program freed back to the system, whichever allocator holds it (glibc's, or

@@ -42,11 +42,22 @@ constexpr auto kProgressEvery = std::chrono::seconds(10);
 std::atomic<bool> stop_requested{false};
 extern "C" void RequestStop(int) { stop_requested = true; }
 
-// A failure and whether waiting can cure it.
-struct Failure {
-  base::Status status;
-  bool transient = false;
-};
+// Whether waiting can cure a failure: a node or database that is down or busy. Anything else
+// (a block that does not follow, another chain, answers that make no sense) ends the run.
+bool Transient(const base::Status& status) {
+  return status.code() == base::StatusCode::kUnavailable ||
+         status.code() == base::StatusCode::kIoError;
+}
+
+// A JSON member that is a height, or nullopt.
+std::optional<std::uint64_t> HeightIn(const json::object* object, std::string_view name) {
+  const json::value* field = object != nullptr ? object->if_contains(name) : nullptr;
+  if (field == nullptr || !field->is_number()) return std::nullopt;
+  std::error_code error;
+  const auto height = field->to_number<std::uint64_t>(error);
+  if (error) return std::nullopt;
+  return height;
+}
 
 class Follower {
  public:
@@ -61,12 +72,12 @@ class Follower {
   int Run(bool once);
 
  private:
-  std::optional<Failure> Connect();
-  std::optional<Failure> FindMonitor();
+  base::Status Connect();
+  base::Status FindMonitor();
   base::Result<std::uint64_t> NodeHeight();
   // Fetches and writes the blocks from the index's next height; how many it wrote.
-  base::Result<std::size_t> Step(Failure& failure);
-  base::Result<std::vector<audit::Alert>> AlertsOf(std::uint64_t height, Failure& failure);
+  base::Result<std::size_t> Step();
+  base::Result<std::vector<audit::Alert>> AlertsOf(std::uint64_t height);
   base::Result<json::value> GetJson(const std::string& target, int* status);
   void Sleep(std::chrono::milliseconds duration);
 
@@ -93,6 +104,10 @@ base::Result<json::value> Follower::GetJson(const std::string& target, int* stat
   auto response = client_.Request("GET", target);
   if (!response) return base::Error(response.error());
   *status = response->status;
+  if (response->status >= 500 || response->status == 429) {
+    return base::Error(
+        base::Status::Unavailable(url_ + target + " answered " + std::to_string(response->status)));
+  }
   auto value = core::ParseJsonText(response->body);
   if (!value) {
     return base::Error(base::Status::Corruption(
@@ -101,109 +116,113 @@ base::Result<json::value> Follower::GetJson(const std::string& target, int* stat
   return value;
 }
 
-std::optional<Failure> Follower::Connect() {
+base::Status Follower::Connect() {
   indexer_.reset();
   database_.reset();
   auto database = audit::OpenSqlDatabase(database_url_);
-  if (!database) {
-    return Failure{database.error(), database.error().code() == base::StatusCode::kUnavailable};
-  }
+  if (!database) return database.error();
   auto indexer = audit::SqlIndexer::Open(**database, genesis_);
-  if (!indexer) {
-    return Failure{indexer.error(), indexer.error().code() == base::StatusCode::kUnavailable};
-  }
+  if (!indexer) return indexer.error();
   database_ = *std::move(database);
   indexer_ = *std::move(indexer);
-  return std::nullopt;
+  return base::Status::Ok();
 }
 
 // Whether the node runs the compliance monitor: then each block's alerts go in with it.
-std::optional<Failure> Follower::FindMonitor() {
+base::Status Follower::FindMonitor() {
   int status = 0;
   auto answer = GetJson("/v1/alerts?height=1", &status);
-  if (!answer)
-    return Failure{answer.error(), answer.error().code() == base::StatusCode::kUnavailable};
+  if (!answer) return answer.error();
   if (status == 404) {
     monitor_ = false;
     base::LogWarning("indexer", url_ + " runs no compliance monitor: the alerts table stays empty");
-    return std::nullopt;
+    return base::Status::Ok();
   }
   if (status != 200) {
-    return Failure{base::Status::PermissionDenied(url_ + " answered " + std::to_string(status) +
-                                                  " to alerts: the indexer reads as the node's "
-                                                  "operator, from one of its operator addresses")};
+    return base::Status::PermissionDenied(url_ + " answered " + std::to_string(status) +
+                                          " to alerts: the indexer reads as the node's "
+                                          "operator, from one of its operator addresses");
   }
   monitor_ = true;
-  return std::nullopt;
+  return base::Status::Ok();
 }
 
 base::Result<std::uint64_t> Follower::NodeHeight() {
   int status = 0;
   auto answer = GetJson("/v1/status", &status);
   if (!answer) return base::Error(answer.error());
-  const json::object* fields = answer->if_object();
-  const json::value* height = fields != nullptr ? fields->if_contains("height") : nullptr;
-  if (status != 200 || height == nullptr || !height->is_number()) {
+  const auto height = HeightIn(answer->if_object(), "height");
+  if (status != 200 || !height) {
     return base::Error(base::Status::Corruption(url_ + "/v1/status has no height"));
   }
-  return height->to_number<std::uint64_t>();
+  return *height;
 }
 
-base::Result<std::vector<audit::Alert>> Follower::AlertsOf(std::uint64_t height, Failure& failure) {
+base::Result<std::vector<audit::Alert>> Follower::AlertsOf(std::uint64_t height) {
+  const auto waiting_since = std::chrono::steady_clock::now();
+  auto next_warning = waiting_since + std::chrono::seconds(30);
   for (;;) {
     int status = 0;
     auto answer = GetJson("/v1/alerts?height=" + std::to_string(height), &status);
-    if (!answer) {
-      failure.transient = answer.error().code() == base::StatusCode::kUnavailable;
-      return base::Error(answer.error());
+    if (!answer) return base::Error(answer.error());
+    if (status == 404) {  // the node came back without its monitor
+      return base::Error(
+          base::Status::Unavailable(url_ + " no longer runs its compliance monitor; block " +
+                                    std::to_string(height) + " waits for its alerts"));
     }
     const json::object* fields = answer->if_object();
     const json::value* monitor = fields != nullptr ? fields->if_contains("monitor") : nullptr;
-    const json::value* followed = monitor != nullptr && monitor->is_object()
-                                      ? monitor->get_object().if_contains("followed_height")
-                                      : nullptr;
+    const json::object* progress = monitor != nullptr ? monitor->if_object() : nullptr;
+    const auto followed = HeightIn(progress, "followed_height");
+    const json::value* failed = progress != nullptr ? progress->if_contains("failed") : nullptr;
     const json::value* alerts = fields != nullptr ? fields->if_contains("alerts") : nullptr;
-    if (status != 200 || followed == nullptr || !followed->is_number() || alerts == nullptr ||
-        !alerts->is_array()) {
-      failure.transient = status == 404 || status >= 500;  // a node restarting without its monitor
-      return base::Error(base::Status::Unavailable(url_ + " answered " + std::to_string(status) +
-                                                   " to the alerts of block " +
-                                                   std::to_string(height)));
+    if (status != 200 || !followed || failed == nullptr || !failed->is_bool() ||
+        alerts == nullptr || !alerts->is_array()) {
+      return base::Error(base::Status::Corruption(url_ + " answered " + std::to_string(status) +
+                                                  " to the alerts of block " +
+                                                  std::to_string(height)));
     }
-    if (followed->to_number<std::uint64_t>() < height) {
-      // The monitor has not finished this block: its alerts go in with it, so wait.
-      Sleep(kIdlePoll);
-      if (stop_requested) {
-        failure.transient = true;
-        return base::Error(base::Status::Unavailable("stopping"));
+    if (*followed >= height) {
+      std::vector<audit::Alert> parsed;
+      for (const json::value& view : alerts->get_array()) {
+        auto alert = audit::AlertFromJson(view);
+        if (!alert) return base::Error(alert.error());
+        parsed.push_back(*std::move(alert));
       }
-      continue;
+      return parsed;
     }
-    std::vector<audit::Alert> parsed;
-    for (const json::value& view : alerts->get_array()) {
-      auto alert = audit::AlertFromJson(view);
-      if (!alert) return base::Error(alert.error());
-      parsed.push_back(*std::move(alert));
+    if (failed->get_bool()) {
+      return base::Error(base::Status::FailedPrecondition(
+          "the compliance monitor of " + url_ + " failed at block " +
+          std::to_string(*followed + 1) + " (see the node's log): block " + std::to_string(height) +
+          " cannot have its alerts"));
     }
-    return parsed;
+    // The monitor has not finished this block: its alerts go in with it, so wait.
+    if (std::chrono::steady_clock::now() >= next_warning) {
+      next_warning += std::chrono::seconds(30);
+      base::LogWarning("indexer", "block " + std::to_string(height) +
+                                      " waits for the compliance monitor, which is at block " +
+                                      std::to_string(*followed));
+    }
+    Sleep(kIdlePoll);
+    if (stop_requested) return base::Error(base::Status::Unavailable("stopping"));
   }
 }
 
-base::Result<std::size_t> Follower::Step(Failure& failure) {
+base::Result<std::size_t> Follower::Step() {
   const std::uint64_t next = indexer_->height() + 1;
-  auto response =
-      client_.Request("GET", "/v1/blocks/" + std::to_string(next) +
-                                 "/committed?count=" + std::to_string(base::kBlocksPerLockMax));
-  if (!response) {
-    failure.transient = true;
-    return base::Error(response.error());
-  }
+  const std::string target = "/v1/blocks/" + std::to_string(next) +
+                             "/committed?count=" + std::to_string(base::kBlocksPerLockMax);
+  auto response = client_.Request("GET", target);
+  if (!response) return base::Error(response.error());
   if (response->status == 404) return 0;  // not committed yet
   if (response->status != 200) {
-    failure.transient = response->status >= 500 || response->status == 429;
-    return base::Error(base::Status::Unavailable(url_ + " answered " +
-                                                 std::to_string(response->status) +
-                                                 " to the blocks from " + std::to_string(next)));
+    const std::string answer = url_ + target + " answered " + std::to_string(response->status);
+    if (response->status >= 500 || response->status == 429) {
+      return base::Error(base::Status::Unavailable(answer));
+    }
+    // 410: the node started from a snapshot past the index; 403: not its operator.
+    return base::Error(base::Status::FailedPrecondition(answer + ": " + response->body));
   }
   auto blocks = core::DecodeCommittedBlocks(response->body);
   if (!blocks) {
@@ -214,17 +233,14 @@ base::Result<std::size_t> Follower::Step(Failure& failure) {
   for (const core::CommittedBlock& committed : *blocks) {
     std::vector<audit::Alert> alerts;
     if (monitor_) {
-      auto found = AlertsOf(committed.block.header.height, failure);
+      auto found = AlertsOf(committed.block.header.height);
       if (!found) return base::Error(found.error());
       alerts = *std::move(found);
     }
     auto added = indexer_->AddBlock(committed.block, committed.receipts, alerts);
     if (!added.ok()) {
-      // A block that does not check is the node's fault or the index's; a database that
-      // failed may be back soon.
-      failure.transient = added.code() == base::StatusCode::kUnavailable ||
-                          added.code() == base::StatusCode::kIoError;
-      if (failure.transient) indexer_.reset();  // reconnect, and read where the index is
+      // A database that failed is opened again, and the index read where it is.
+      if (Transient(added)) indexer_.reset();
       return base::Error(added);
     }
     ++written;
@@ -242,12 +258,14 @@ int Follower::Run(bool once) {
   auto last_report = std::chrono::steady_clock::now();
   const auto started = last_report;
   bool monitor_known = false;
-  const auto give_up_or_wait = [&](const Failure& failure) -> std::optional<int> {
-    if (!failure.transient || once) {
-      base::LogError("indexer", failure.status.ToString());
+  // nullopt: waited, go on; otherwise the exit status.
+  const auto give_up_or_wait = [&](const base::Status& failure) -> std::optional<int> {
+    if (stop_requested) return std::nullopt;  // the loop ends; the failure was the stop
+    if (!Transient(failure) || once) {
+      base::LogError("indexer", failure.ToString());
       return 1;
     }
-    base::LogWarning("indexer", failure.status.ToString() + "; trying again in " +
+    base::LogWarning("indexer", failure.ToString() + "; trying again in " +
                                     std::to_string(retry.count()) + " ms");
     Sleep(retry);
     retry = std::min<std::chrono::milliseconds>(retry * 2, kRetryMax);
@@ -255,8 +273,8 @@ int Follower::Run(bool once) {
   };
   while (!stop_requested) {
     if (!indexer_) {
-      if (auto failure = Connect()) {
-        if (auto exit = give_up_or_wait(*failure)) return *exit;
+      if (auto connected = Connect(); !connected.ok()) {
+        if (auto exit = give_up_or_wait(connected)) return *exit;
         continue;
       }
       base::LogInfo("indexer", "indexing " + genesis_.chain_id + " from " + url_ + " into " +
@@ -264,8 +282,8 @@ int Follower::Run(bool once) {
                                    std::to_string(indexer_->height() + 1));
     }
     if (!monitor_known) {
-      if (auto failure = FindMonitor()) {
-        if (auto exit = give_up_or_wait(*failure)) return *exit;
+      if (auto found = FindMonitor(); !found.ok()) {
+        if (auto exit = give_up_or_wait(found)) return *exit;
         continue;
       }
       monitor_known = true;
@@ -273,17 +291,15 @@ int Follower::Run(bool once) {
     if (once && !target) {
       auto height = NodeHeight();
       if (!height) {
-        if (auto exit = give_up_or_wait({height.error(), false})) return *exit;
+        if (auto exit = give_up_or_wait(height.error())) return *exit;
         continue;
       }
       target = *height;
     }
     if (target && indexer_->height() >= *target) break;
-    Failure failure;
-    auto written = Step(failure);
+    auto written = Step();
     if (!written) {
-      failure.status = written.error();
-      if (auto exit = give_up_or_wait(failure)) return *exit;
+      if (auto exit = give_up_or_wait(written.error())) return *exit;
       continue;
     }
     retry = std::chrono::milliseconds(250);
@@ -296,15 +312,21 @@ int Follower::Run(bool once) {
                                    std::to_string(alerts_) + " alerts written");
     }
   }
+  const std::uint64_t height = indexer_ ? indexer_->height() : 0;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << json::serialize(json::object{{"height", indexer_ ? indexer_->height() : 0},
+  std::cout << json::serialize(json::object{{"height", height},
                                             {"blocks", blocks_},
                                             {"transactions", transactions_},
                                             {"alerts", alerts_},
                                             {"monitor", monitor_},
                                             {"seconds", seconds}})
             << std::endl;
+  if (once && (!target || height < *target)) {
+    base::LogError("indexer", "stopped at block " + std::to_string(height) +
+                                  " before the head it was to reach");
+    return 1;
+  }
   return 0;
 }
 
