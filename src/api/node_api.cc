@@ -87,7 +87,11 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   if (parts_.payments != nullptr && parts_.payments->Handle(request, respond)) return;
   if (parts_.approvals != nullptr && parts_.approvals->Handle(request, respond)) return;
   if (parts_.events != nullptr && parts_.events->Handle(request, respond)) return;
+  if (parts_.evidence_records != nullptr && parts_.evidence_records->Handle(request, respond)) {
+    return;
+  }
   if ((resource == "sessions" && parts_.wallets == nullptr) ||
+      (resource == "evidence-records" && parts_.evidence_records == nullptr) ||
       (resource == "payment-requests" && parts_.payments == nullptr) ||
       (resource == "approvals" && parts_.approvals == nullptr) ||
       ((resource == "events" || resource == "ws") && parts_.events == nullptr)) {

@@ -29,6 +29,8 @@
 //                                  (approval_api.h)
 //   GET  /v1/events, /v1/ws        committed transactions as Server-Sent Events or WebSocket
 //                                  messages, for wallet sessions (event_api.h)
+//   /v1/evidence-records...        the personal data behind payments, off the ledger
+//                                  (evidence_record_api.h)
 //   GET  /v1/exports/payments      payments and refunds of a period as CSV or JSON Lines, for
 //                                  accounting systems and auditors (export_api.h)
 //   GET  /v1/public/spending       the public's totals of program spending, with no session
@@ -51,6 +53,7 @@
 #include "api/api_guard.h"
 #include "api/approval_api.h"
 #include "api/event_api.h"
+#include "api/evidence_record_api.h"
 #include "api/export_api.h"
 #include "api/http_server.h"
 #include "api/payment_request_api.h"
@@ -71,6 +74,7 @@ struct NodeApiParts {
   PaymentRequestApi* payments = nullptr;   // likewise
   ApprovalApi* approvals = nullptr;        // likewise
   EventApi* events = nullptr;              // likewise
+  EvidenceRecordApi* evidence_records = nullptr;  // likewise
   AlertApi* alerts = nullptr;              // when the node runs the compliance monitor
   const ApiGuardMetrics* guard = nullptr;  // for /metrics
 };

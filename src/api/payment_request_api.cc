@@ -42,13 +42,15 @@ json::object RequestView(const wallet::PaymentRequest& request) {
 }  // namespace
 
 PaymentRequestApi::PaymentRequestApi(node::Node& node, WalletApi& sessions,
-                                     wallet::Authenticator& authenticator,
-                                     const base::Clock& clock, PaymentRequestApiOptions options)
+                                     wallet::Authenticator& authenticator, const base::Clock& clock,
+                                     PaymentRequestApiOptions options,
+                                     const wallet::EvidenceStore* evidence)
     : node_(node),
       sessions_(sessions),
       authenticator_(authenticator),
       clock_(clock),
-      options_(options) {}
+      options_(options),
+      evidence_(evidence) {}
 
 bool PaymentRequestApi::Handle(const HttpRequest& request, Responder& respond) {
   const auto under = request.PathUnder(kPrefix);
@@ -189,12 +191,40 @@ std::optional<HttpResponse> PaymentRequestApi::CheckPayer(const wallet::PaymentR
   return std::nullopt;
 }
 
+std::variant<std::string, HttpResponse> PaymentRequestApi::EvidenceOfRecord(
+    const json::object& pay_json, const core::AccountId& payer) const {
+  const json::value& id = pay_json.at("evidence_record");
+  if (pay_json.contains("evidence")) {
+    return ErrorResponse(400, "MALFORMED", "evidence or evidence_record, not both",
+                         "evidence_record");
+  }
+  if (evidence_ == nullptr) {
+    return ErrorResponse(400, "MALFORMED", "this node keeps no evidence records",
+                         "evidence_record");
+  }
+  if (!id.is_string()) return ErrorResponse(400, "MALFORMED", "an id is needed", "evidence_record");
+  auto record = evidence_->Find(id.get_string());
+  if (!record) {
+    return ErrorResponse(400, "MALFORMED", record.error().message(), "evidence_record");
+  }
+  // A payment names its payer's own evidence: another's names are not the payer's to cite.
+  if (record->holder != payer) {
+    return ErrorResponse(403, "FORBIDDEN",
+                         "evidence record " + record->id + " is " + record->holder.str() + "'s");
+  }
+  if (record->erased_millis != 0) {
+    return ErrorResponse(400, "MALFORMED", "evidence record " + record->id + " was erased",
+                         "evidence_record");
+  }
+  return record->hash.ToHex();
+}
+
 void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
                             const wallet::SessionInfo& session, Responder respond) {
   auto body = core::ParseJsonText(request.body);
-  if (auto fault = CheckBodyFields(
-          body ? &*body : nullptr,
-          {"program", "attendees", "purpose", "evidence", "justification", "totp"})) {
+  if (auto fault =
+          CheckBodyFields(body ? &*body : nullptr, {"program", "attendees", "purpose", "evidence",
+                                                    "evidence_record", "justification", "totp"})) {
     return respond(*fault);
   }
   const auto totp = TextField(body->get_object(), "totp");
@@ -209,6 +239,12 @@ void PaymentRequestApi::Pay(const HttpRequest& request, std::string_view id,
   // and amount, before a step-up code is spent on it.
   json::object pay_json = body->get_object();
   pay_json.erase("totp");
+  if (pay_json.contains("evidence_record")) {
+    auto evidence = EvidenceOfRecord(pay_json, session.account);
+    if (auto* refusal = std::get_if<HttpResponse>(&evidence)) return respond(*std::move(refusal));
+    pay_json.erase("evidence_record");
+    pay_json["evidence"] = std::get<std::string>(evidence);
+  }
   pay_json["type"] = "pay";
   pay_json["to"] = shown->merchant.str();
   pay_json["amount"] = shown->amount.won();

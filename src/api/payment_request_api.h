@@ -8,10 +8,12 @@
 //                                       paying, to those who may see the payer's account and
 //                                       to the merchant)
 //   POST /v1/payment-requests/{id}/pay  official session: {"program","attendees","purpose",
-//                                       "evidence","justification","totp"}: the wallet signs
-//                                       a pay transaction and submits it; the answer waits until
-//                                       it is final: 200 with the receipt when it committed ok,
-//                                       422 with the receipt and the reason's sentence when the
+//                                       "evidence" or "evidence_record" (the id of the payer's
+//                                       own record in the node's evidence store, whose hash
+//                                       goes on the ledger),"justification","totp"}: the wallet
+//                                       signs a pay transaction and submits it; the answer waits
+//                                       until it is final: 200 with the receipt when it committed
+//                                       ok, 422 with the receipt and the reason's sentence when the
 //                                       program's rules refused it
 //
 // A payment above the node's step-up amount needs a fresh TOTP code ("totp"): without one 401
@@ -25,6 +27,7 @@
 #pragma once
 
 #include <optional>
+#include <variant>
 
 #include "api/http_server.h"
 #include "api/wallet_api.h"
@@ -32,6 +35,7 @@
 #include "node/node.h"
 #include "wallet/approval_book.h"
 #include "wallet/authenticator.h"
+#include "wallet/evidence_store.h"
 #include "wallet/payment_request.h"
 
 namespace nuri::api {
@@ -47,8 +51,11 @@ struct PaymentRequestApiOptions {
 
 class PaymentRequestApi {
  public:
+  // `evidence`: the node's evidence store, whose records a payment may name by id; null when
+  // it keeps none.
   PaymentRequestApi(node::Node& node, WalletApi& sessions, wallet::Authenticator& authenticator,
-                    const base::Clock& clock, PaymentRequestApiOptions options = {});
+                    const base::Clock& clock, PaymentRequestApiOptions options = {},
+                    const wallet::EvidenceStore* evidence = nullptr);
   PaymentRequestApi(const PaymentRequestApi&) = delete;
   PaymentRequestApi& operator=(const PaymentRequestApi&) = delete;
 
@@ -72,6 +79,9 @@ class PaymentRequestApi {
   void AnswerWhenFinal(const crypto::Hash& payment_id, std::string request_id, Responder respond);
   HttpResponse Create(const HttpRequest& request, const wallet::SessionInfo& session);
   HttpResponse Show(std::string_view id, const wallet::SessionInfo& session);
+  // The hash of the payer's evidence record that the body names, or the refusal.
+  std::variant<std::string, HttpResponse> EvidenceOfRecord(const boost::json::object& pay_json,
+                                                           const core::AccountId& payer) const;
   void Pay(const HttpRequest& request, std::string_view id, const wallet::SessionInfo& session,
            Responder respond);
   // Why `payer` may not pay `request` now, if it may not.
@@ -92,6 +102,7 @@ class PaymentRequestApi {
   wallet::Authenticator& authenticator_;
   const base::Clock& clock_;
   PaymentRequestApiOptions options_;
+  const wallet::EvidenceStore* evidence_;
   wallet::PaymentRequestBook book_;
   wallet::ApprovalBook approvals_;
 };

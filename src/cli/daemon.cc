@@ -11,20 +11,21 @@
 //    "step_up_won": 500000, "rate_limits": {...}, "https_address": "127.0.0.1",
 //    "https_port": 7301, "https_certificate": "api_tls.pem", "https_key": "api_tls.key",
 //    "operator_addresses": ["127.0.0.1", "::1"], "cors_origins": ["https://wallet.moef.go.kr"],
-//    "audit_policy": "audit-policy.json"}
+//    "audit_policy": "audit-policy.json", "evidence_retention_days": 1826}
 // With "network", the node runs consensus with the peers that file describes: it votes at the
 // heights whose validator set lists its name with its "validator_key", and follows as an
 // observer otherwise (or without a key); without "network", it is a single validator making
 // its own blocks. With "wallet_key" or "wallet_pkcs11" (cli/wallet_sealer_config.h), the node
 // keeps custodial wallets in data_dir/wallets and serves the session endpoints
-// (api/wallet_api.h), on loopback only. Relative paths are relative to the configuration file.
-// "rate_limits": cli/guard_config.h. With "https_certificate", the node also serves the API over
-// HTTPS (the key sealed under the key password). Callers from "operator_addresses" read the whole
-// ledger without a session (api/read_access.h); the default is loopback, and [] leaves every read
-// to sessions. Web pages of the "cors_origins" may call the API from a browser (api/cors.h); by
-// default none may. With "audit_policy", the node runs the compliance monitor
-// (audit/monitor_follower.h) under that policy, keeps its alerts in data_dir/alerts and serves them
-// (api/alert_api.h).
+// (api/wallet_api.h), on loopback only, with the evidence records behind its officials' payments
+// (wallet/evidence_store.h), each erased "evidence_retention_days" after it was filed. Relative
+// paths are relative to the configuration file. "rate_limits": cli/guard_config.h. With
+// "https_certificate", the node also serves the API over HTTPS (the key sealed under the key
+// password). Callers from "operator_addresses" read the whole ledger without a session
+// (api/read_access.h); the default is loopback, and [] leaves every read to sessions. Web pages of
+// the "cors_origins" may call the API from a browser (api/cors.h); by default none may. With
+// "audit_policy", the node runs the compliance monitor (audit/monitor_follower.h) under that
+// policy, keeps its alerts in data_dir/alerts and serves them (api/alert_api.h).
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -51,6 +52,7 @@
 #include "node/node.h"
 #include "node/system_clock.h"
 #include "wallet/authenticator.h"
+#include "wallet/evidence_store.h"
 #include "wallet/sealer.h"
 
 namespace nuri::cli {
@@ -91,6 +93,7 @@ struct DaemonConfig {
   std::string https_certificate_path;
   std::string https_key_path;  // sealed under the key password
   std::int64_t step_up_won = api::PaymentRequestApiOptions{}.step_up_won;
+  std::int64_t evidence_retention_days = wallet::kEvidenceRetentionDaysMin;
   api::ApiGuardOptions guard;
   std::vector<std::string> operator_addresses = api::kOperatorAddressesDefault;
   std::vector<std::string> cors_origins;
@@ -151,6 +154,15 @@ base::Result<DaemonConfig> LoadConfig(const std::string& path) {
           base::Status::InvalidArgument(path + ": step_up_won must be a number of won, 0 or more"));
     }
     config.step_up_won = step_up->get_int64();
+  }
+  if (const json::value* retention = object.if_contains("evidence_retention_days")) {
+    if (!retention->is_int64() || retention->get_int64() < wallet::kEvidenceRetentionDaysMin ||
+        retention->get_int64() > 100 * 366) {
+      return base::Error(base::Status::InvalidArgument(
+          path + ": evidence_retention_days must be a number of days from " +
+          std::to_string(wallet::kEvidenceRetentionDaysMin) + " (five years, as audits need)"));
+    }
+    config.evidence_retention_days = retention->get_int64();
   }
   auto guard = GuardOptionsFromConfig(object.if_contains("rate_limits"), path);
   if (!guard) return base::Error(guard.error());
@@ -381,6 +393,9 @@ int RunNurid(int argc, char** argv) {
   // The wallets' login records have a store of their own: they are the node's, not the
   // ledger's, and a failing write of theirs must not stop the ledger's.
   std::unique_ptr<storage::KvStore> wallet_store;
+  // The personal data behind payments, off the ledger; payment requests cite its records.
+  std::unique_ptr<wallet::EvidenceStore> evidence_store;
+  std::optional<api::EvidenceRecordApi> evidence_api;
   std::optional<wallet::Authenticator> authenticator;
   std::optional<api::WalletApi> wallet_api;
   std::optional<api::PaymentRequestApi> payment_api;
@@ -399,8 +414,15 @@ int RunNurid(int argc, char** argv) {
     wallet_store = *std::move(opened);
     authenticator.emplace(wallet::WalletDirectory(wallets), *wallet_sealer, *wallet_store, clock);
     wallet_api.emplace(*authenticator);
+    auto evidence = wallet::EvidenceStore::Open(
+        wallets + "/evidence", *wallet_sealer, clock,
+        wallet::EvidenceStoreOptions{.retention_days = config->evidence_retention_days});
+    if (!evidence) return Fail("evidence records: " + evidence.error().ToString());
+    evidence_store = *std::move(evidence);
+    evidence_api.emplace(**node, *wallet_api, *evidence_store);
     payment_api.emplace(**node, *wallet_api, *authenticator, clock,
-                        api::PaymentRequestApiOptions{.step_up_won = config->step_up_won});
+                        api::PaymentRequestApiOptions{.step_up_won = config->step_up_won},
+                        evidence_store.get());
     approval_api.emplace(**node, *wallet_api, *authenticator, *payment_api, clock);
     event_hub.emplace(**node);
     event_api.emplace(**node, *wallet_api, *event_hub);
@@ -458,6 +480,7 @@ int RunNurid(int argc, char** argv) {
                                      .payments = payment_api ? &*payment_api : nullptr,
                                      .approvals = approval_api ? &*approval_api : nullptr,
                                      .events = event_api ? &*event_api : nullptr,
+                                     .evidence_records = evidence_api ? &*evidence_api : nullptr,
                                      .alerts = alert_api ? &*alert_api : nullptr,
                                      .guard = &guard.metrics()},
                    config->operator_addresses);
