@@ -21,6 +21,9 @@ constexpr std::size_t kNoteBytesMax = 1'024;  // as any text field of a body (Te
 // How long a freeze is valid for, and how long the answer waits for it to be final.
 constexpr core::TimeMillis kFreezeValidForMillis = 10 * 60'000;
 constexpr std::int64_t kFreezeWaitMicros = 30'000'000;
+// After a 202, how long the alert still waits to record the freeze: past its validity, when it
+// can no longer commit.
+constexpr std::int64_t kFreezeLateWaitMicros = (kFreezeValidForMillis + 60'000) * 1000;
 
 // A positive integer query parameter; `fallback` when absent, nullopt when malformed.
 std::optional<std::uint64_t> NumberParameter(const HttpRequest& request, std::string_view name,
@@ -228,22 +231,33 @@ void AlertApi::Freeze(const HttpRequest& request, std::string_view id, const std
     node_.WhenFinal(
         freeze_id, clock_.MonotonicMicros() + kFreezeWaitMicros,
         [this, id = std::move(id), auditor = std::move(auditor), note = std::move(note),
-         respond = std::move(respond)](const node::TxStatus& status) {
+         respond = std::move(respond)](const node::TxStatus& status) mutable {
           json::object view{{"transaction", TxStatusView(status)}};
           const bool committed = status.state == node::TxState::kCommitted;
-          if (!committed || status.receipt.status != core::ReceiptStatus::kOk) {
-            // Refused, or not final yet: the alert records only a freeze that took effect.
-            return respond(JsonResponse(
-                committed || status.state == node::TxState::kRefused ? 422 : 202, view));
+          if (!committed && status.state != node::TxState::kRefused) {
+            // Not final in time: the answer says so, and the alert records the freeze if it
+            // takes effect before it expires.
+            respond(JsonResponse(202, view));
+            node_.WhenFinal(status.id, clock_.MonotonicMicros() + kFreezeLateWaitMicros,
+                            [this, id, auditor, note](const node::TxStatus& late) {
+                              if (late.state != node::TxState::kCommitted ||
+                                  late.receipt.status != core::ReceiptStatus::kOk) {
+                                return;
+                              }
+                              if (auto acted = RecordFreeze(id, auditor, note, late.id); acted) {
+                                base::LogInfo("api.alerts",
+                                              "alert " + id + ": the freeze " + late.id.ToHex() +
+                                                  " took effect after its answer and is recorded");
+                              }
+                            });
+            return;
           }
-          auto acted = store_.Act(id, audit::AlertAction{.kind = audit::AlertActionKind::kFreeze,
-                                                         .by = auditor,
-                                                         .at = clock_.NowMillis(),
-                                                         .note = note,
-                                                         .transaction = status.id.ToHex()});
+          if (!committed || status.receipt.status != core::ReceiptStatus::kOk) {
+            // Refused: the alert records only a freeze that took effect.
+            return respond(JsonResponse(422, view));
+          }
+          auto acted = RecordFreeze(id, auditor, note, status.id);
           if (!acted && acted.error().code() != base::StatusCode::kFailedPrecondition) {
-            base::LogError("api.alerts", "alert " + id + ": the freeze " + status.id.ToHex() +
-                                             " is not recorded: " + acted.error().ToString());
             return respond(ErrorResponse(500, "INTERNAL",
                                          "the account is frozen by transaction " +
                                              status.id.ToHex() +
@@ -254,6 +268,22 @@ void AlertApi::Freeze(const HttpRequest& request, std::string_view id, const std
           respond(JsonResponse(200, view));
         });
   });
+}
+
+base::Result<audit::StoredAlert> AlertApi::RecordFreeze(const std::string& id,
+                                                        const std::string& auditor,
+                                                        const std::string& note,
+                                                        const crypto::Hash& freeze) {
+  auto acted = store_.Act(id, audit::AlertAction{.kind = audit::AlertActionKind::kFreeze,
+                                                 .by = auditor,
+                                                 .at = clock_.NowMillis(),
+                                                 .note = note,
+                                                 .transaction = freeze.ToHex()});
+  if (!acted && acted.error().code() != base::StatusCode::kFailedPrecondition) {
+    base::LogError("api.alerts", "alert " + id + ": the freeze " + freeze.ToHex() +
+                                     " is not recorded: " + acted.error().ToString());
+  }
+  return acted;
 }
 
 }  // namespace nuri::api

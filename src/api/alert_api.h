@@ -15,7 +15,8 @@
 // its wallet, whose name goes on the action: an operator's address is nobody in particular.
 // Refusals: 401, 403 FORBIDDEN, 404 NOT_FOUND, 409 NOT_ALLOWED_NOW (the alert's status does not
 // allow the action), 400 MALFORMED (field named), 422 with the receipt when the ledger refused
-// the freeze, 202 when it was not final within the wait.
+// the freeze, 202 when it was not final within the wait (the alert then records the freeze if it
+// takes effect while it is valid and the node runs).
 //
 // Thread-safe.
 #pragma once
@@ -62,6 +63,10 @@ class AlertApi {
                    const std::string& auditor);
   void Freeze(const HttpRequest& request, std::string_view id, const std::string& auditor,
               Responder respond);
+  // Records on the alert a freeze that took effect; logs what could not be recorded.
+  base::Result<audit::StoredAlert> RecordFreeze(const std::string& id, const std::string& auditor,
+                                                const std::string& note,
+                                                const crypto::Hash& freeze);
 
   node::Node& node_;
   audit::AlertStore& store_;

@@ -122,23 +122,29 @@ HttpResponse EvidenceRecordApi::File(const HttpRequest& request, const core::Acc
 }
 
 HttpResponse EvidenceRecordApi::Show(std::string_view id, const core::AccountId& reader_account) {
+  // Who may read is decided on the metadata, before anything is decrypted.
+  auto found = store_.Find(id);
+  if (!found) {
+    if (found.error().code() == base::StatusCode::kNotFound) {
+      return ErrorResponse(404, "NOT_FOUND", found.error().message());
+    }
+    base::LogError("api.evidence", found.error().ToString());
+    return ErrorResponse(500, "INTERNAL", "the evidence record could not be read");
+  }
+  const Reader reader = node_.Read(
+      [&](const ledger::Ledger& ledger) { return ReaderOf(ledger.state(), reader_account); });
+  // Its holder, an admin of the holder's organization, an auditor.
+  if (!reader.MaySeeAccount(found->holder.str())) {
+    return ErrorResponse(403, "FORBIDDEN",
+                         "an evidence record is read by its holder, the admins of the holder's "
+                         "organization and auditors");
+  }
   auto opened = store_.Read(id);
   if (!opened) {
-    if (opened.error().code() == base::StatusCode::kNotFound) {
-      return ErrorResponse(404, "NOT_FOUND", opened.error().message());
-    }
     base::LogError("api.evidence", opened.error().ToString());
     return ErrorResponse(500, "INTERNAL", "the evidence record could not be read");
   }
   const wallet::EvidenceRecord& record = opened->record;
-  const Reader reader = node_.Read(
-      [&](const ledger::Ledger& ledger) { return ReaderOf(ledger.state(), reader_account); });
-  // Its holder, an admin of the holder's organization, an auditor.
-  if (!reader.MaySeeAccount(record.holder.str())) {
-    return ErrorResponse(403, "FORBIDDEN",
-                         "evidence record " + record.id + " is " + record.holder.str() +
-                             "'s: its organization's admins and auditors read it, no one else");
-  }
   if (!opened->content) {
     json::object gone{{"code", "GONE"},
                       {"message", "evidence record " + record.id +

@@ -212,8 +212,9 @@ std::variant<std::string, HttpResponse> PaymentRequestApi::EvidenceOfRecord(
     return ErrorResponse(403, "FORBIDDEN",
                          "evidence record " + record->id + " is " + record->holder.str() + "'s");
   }
-  if (record->erased_millis != 0) {
-    return ErrorResponse(400, "MALFORMED", "evidence record " + record->id + " was erased",
+  if (record->erased_millis != 0 || record->erase_after_millis <= clock_.NowMillis()) {
+    return ErrorResponse(400, "MALFORMED",
+                         "evidence record " + record->id + " reached the end of its retention",
                          "evidence_record");
   }
   return record->hash.ToHex();

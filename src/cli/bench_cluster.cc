@@ -11,10 +11,13 @@
 // the audit board's indexer follows that observer into SQLite, and is measured the same way.
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -150,6 +153,76 @@ base::Result<IndexerLag> MeasureIndexerLag(const std::string& validator,
   return lag;
 }
 
+// While a load runs: for each block the first validator commits, how long after the bench first
+// saw it there the indexer had written it, both looked at every 20 ms.
+class IndexerLagSampler {
+ public:
+  IndexerLagSampler(std::string validator, std::string index_path)
+      : thread_([this, validator = std::move(validator), index_path = std::move(index_path)] {
+          Run(validator, index_path);
+        }) {}
+  ~IndexerLagSampler() { Finish(); }
+  IndexerLagSampler(const IndexerLagSampler&) = delete;
+  IndexerLagSampler& operator=(const IndexerLagSampler&) = delete;
+
+  // Once the load stopped: waits until the indexer wrote every block seen (at most kCatchUpMax),
+  // and returns the 99th percentile of the lags in milliseconds; nullopt when no block came.
+  std::optional<double> FinishAndP99() {
+    Finish();
+    if (lags_ms_.empty()) return std::nullopt;
+    std::sort(lags_ms_.begin(), lags_ms_.end());
+    const std::size_t rank = (lags_ms_.size() * 99 + 99) / 100;  // nearest rank
+    return lags_ms_[rank - 1];
+  }
+
+ private:
+  void Finish() {
+    draining_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Run(const std::string& validator, const std::string& index_path) {
+    auto client = api::HttpClient::FromUrl(validator);
+    auto index = audit::OpenSqlDatabase("sqlite:" + index_path);
+    if (!client || !index) return;
+    std::map<std::uint64_t, std::chrono::steady_clock::time_point> seen;  // not yet written
+    std::optional<std::uint64_t> last_seen;
+    const auto give_up = std::chrono::steady_clock::now() + kCatchUpMax;
+    while (std::chrono::steady_clock::now() < give_up) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!draining_) {
+        auto status = client->Request("GET", "/v1/status");
+        auto body = status && status->status == 200 ? core::ParseJsonText(status->body)
+                                                    : base::Result<json::value>();
+        const json::object* fields = body && body->is_object() ? &body->get_object() : nullptr;
+        const json::value* height = fields != nullptr ? fields->if_contains("height") : nullptr;
+        if (height != nullptr && height->is_number()) {
+          const auto head = height->to_number<std::uint64_t>();
+          // The blocks before the first look are the load's past, not its lag.
+          for (std::uint64_t h = last_seen.value_or(head) + 1; h <= head; ++h) seen[h] = now;
+          last_seen = std::max(last_seen.value_or(head), head);
+        }
+      }
+      auto rows = (*index)->Query("SELECT height FROM nuri_index", {});
+      const std::uint64_t written =
+          rows && !rows->empty()
+              ? std::strtoull(rows->front()[0].value_or("0").c_str(), nullptr, 10)
+              : 0;
+      while (!seen.empty() && seen.begin()->first <= written) {
+        lags_ms_.push_back(
+            std::chrono::duration<double, std::milli>(now - seen.begin()->second).count());
+        seen.erase(seen.begin());
+      }
+      if (draining_ && seen.empty()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  std::atomic<bool> draining_{false};
+  std::vector<double> lags_ms_;  // written by the thread, read once it is joined
+  std::thread thread_;
+};
+
 }  // namespace
 
 int BenchClusterCommand(const Args& args) {
@@ -233,7 +306,11 @@ int BenchClusterCommand(const Args& args) {
                                          std::to_string(*seconds), "--workers",
                                          std::to_string(*workers), "--batch",
                                          std::to_string(*batch), "--json"};
+  std::optional<IndexerLagSampler> full_sampler;
+  if (indexer) full_sampler.emplace(first_api("validator"), index_path);
   auto full = RunNuri(load);
+  const std::optional<double> full_index_p99 =
+      full_sampler ? full_sampler->FinishAndP99() : std::nullopt;
   auto full_summary = full ? LastJsonLine(*full) : base::Result<json::object>(base::Error(full.error()));
   if (!full_summary) {
     stop();
@@ -250,7 +327,11 @@ int BenchClusterCommand(const Args& args) {
   std::vector<std::string> half_load = load;
   half_load.insert(half_load.end(), {"--rate", std::to_string(std::max<long long>(1, static_cast<long long>(tps / 2))),
                                      "--no-funding"});
+  std::optional<IndexerLagSampler> half_sampler;
+  if (indexer) half_sampler.emplace(first_api("validator"), index_path);
   auto half = RunNuri(half_load);
+  const std::optional<double> half_index_p99 =
+      half_sampler ? half_sampler->FinishAndP99() : std::nullopt;
   auto half_summary = half ? LastJsonLine(*half) : base::Result<json::object>(base::Error(half.error()));
   const auto half_lag =
       half_summary ? monitor_lag() : base::Result<std::optional<MonitorLag>>(std::nullopt);
@@ -262,6 +343,10 @@ int BenchClusterCommand(const Args& args) {
   if (!half_lag) return Complain("bench cluster: " + half_lag.error().ToString());
   if (!half_index_lag) return Complain("bench cluster: " + half_index_lag.error().ToString());
   // Null where no observer ran.
+  auto optional_field = [](const std::optional<double>& value) -> json::value {
+    if (!value) return nullptr;
+    return *value;
+  };
   auto lag_field = [](const auto& lag, auto field) -> json::value {
     if (!lag) return nullptr;
     return json::value_from((*lag).*field);
@@ -290,8 +375,10 @@ int BenchClusterCommand(const Args& args) {
       {"half_load_monitor_lag_p99_ms", lag_field(*half_lag, &MonitorLag::lag_p99_ms)},
       {"indexer_behind_blocks", lag_field(*full_index_lag, &IndexerLag::behind_blocks)},
       {"indexer_catch_up_s", lag_field(*full_index_lag, &IndexerLag::catch_up_seconds)},
+      {"indexer_lag_p99_ms", optional_field(full_index_p99)},
       {"half_load_indexer_behind_blocks", lag_field(*half_index_lag, &IndexerLag::behind_blocks)},
       {"half_load_indexer_catch_up_s", lag_field(*half_index_lag, &IndexerLag::catch_up_seconds)},
+      {"half_load_indexer_lag_p99_ms", optional_field(half_index_p99)},
       {"seconds", *seconds},
       {"workers", *workers},
       {"batch", *batch}};

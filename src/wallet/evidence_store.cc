@@ -1,6 +1,8 @@
 #include "wallet/evidence_store.h"
 
+#include <fcntl.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <cstdio>
@@ -93,6 +95,15 @@ base::Result<EvidenceRecord> MetadataFromJson(std::string_view id, std::string_v
   }
 }
 
+// Makes the directory's entries (a file renamed into it) durable.
+base::Status SyncDirectory(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return base::Status::IoError(path + ": cannot open to sync");
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced ? base::Status::Ok() : base::Status::IoError(path + ": cannot sync");
+}
+
 bool IsRecordId(std::string_view id) {
   return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -155,6 +166,14 @@ base::Result<std::unique_ptr<EvidenceStore>> EvidenceStore::Open(const std::stri
   }
   std::filesystem::permissions(directory, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, error);
+  // Records lost, or not restored with their files: refused, not started afresh beside them.
+  if (!std::filesystem::exists(directory + "/records") &&
+      !std::filesystem::is_empty(directory + "/sealed", error)) {
+    return base::Error(base::Status::Corruption(
+        directory +
+        "/records is missing while sealed/ holds records: restore it from the "
+        "backup taken with them"));
+  }
   auto records = storage::OpenRocksDb(directory + "/records");
   if (!records) return base::Error(records.error());
   std::unique_ptr<EvidenceStore> store(
@@ -201,15 +220,21 @@ base::Result<EvidenceRecord> EvidenceStore::Add(const core::AccountId& holder,
   record.erase_after_millis = record.created_millis + options_.retention_days * 24 * 60 * 60 * 1000;
   record.hash = EvidenceHash(salt, content);
 
-  codec::Writer plaintext;
-  plaintext.PutFixed(salt);
-  EncodeContent(plaintext, content);
-  auto sealed = sealer_.Seal(plaintext.bytes(), AssociatedData(record.id, holder));
+  codec::Writer writer;
+  writer.PutFixed(salt);
+  EncodeContent(writer, content);
+  std::string plaintext = writer.Take();
+  auto sealed = sealer_.Seal(plaintext, AssociatedData(record.id, holder));
   sodium_memzero(salt.data(), salt.size());
+  sodium_memzero(plaintext.data(), plaintext.size());
   if (!sealed) return base::Error(sealed.error());
   if (auto written = base::WriteFileAtomically(SealedPath(record.id), *sealed, 0600);
       !written.ok()) {
     return base::Error(written);
+  }
+  // The file's name on disk before its metadata: a record is never listed without its file.
+  if (auto synced = SyncDirectory(directory_ + "/sealed"); !synced.ok()) {
+    return base::Error(synced);
   }
   storage::WriteBatch batch;
   batch.Put(std::string(kRecordPrefix) + record.id, json::serialize(MetadataJson(record)));
@@ -243,10 +268,12 @@ base::Result<OpenedEvidence> EvidenceStore::Read(std::string_view id) const {
   if (record->erased_millis != 0) return opened;
   auto sealed = base::ReadFile(SealedPath(id));
   if (!sealed) {
-    // Erased meanwhile: the metadata says so now.
+    // Erased meanwhile (the metadata is marked before the file goes): it says so now.
     auto again = Find(id);
     if (again && again->erased_millis != 0) return OpenedEvidence{.record = *again};
-    return base::Error(sealed.error());
+    return base::Error(base::Status::Corruption(
+        "evidence record " + std::string(id) +
+        " is held but its sealed file cannot be read: " + sealed.error().message()));
   }
   auto plaintext = sealer_.Open(*sealed, AssociatedData(id, record->holder));
   if (!plaintext) {
@@ -271,51 +298,94 @@ base::Result<OpenedEvidence> EvidenceStore::Read(std::string_view id) const {
 base::Result<std::size_t> EvidenceStore::EraseExpired() {
   std::lock_guard lock(erase_mutex_);
   const std::int64_t now = clock_.NowMillis();
-  // Keys first, records after: a store is not written from inside its own scan.
-  std::vector<std::pair<std::string, std::string>> due;  // expiry key, id
-  auto scanned = records_->Scan(kExpiryPrefix, [&](std::string_view key, std::string_view) {
-    const std::string_view rest = key.substr(kExpiryPrefix.size());
-    if (rest.size() != 16 + 32) return true;  // not a key this store writes
-    const auto erase_after = std::strtoll(std::string(rest.substr(0, 16)).c_str(), nullptr, 16);
-    if (erase_after > now) return false;  // in order: the rest are later
-    due.emplace_back(std::string(key), std::string(rest.substr(16)));
-    return due.size() < 1000;
-  });
-  if (!scanned.ok()) return base::Error(scanned);
-  for (const auto& [expiry_key, id] : due) {
-    auto record = Find(id);
-    if (!record) return base::Error(record.error());
-    std::error_code error;
-    std::filesystem::remove(SealedPath(id), error);
-    if (error) {
-      return base::Error(base::Status::IoError(SealedPath(id) + ": " + error.message()));
+  std::size_t erased = 0;
+  std::size_t failed = 0;
+  // Rounds of keys first, records after: a store is not written from inside its own scan.
+  for (std::string from(kExpiryPrefix);;) {
+    std::vector<std::pair<std::string, std::string>> due;  // expiry key, id
+    std::string next;
+    auto scanned =
+        records_->ScanFrom(kExpiryPrefix, from, [&](std::string_view key, std::string_view) {
+          const std::string_view rest = key.substr(kExpiryPrefix.size());
+          if (rest.size() != 16 + 32) return true;  // not a key this store writes
+          const auto erase_after =
+              std::strtoll(std::string(rest.substr(0, 16)).c_str(), nullptr, 16);
+          if (erase_after > now) return false;  // in order: the rest are later
+          if (due.size() == 1000) {
+            next = key;
+            return false;
+          }
+          due.emplace_back(std::string(key), std::string(rest.substr(16)));
+          return true;
+        });
+    if (!scanned.ok()) return base::Error(scanned);
+    for (const auto& [expiry_key, id] : due) {
+      // The metadata first: a reader then finds the record erased, never a live record whose
+      // file is gone; a file left by a crash in between is removed when the store opens.
+      auto record = Find(id);
+      base::Status stored = record ? base::Status::Ok() : record.error();
+      if (record) {
+        record->erased_millis = now;
+        storage::WriteBatch batch;
+        batch.Put(std::string(kRecordPrefix) + id, json::serialize(MetadataJson(*record)));
+        batch.Delete(expiry_key);
+        stored = records_->Write(batch, true);
+      }
+      std::error_code error;
+      if (stored.ok()) std::filesystem::remove(SealedPath(id), error);
+      if (!stored.ok() || error) {
+        // One record that cannot be erased does not hold up the others.
+        ++failed;
+        base::LogError("wallet.evidence",
+                       "evidence record " + id + " is due for erasure but " +
+                           (stored.ok() ? "its file remains: " + error.message()
+                                        : "was not marked erased: " + stored.ToString()));
+        continue;
+      }
+      ++erased;
     }
-    record->erased_millis = now;
-    storage::WriteBatch batch;
-    batch.Put(std::string(kRecordPrefix) + id, json::serialize(MetadataJson(*record)));
-    batch.Delete(expiry_key);
-    if (auto stored = records_->Write(batch, true); !stored.ok()) return base::Error(stored);
+    if (next.empty()) break;
+    from = std::move(next);
   }
-  if (!due.empty()) {
-    base::LogInfo("wallet.evidence", "erased " + std::to_string(due.size()) +
-                                         " evidence records whose retention ended");
+  if (erased > 0) {
+    base::LogInfo("wallet.evidence",
+                  "erased " + std::to_string(erased) + " evidence records whose retention ended");
   }
-  return due.size();
+  if (failed > 0) {
+    return base::Error(base::Status::IoError(std::to_string(failed) +
+                                             " evidence records due could not be erased"));
+  }
+  return erased;
 }
 
 base::Status EvidenceStore::RemoveOrphans() {
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(directory_ + "/sealed", error)) {
-    const std::string name = entry.path().filename().string();
-    auto record =
-        IsRecordId(name)
-            ? Find(name)
-            : base::Result<EvidenceRecord>(base::Error(base::Status::NotFound("not a record")));
-    const bool orphan = !record && record.error().code() == base::StatusCode::kNotFound;
-    // A record erased while the file's removal did not reach the disk: erased all the same.
-    const bool erased = record && record->erased_millis != 0;
-    if (orphan || erased) std::filesystem::remove(entry.path(), error);
-    if (error) return base::Status::IoError(entry.path().string() + ": " + error.message());
+  const auto now = std::filesystem::file_time_type::clock::now();
+  std::filesystem::directory_iterator entries(directory_ + "/sealed", error);
+  for (; !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+    const std::filesystem::path path = entries->path();
+    const std::string name = path.filename().string();
+    bool remove = false;
+    if (!IsRecordId(name)) {
+      remove = name.ends_with(".tmp");  // a write a crash interrupted
+    } else if (auto record = Find(name); record) {
+      // Erased while the file's removal did not reach the disk: erased all the same.
+      remove = record->erased_millis != 0;
+    } else if (record.error().code() == base::StatusCode::kNotFound) {
+      // Written just before a crash kept its metadata from the disk; an older file without
+      // metadata means the metadata was lost, and the file is evidence: it stays.
+      std::error_code age_error;
+      const auto written = std::filesystem::last_write_time(path, age_error);
+      remove = !age_error && now - written < std::chrono::hours(1);
+      if (!remove) {
+        base::LogError("wallet.evidence", "sealed file " + name +
+                                              " has no record: kept; restore records/ from the "
+                                              "backup that holds it");
+      }
+    } else {
+      return record.error();
+    }
+    if (remove) std::filesystem::remove(path, error);
   }
   if (error) return base::Status::IoError(directory_ + "/sealed: " + error.message());
   return base::Status::Ok();

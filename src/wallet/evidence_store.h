@@ -5,16 +5,21 @@
 // and once the record's retention has ended it is erased while the hash stays on the chain.
 //
 // A record's content is sealed with the node's wallet sealer (key file or HSM) for that record
-// alone and kept in a file of its own, so that erasing it removes its bytes rather than leaving
-// them to a database's compaction; what stays is the record's metadata: its holder, its times
-// and its hash. Its salt is sealed with the content and goes with it: without the salt the hash
-// cannot be tested against guesses of what a record said.
+// alone and kept in a file of its own, so that erasing it unlinks that file rather than leaving
+// the bytes to a database's compaction (backups keep what they copied until they expire); what
+// stays is the record's metadata: its holder, its times and its hash. Its salt is sealed with the
+// content and goes with it: without the salt the hash cannot be tested against guesses of what a
+// record said.
 //
 // Layout, under the store's directory:
 //   records/ (RocksDB)  "record/" ID -> metadata (JSON); "expiry/" ERASE_AFTER (16 hex) ID -> ""
 //   sealed/ID           the sealed content (docs/formats/evidence-record.md)
-// A record is added by writing its file, then its metadata in one synced batch; a file left
-// without metadata by a crash in between is removed when the store opens.
+// A record is added by writing its file (synced, its directory too), then its metadata in one
+// synced batch; erased by marking its metadata, then unlinking its file. When the store opens it
+// removes what a crash left: a file written within the hour with no metadata, the file of a
+// record marked erased, an interrupted write. An older file without metadata is kept and logged:
+// the metadata was lost, not the evidence. A store whose records/ is missing beside sealed files
+// refuses to open.
 //
 // Thread-safe. Erasing runs on a thread of the store's own, every `sweep_interval`.
 #pragma once
@@ -104,7 +109,8 @@ class EvidenceStore {
   // NotFound for an unknown id; the content only while it is held. Corruption when the sealed
   // file does not open or does not hash to the record's hash.
   base::Result<OpenedEvidence> Read(std::string_view id) const;
-  // Erases every record whose retention ended by now; how many.
+  // Erases every record whose retention ended by now; how many. A record that cannot be erased
+  // is logged and skipped, and the result is then IoError.
   base::Result<std::size_t> EraseExpired();
 
  private:

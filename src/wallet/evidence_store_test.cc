@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -128,13 +129,44 @@ TEST_F(EvidenceStoreTest, ARecordIsErasedWhenItsRetentionEndsAndItsHashStays) {
   EXPECT_FALSE(store_->Read(newer.id).value().content.has_value());
 }
 
-TEST_F(EvidenceStoreTest, AFileLeftWithoutItsRecordIsRemovedAtOpen) {
-  const auto kept = store_->Add(Id("kim@moef"), Lunch()).value();
-  const std::string stray = directory_ + "/sealed/" + std::string(32, 'a');
-  std::ofstream(stray) << "sealed bytes of a record whose metadata never reached the disk";
+TEST_F(EvidenceStoreTest, WhatACrashLeftIsCleanedAtOpenAndEvidenceIsNeverDropped) {
+  const auto erased = store_->Add(Id("kim@moef"), Lunch()).value();
+  clock_.SetMillis(erased.erase_after_millis);
+  ASSERT_EQ(store_->EraseExpired().value(), 1u);
+  clock_.SetMillis(erased.created_millis);
+  const auto live = store_->Add(Id("kim@moef"), Lunch()).value();
+  store_.reset();
+  const std::string sealed = directory_ + "/sealed/";
+  // A file written just before a crash kept its metadata from the disk; an interrupted write;
+  // the file of a record marked erased whose unlinking was lost.
+  const std::string fresh = sealed + std::string(32, 'a');
+  std::ofstream(fresh) << "sealed bytes of a record whose metadata never reached the disk";
+  std::ofstream(sealed + live.id + ".tmp") << "half a write";
+  std::ofstream(sealed + erased.id) << "sealed bytes of an erased record";
+  // A file without metadata written long ago: the metadata was lost, not the evidence.
+  const std::string old = sealed + std::string(32, 'b');
+  std::ofstream(old) << "sealed bytes of a record whose metadata is lost";
+  fs::last_write_time(old, fs::file_time_type::clock::now() - std::chrono::hours(48));
   Reopen();
-  EXPECT_FALSE(fs::exists(stray));
-  EXPECT_TRUE(store_->Read(kept.id).value().content.has_value());
+  EXPECT_FALSE(fs::exists(fresh));
+  EXPECT_FALSE(fs::exists(sealed + live.id + ".tmp"));
+  EXPECT_FALSE(fs::exists(sealed + erased.id));
+  EXPECT_TRUE(fs::exists(old));
+  EXPECT_TRUE(store_->Read(live.id).value().content.has_value());
+}
+
+TEST_F(EvidenceStoreTest, AStoreWhoseRecordsAreLostBesideItsFilesDoesNotOpen) {
+  const auto record = store_->Add(Id("kim@moef"), Lunch()).value();
+  store_.reset();
+  fs::remove_all(directory_ + "/records");
+  auto reopened = EvidenceStore::Open(directory_, *sealer_, clock_);
+  ASSERT_FALSE(reopened.has_value());
+  EXPECT_EQ(reopened.error().code(), base::StatusCode::kCorruption);
+  EXPECT_TRUE(fs::exists(directory_ + "/sealed/" + record.id));
+  EXPECT_FALSE(fs::exists(directory_ + "/records"));
+  // So that TearDown has a store to close.
+  fs::remove_all(directory_);
+  Reopen();
 }
 
 TEST_F(EvidenceStoreTest, ContentBeyondItsLimitsIsRefusedWithItsField) {

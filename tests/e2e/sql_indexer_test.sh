@@ -146,6 +146,14 @@ if indexed != exported:
     differ = [(k, indexed[k], exported[k]) for k in set(indexed) & set(exported)
               if indexed[k] != exported[k]][:3]
     sys.exit(f"payments: {len(missing)} missing, {len(extra)} extra, differing {differ}")
+# The ledger's own totals of each program: spent and refunded, as the index sums them.
+for program, kind, won in both(
+        "SELECT program, kind, sum(amount_won) FROM payments WHERE status = 'ok' "
+        "GROUP BY program, kind ORDER BY program, kind"):
+    totals = get(f"/v1/programs/{program}")["totals"]
+    ledger_won = totals["spent" if kind == "payment" else "refunded"]
+    if int(won) != ledger_won:
+        sys.exit(f"{program}: the index sums {won} won of {kind}s, the ledger {ledger_won}")
 refused = sum(1 for v in indexed.values() if v[1] == "rejected")
 if len(indexed) < 500 or refused == 0:
     sys.exit(f"too few payments to judge: {len(indexed)}, {refused} refused")
