@@ -113,6 +113,11 @@ HttpResponse EvidenceRecordApi::File(const HttpRequest& request, const core::Acc
     return ErrorResponse(400, "MALFORMED", message, field);
   }
   auto record = store_.Add(holder, content);
+  if (!record && record.error().code() == base::StatusCode::kResourceExhausted) {
+    HttpResponse refusal = ErrorResponse(429, "TOO_MANY_RECORDS", record.error().message());
+    refusal.headers.emplace_back("Retry-After", "3600");
+    return refusal;
+  }
   if (!record) {
     base::LogError("api.evidence",
                    "filing evidence of " + holder.str() + ": " + record.error().ToString());

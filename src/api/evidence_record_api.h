@@ -13,7 +13,8 @@
 // A record is read by its holder, an admin of the holder's organization and auditors, each
 // signed in with a wallet: never by a node operator's address alone, since the record holds
 // other people's names. Refusals: 401, 403 FORBIDDEN (another's record; filing without the
-// holder role or frozen), 404 NOT_FOUND, 400 MALFORMED with the field.
+// holder role or frozen), 404 NOT_FOUND, 400 MALFORMED with the field, 429 TOO_MANY_RECORDS
+// (a holder's filings of a day, wallet/evidence_store.h).
 //
 // Thread-safe.
 #pragma once

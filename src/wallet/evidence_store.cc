@@ -14,6 +14,7 @@
 #include "codec/codec.h"
 #include "core/json.h"
 #include "core/text.h"
+#include "core/time.h"
 
 namespace nuri::wallet {
 
@@ -24,6 +25,7 @@ namespace {
 constexpr std::string_view kHashDomain = "nuri/evidence-record/v1";
 constexpr std::string_view kRecordPrefix = "record/";
 constexpr std::string_view kExpiryPrefix = "expiry/";
+constexpr std::string_view kQuotaPrefix = "quota/";
 
 std::string ExpiryKey(std::int64_t erase_after, std::string_view id) {
   char hex[17];
@@ -209,6 +211,17 @@ std::string EvidenceStore::SealedPath(std::string_view id) const {
 base::Result<EvidenceRecord> EvidenceStore::Add(const core::AccountId& holder,
                                                 const EvidenceContent& content) {
   if (auto checked = CheckEvidenceContent(content); !checked.ok()) return base::Error(checked);
+  // One holder's filings of one day, counted in the same batch as each record.
+  std::lock_guard lock(add_mutex_);
+  auto today = FilingsToday(holder);
+  if (!today) return base::Error(today.error());
+  const auto size = static_cast<std::int64_t>(content.document.size() + content.purpose.size());
+  if (today->records + 1 > options_.records_per_holder_per_day ||
+      today->bytes + size > options_.bytes_per_holder_per_day) {
+    return base::Error(base::Status::ResourceExhausted(
+        holder.str() + " filed " + std::to_string(today->records) + " evidence records (" +
+        std::to_string(today->bytes) + " bytes) today, as many as a holder files in a day"));
+  }
   unsigned char random_id[16];
   randombytes_buf(random_id, sizeof random_id);
   std::string salt(kEvidenceSaltBytes, '\0');
@@ -239,12 +252,39 @@ base::Result<EvidenceRecord> EvidenceStore::Add(const core::AccountId& holder,
   storage::WriteBatch batch;
   batch.Put(std::string(kRecordPrefix) + record.id, json::serialize(MetadataJson(record)));
   batch.Put(ExpiryKey(record.erase_after_millis, record.id), "");
+  batch.Put(today->key, json::serialize(json::object{{"day", today->day},
+                                                     {"records", today->records + 1},
+                                                     {"bytes", today->bytes + size}}));
   if (auto stored = records_->Write(batch, true); !stored.ok()) {
     std::error_code ignored;
     std::filesystem::remove(SealedPath(record.id), ignored);
     return base::Error(stored);
   }
   return record;
+}
+
+base::Result<EvidenceStore::DayCount> EvidenceStore::FilingsToday(
+    const core::AccountId& holder) const {
+  DayCount today{.key = std::string(kQuotaPrefix) + holder.str(),
+                 .day = clock_.NowMillis() / core::kMillisPerDay};
+  auto stored = records_->Get(today.key);
+  if (!stored) {
+    if (stored.error().code() == base::StatusCode::kNotFound) return today;
+    return base::Error(stored.error());
+  }
+  auto value = core::ParseJsonText(*stored);
+  const json::object* fields = value && value->is_object() ? &value->get_object() : nullptr;
+  const auto number = [&](std::string_view name) -> std::optional<std::int64_t> {
+    const json::value* field = fields != nullptr ? fields->if_contains(name) : nullptr;
+    if (field == nullptr || !field->is_int64()) return std::nullopt;
+    return field->get_int64();
+  };
+  // Another day's count is yesterday's: today starts from nothing.
+  if (number("day") == today.day) {
+    today.records = number("records").value_or(0);
+    today.bytes = number("bytes").value_or(0);
+  }
+  return today;
 }
 
 base::Result<EvidenceRecord> EvidenceStore::Find(std::string_view id) const {

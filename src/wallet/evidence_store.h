@@ -12,7 +12,8 @@
 // record said.
 //
 // Layout, under the store's directory:
-//   records/ (RocksDB)  "record/" ID -> metadata (JSON); "expiry/" ERASE_AFTER (16 hex) ID -> ""
+//   records/ (RocksDB)  "record/" ID -> metadata (JSON); "expiry/" ERASE_AFTER (16 hex) ID -> "";
+//                       "quota/" HOLDER -> {"day","records","bytes"}: what it filed that day
 //   sealed/ID           the sealed content (docs/formats/evidence-record.md)
 // A record is added by writing its file (synced, its directory too), then its metadata in one
 // synced batch; erased by marking its metadata, then unlinking its file. When the store opens it
@@ -86,6 +87,10 @@ struct OpenedEvidence {
 
 struct EvidenceStoreOptions {
   std::int64_t retention_days = kEvidenceRetentionDaysMin;
+  // What one holder files in a day (UTC), kept for years: far above a real official's day of
+  // receipts, far below what would fill a disk.
+  std::int64_t records_per_holder_per_day = 200;
+  std::int64_t bytes_per_holder_per_day = 64 * 1024 * 1024;
   std::int64_t sweep_interval_millis = 10 * 60 * 1000;
 };
 
@@ -103,6 +108,7 @@ class EvidenceStore {
   EvidenceStore& operator=(const EvidenceStore&) = delete;
 
   // Seals and keeps `content` for `holder`, with a fresh salt; durable when it returns.
+  // ResourceExhausted past the holder's filings of the day.
   base::Result<EvidenceRecord> Add(const core::AccountId& holder, const EvidenceContent& content);
   // The record's metadata alone (its holder, times and hash); NotFound for an unknown id.
   base::Result<EvidenceRecord> Find(std::string_view id) const;
@@ -116,6 +122,14 @@ class EvidenceStore {
  private:
   EvidenceStore(std::string directory, std::unique_ptr<storage::KvStore> records,
                 const Sealer& sealer, const base::Clock& clock, EvidenceStoreOptions options);
+  // What a holder filed today, and the key that counts it.
+  struct DayCount {
+    std::string key;
+    std::int64_t day = 0;  // since the epoch, UTC
+    std::int64_t records = 0;
+    std::int64_t bytes = 0;
+  };
+  base::Result<DayCount> FilingsToday(const core::AccountId& holder) const;
   std::string SealedPath(std::string_view id) const;
   base::Status RemoveOrphans();
   void Sweep();
@@ -126,6 +140,7 @@ class EvidenceStore {
   const base::Clock& clock_;
   const EvidenceStoreOptions options_;
   std::mutex erase_mutex_;  // one eraser at a time
+  std::mutex add_mutex_;    // one filing at a time: a holder's day is counted exactly
   std::mutex sweep_mutex_;
   std::condition_variable sweep_wakeup_;
   bool stopping_ = false;  // guarded by sweep_mutex_

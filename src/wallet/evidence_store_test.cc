@@ -169,6 +169,21 @@ TEST_F(EvidenceStoreTest, AStoreWhoseRecordsAreLostBesideItsFilesDoesNotOpen) {
   Reopen();
 }
 
+TEST_F(EvidenceStoreTest, AHolderFilesABoundedAmountADay) {
+  store_.reset();
+  store_ = EvidenceStore::Open(directory_, *sealer_, clock_,
+                               EvidenceStoreOptions{.records_per_holder_per_day = 2})
+               .value();
+  ASSERT_TRUE(store_->Add(Id("kim@moef"), Lunch()).has_value());
+  ASSERT_TRUE(store_->Add(Id("kim@moef"), Lunch()).has_value());
+  const auto third = store_->Add(Id("kim@moef"), Lunch());
+  ASSERT_FALSE(third.has_value());
+  EXPECT_EQ(third.error().code(), base::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(store_->Add(Id("lee@moef"), Lunch()).has_value());  // another holder's day
+  clock_.AdvanceMillis(core::kMillisPerDay);
+  EXPECT_TRUE(store_->Add(Id("kim@moef"), Lunch()).has_value());  // the next day
+}
+
 TEST_F(EvidenceStoreTest, ContentBeyondItsLimitsIsRefusedWithItsField) {
   EvidenceContent content = Lunch();
   content.attendees.push_back("tab\tinside");
