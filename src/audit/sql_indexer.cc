@@ -309,7 +309,8 @@ base::Status SqlIndexer::AddBlock(const core::Block& block,
     }
   }
 
-  auto written = WriteBlock(block, transactions, receipts, alerts);
+  const crypto::Hash hash = core::HeaderHash(header);
+  auto written = WriteBlock(block, hash, transactions, receipts, alerts);
   if (!written.ok()) {
     db_.Rollback();
     programs_.clear();
@@ -317,16 +318,15 @@ base::Status SqlIndexer::AddBlock(const core::Block& block,
     return written;
   }
   height_ = header.height;
-  block_hash_ = core::HeaderHash(header);
+  block_hash_ = hash;
   return base::Status::Ok();
 }
 
-base::Status SqlIndexer::WriteBlock(const core::Block& block,
+base::Status SqlIndexer::WriteBlock(const core::Block& block, const crypto::Hash& hash,
                                     const std::vector<core::SignedTransaction>& transactions,
                                     const std::vector<core::Receipt>& receipts,
                                     const std::vector<Alert>& alerts) {
   const core::BlockHeader& header = block.header;
-  const crypto::Hash hash = core::HeaderHash(header);
   NURI_RETURN_IF_ERROR(db_.Begin());
   NURI_RETURN_IF_ERROR(WriteHeader(header, hash, block.certificate));
   for (std::size_t i = 0; i < transactions.size(); ++i) {

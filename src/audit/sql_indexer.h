@@ -68,7 +68,7 @@ class SqlIndexer {
       : db_(db), chain_id_(std::move(chain_id)), height_(height), block_hash_(hash) {}
 
   base::Status WriteGenesis(const ledger::Genesis& genesis, const core::BlockHeader& header);
-  base::Status WriteBlock(const core::Block& block,
+  base::Status WriteBlock(const core::Block& block, const crypto::Hash& hash,
                           const std::vector<core::SignedTransaction>& transactions,
                           const std::vector<core::Receipt>& receipts,
                           const std::vector<Alert>& alerts);

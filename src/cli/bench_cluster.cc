@@ -80,77 +80,90 @@ base::Result<double> Gauge(const std::string& base_url, std::string_view name) {
   return base::Error(base::Status::NotFound(base_url + "/metrics has no " + std::string(name)));
 }
 
-// The compliance monitor of an observer when a load has just stopped.
-struct MonitorLag {
-  std::uint64_t behind_blocks = 0;  // the validators' head less the last block it checked
-  double catch_up_seconds = 0;      // until it had checked the validators' head
-  double lag_p99_ms = 0;            // from its node's commit of a block to the block's alerts
-};
-
-base::Result<MonitorLag> MeasureMonitorLag(const std::string& validator,
-                                           const std::string& observer) {
-  MonitorLag lag;
-  const auto started = std::chrono::steady_clock::now();
+// The validators' head, as the first of them has it.
+base::Result<std::uint64_t> Head(const std::string& validator) {
   auto status = GetJson(validator, "/v1/status");
   if (!status) return base::Error(status.error());
-  const std::uint64_t head = status->at("height").to_number<std::uint64_t>();
+  const json::value* height = status->if_contains("height");
+  std::error_code error;
+  const auto head = height != nullptr ? height->to_number<std::uint64_t>(error) : 0;
+  if (height == nullptr || error) {
+    return base::Error(base::Status::Corruption(validator + "/v1/status has no height"));
+  }
+  return head;
+}
+
+// The last block the indexer wrote; 0 before its tables exist.
+std::uint64_t IndexedHeight(audit::SqlDatabase& index) {
+  auto rows = index.Query("SELECT height FROM nuri_index", {});
+  return rows && !rows->empty() ? std::strtoull(rows->front()[0].value_or("0").c_str(), nullptr, 10)
+                                : 0;
+}
+
+// How far behind the validators' head a follower was when a load had just stopped.
+struct CatchUp {
+  std::uint64_t behind_blocks = 0;  // the validators' head less the last block it had done
+  double catch_up_seconds = 0;      // until it had done the validators' head
+};
+
+// Waits for `done()`, the last block `who` has done, to reach the validators' head.
+template <typename Done>
+base::Result<CatchUp> WaitForHead(const std::string& validator, const std::string& who,
+                                  const Done& done) {
+  CatchUp catch_up;
+  const auto started = std::chrono::steady_clock::now();
+  auto head = Head(validator);
+  if (!head) return base::Error(head.error());
   for (bool first = true;; first = false) {
-    auto alerts = GetJson(observer, "/v1/alerts?limit=1");
-    if (!alerts) return base::Error(alerts.error());
-    const json::object& monitor = alerts->at("monitor").as_object();
-    if (monitor.at("failed").as_bool()) {
-      return base::Error(base::Status::Internal("the observer's compliance monitor failed"));
-    }
-    const std::uint64_t followed = monitor.at("followed_height").to_number<std::uint64_t>();
-    if (first) lag.behind_blocks = head > followed ? head - followed : 0;
-    if (followed >= head) break;
+    const base::Result<std::uint64_t> reached = done();
+    if (!reached) return base::Error(reached.error());
+    if (first) catch_up.behind_blocks = *head > *reached ? *head - *reached : 0;
+    if (*reached >= *head) break;
     if (std::chrono::steady_clock::now() - started > kCatchUpMax) {
-      return base::Error(base::Status::Unavailable("the observer's monitor is still " +
-                                                   std::to_string(head - followed) +
+      return base::Error(base::Status::Unavailable(who + " is still " +
+                                                   std::to_string(*head - *reached) +
                                                    " blocks behind after 5 minutes"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  lag.catch_up_seconds =
+  catch_up.catch_up_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return catch_up;
+}
+
+// The compliance monitor of an observer when a load has just stopped.
+struct MonitorLag : CatchUp {
+  double lag_p99_ms = 0;  // from its node's commit of a block to the block's alerts
+};
+
+base::Result<MonitorLag> MeasureMonitorLag(const std::string& validator,
+                                           const std::string& observer) {
+  auto caught_up =
+      WaitForHead(validator, "the observer's monitor", [&]() -> base::Result<std::uint64_t> {
+        auto alerts = GetJson(observer, "/v1/alerts?limit=1");
+        if (!alerts) return base::Error(alerts.error());
+        const json::object& monitor = alerts->at("monitor").as_object();
+        if (monitor.at("failed").as_bool()) {
+          return base::Error(base::Status::Internal("the observer's compliance monitor failed"));
+        }
+        return monitor.at("followed_height").to_number<std::uint64_t>();
+      });
+  if (!caught_up) return base::Error(caught_up.error());
   auto p99 = Gauge(observer, "nuri_monitor_lag_p99_milliseconds");
   if (!p99) return base::Error(p99.error());
+  MonitorLag lag;
+  static_cast<CatchUp&>(lag) = *caught_up;
   lag.lag_p99_ms = *p99;
   return lag;
 }
 
 // The SQL indexer that follows an observer, when a load has just stopped.
-struct IndexerLag {
-  std::uint64_t behind_blocks = 0;  // the validators' head less the last block it wrote
-  double catch_up_seconds = 0;      // until it had written the validators' head
-};
-
-base::Result<IndexerLag> MeasureIndexerLag(const std::string& validator,
-                                           const std::string& index_path) {
-  IndexerLag lag;
-  const auto started = std::chrono::steady_clock::now();
-  auto status = GetJson(validator, "/v1/status");
-  if (!status) return base::Error(status.error());
-  const std::uint64_t head = status->at("height").to_number<std::uint64_t>();
+base::Result<CatchUp> MeasureIndexerLag(const std::string& validator,
+                                        const std::string& index_path) {
   auto index = audit::OpenSqlDatabase("sqlite:" + index_path);
   if (!index) return base::Error(index.error());
-  for (bool first = true;; first = false) {
-    auto rows = (*index)->Query("SELECT height FROM nuri_index", {});
-    if (!rows) return base::Error(rows.error());
-    const std::uint64_t written =
-        rows->empty() ? 0 : std::strtoull(rows->front()[0].value_or("0").c_str(), nullptr, 10);
-    if (first) lag.behind_blocks = head > written ? head - written : 0;
-    if (written >= head) break;
-    if (std::chrono::steady_clock::now() - started > kCatchUpMax) {
-      return base::Error(base::Status::Unavailable("the indexer is still " +
-                                                   std::to_string(head - written) +
-                                                   " blocks behind after 5 minutes"));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  lag.catch_up_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return lag;
+  return WaitForHead(validator, "the indexer",
+                     [&]() -> base::Result<std::uint64_t> { return IndexedHeight(**index); });
 }
 
 // While a load runs: for each block the first validator commits, how long after the bench first
@@ -182,32 +195,21 @@ class IndexerLagSampler {
   }
 
   void Run(const std::string& validator, const std::string& index_path) {
-    auto client = api::HttpClient::FromUrl(validator);
     auto index = audit::OpenSqlDatabase("sqlite:" + index_path);
-    if (!client || !index) return;
+    if (!index) return;
     std::map<std::uint64_t, std::chrono::steady_clock::time_point> seen;  // not yet written
     std::optional<std::uint64_t> last_seen;
     const auto give_up = std::chrono::steady_clock::now() + kCatchUpMax;
     while (std::chrono::steady_clock::now() < give_up) {
       const auto now = std::chrono::steady_clock::now();
       if (!draining_) {
-        auto status = client->Request("GET", "/v1/status");
-        auto body = status && status->status == 200 ? core::ParseJsonText(status->body)
-                                                    : base::Result<json::value>();
-        const json::object* fields = body && body->is_object() ? &body->get_object() : nullptr;
-        const json::value* height = fields != nullptr ? fields->if_contains("height") : nullptr;
-        if (height != nullptr && height->is_number()) {
-          const auto head = height->to_number<std::uint64_t>();
+        if (auto head = Head(validator)) {
           // The blocks before the first look are the load's past, not its lag.
-          for (std::uint64_t h = last_seen.value_or(head) + 1; h <= head; ++h) seen[h] = now;
-          last_seen = std::max(last_seen.value_or(head), head);
+          for (std::uint64_t h = last_seen.value_or(*head) + 1; h <= *head; ++h) seen[h] = now;
+          last_seen = std::max(last_seen.value_or(*head), *head);
         }
       }
-      auto rows = (*index)->Query("SELECT height FROM nuri_index", {});
-      const std::uint64_t written =
-          rows && !rows->empty()
-              ? std::strtoull(rows->front()[0].value_or("0").c_str(), nullptr, 10)
-              : 0;
+      const std::uint64_t written = IndexedHeight(**index);
       while (!seen.empty() && seen.begin()->first <= written) {
         lags_ms_.push_back(
             std::chrono::duration<double, std::milli>(now - seen.begin()->second).count());
@@ -292,11 +294,11 @@ int BenchClusterCommand(const Args& args) {
     }
     indexer = *std::move(started);
   }
-  auto indexer_lag = [&]() -> base::Result<std::optional<IndexerLag>> {
+  auto indexer_lag = [&]() -> base::Result<std::optional<CatchUp>> {
     if (!indexer) return std::nullopt;
     auto lag = MeasureIndexerLag(first_api("validator"), index_path);
     if (!lag) return base::Error(lag.error());
-    return std::optional<IndexerLag>(*lag);
+    return std::optional<CatchUp>(*lag);
   };
   auto stop = [&] {
     indexer.reset();
@@ -317,7 +319,7 @@ int BenchClusterCommand(const Args& args) {
     return Complain("bench cluster: " + full_summary.error().ToString());
   }
   const auto full_lag = monitor_lag();
-  const auto full_index_lag = full_lag ? indexer_lag() : base::Result<std::optional<IndexerLag>>();
+  const auto full_index_lag = full_lag ? indexer_lag() : base::Result<std::optional<CatchUp>>();
   if (!full_lag || !full_index_lag) {
     stop();
     return Complain("bench cluster: " +
@@ -335,9 +337,8 @@ int BenchClusterCommand(const Args& args) {
   auto half_summary = half ? LastJsonLine(*half) : base::Result<json::object>(base::Error(half.error()));
   const auto half_lag =
       half_summary ? monitor_lag() : base::Result<std::optional<MonitorLag>>(std::nullopt);
-  const auto half_index_lag = half_summary && half_lag
-                                  ? indexer_lag()
-                                  : base::Result<std::optional<IndexerLag>>(std::nullopt);
+  const auto half_index_lag =
+      half_summary && half_lag ? indexer_lag() : base::Result<std::optional<CatchUp>>(std::nullopt);
   stop();
   if (!half_summary) return Complain("bench cluster: " + half_summary.error().ToString());
   if (!half_lag) return Complain("bench cluster: " + half_lag.error().ToString());
@@ -373,11 +374,11 @@ int BenchClusterCommand(const Args& args) {
       {"half_load_monitor_behind_blocks", lag_field(*half_lag, &MonitorLag::behind_blocks)},
       {"half_load_monitor_catch_up_s", lag_field(*half_lag, &MonitorLag::catch_up_seconds)},
       {"half_load_monitor_lag_p99_ms", lag_field(*half_lag, &MonitorLag::lag_p99_ms)},
-      {"indexer_behind_blocks", lag_field(*full_index_lag, &IndexerLag::behind_blocks)},
-      {"indexer_catch_up_s", lag_field(*full_index_lag, &IndexerLag::catch_up_seconds)},
+      {"indexer_behind_blocks", lag_field(*full_index_lag, &CatchUp::behind_blocks)},
+      {"indexer_catch_up_s", lag_field(*full_index_lag, &CatchUp::catch_up_seconds)},
       {"indexer_lag_p99_ms", optional_field(full_index_p99)},
-      {"half_load_indexer_behind_blocks", lag_field(*half_index_lag, &IndexerLag::behind_blocks)},
-      {"half_load_indexer_catch_up_s", lag_field(*half_index_lag, &IndexerLag::catch_up_seconds)},
+      {"half_load_indexer_behind_blocks", lag_field(*half_index_lag, &CatchUp::behind_blocks)},
+      {"half_load_indexer_catch_up_s", lag_field(*half_index_lag, &CatchUp::catch_up_seconds)},
       {"half_load_indexer_lag_p99_ms", optional_field(half_index_p99)},
       {"seconds", *seconds},
       {"workers", *workers},
