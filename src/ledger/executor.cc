@@ -330,28 +330,45 @@ Executor::Executor(State& state) : state_(state) {
   state_.Scan(kNoncePrefix, [&](const std::string& key, const std::string& value) {
     const auto valid_until = DecodeI64(value);
     NURI_CHECK(valid_until.has_value());
-    nonce_expiry_.emplace(*valid_until, key);
+    nonce_expiry_[*valid_until].push_back(key);
     return true;
   });
 }
 
-void Executor::AddNonceExpiry(NonceExpiry expiry) {
-  if (state_.undoing()) expiry_added_.push_back(expiry);
-  nonce_expiry_.insert(std::move(expiry));
+void Executor::AddNonceExpiry(core::TimeMillis valid_until, std::string key) {
+  if (state_.undoing()) expiry_added_.emplace_back(valid_until, key);
+  nonce_expiry_[valid_until].push_back(std::move(key));
 }
 
-void Executor::RemoveNonceExpiry(std::set<NonceExpiry>::iterator it) {
-  if (state_.undoing()) expiry_removed_.push_back(*it);
-  nonce_expiry_.erase(it);
+void Executor::RemoveNonceExpiry(core::TimeMillis valid_until, std::string_view key) {
+  const auto at = nonce_expiry_.find(valid_until);
+  if (at == nonce_expiry_.end()) return;
+  std::vector<std::string>& keys = at->second;
+  // The latest added is the one taken back first (Rollback); any other is a linear search.
+  const auto listed =
+      keys.back() == key ? keys.end() - 1 : std::find(keys.begin(), keys.end(), key);
+  if (listed == keys.end()) return;
+  keys.erase(listed);
+  if (keys.empty()) nonce_expiry_.erase(at);
+}
+
+std::vector<std::string> Executor::TakeExpiredNonces(core::TimeMillis time) {
+  std::vector<std::string> expired;
+  while (!nonce_expiry_.empty() && nonce_expiry_.begin()->first < time) {
+    auto node = nonce_expiry_.extract(nonce_expiry_.begin());
+    if (state_.undoing()) {
+      std::vector<std::string>& kept = expiry_removed_[node.key()];
+      kept.insert(kept.end(), node.mapped().begin(), node.mapped().end());
+    }
+    for (std::string& key : node.mapped()) expired.push_back(std::move(key));
+  }
+  return expired;
 }
 
 void Executor::BeginBlock(const BlockContext& context) {
   NURI_CHECK(context.time >= context_.time);
   context_ = context;
-  while (!nonce_expiry_.empty() && nonce_expiry_.begin()->first < context.time) {
-    state_.Erase(nonce_expiry_.begin()->second);
-    RemoveNonceExpiry(nonce_expiry_.begin());
-  }
+  for (const std::string& key : TakeExpiredNonces(context.time)) state_.Erase(key);
 }
 
 void Executor::BeginUndo() {
@@ -362,8 +379,16 @@ void Executor::BeginUndo() {
 void Executor::Rollback() {
   state_.Rollback();
   context_ = context_before_undo_;
-  for (auto it = expiry_added_.rbegin(); it != expiry_added_.rend(); ++it) nonce_expiry_.erase(*it);
-  for (auto& expiry : expiry_removed_) nonce_expiry_.insert(std::move(expiry));
+  for (auto it = expiry_added_.rbegin(); it != expiry_added_.rend(); ++it) {
+    RemoveNonceExpiry(it->first, it->second);
+  }
+  // What was pruned had expired before anything added since: each time comes back whole.
+  for (auto& [valid_until, keys] : expiry_removed_) {
+    std::vector<std::string>& restored = nonce_expiry_[valid_until];
+    keys.insert(keys.end(), std::make_move_iterator(restored.begin()),
+                std::make_move_iterator(restored.end()));
+    restored = std::move(keys);
+  }
   expiry_added_.clear();
   expiry_removed_.clear();
 }
@@ -372,18 +397,20 @@ void Executor::ApplyBlock(const BlockContext& context, const std::vector<StateCh
   NURI_CHECK(!state_.undoing());
   NURI_CHECK(context.time >= context_.time);
   context_ = context;
+  // Executing the block began by pruning the nonces expired by its time: its changes erase them.
+  TakeExpiredNonces(context.time);
   for (const StateChange& change : changes) {
     // Nonces are the executor's to prune: its index follows their entries.
     if (ParseNonceKey(change.key)) {
       if (const std::string* before = state_.Find(change.key)) {
         const auto valid_until = DecodeI64(*before);
         NURI_CHECK(valid_until.has_value());
-        nonce_expiry_.erase({*valid_until, change.key});
+        RemoveNonceExpiry(*valid_until, change.key);
       }
       if (change.value) {
         const auto valid_until = DecodeI64(*change.value);
         NURI_CHECK(valid_until.has_value());
-        nonce_expiry_.insert({*valid_until, change.key});
+        AddNonceExpiry(*valid_until, change.key);
       }
     }
     if (change.value) {
@@ -403,7 +430,7 @@ std::expected<Receipt, ReasonCode> Executor::Execute(const core::SignedTransacti
   }
   const std::string nonce_key = NonceKey(tx.signer.str(), tx.nonce);
   state_.Put(nonce_key, EncodeI64(tx.valid_until));
-  AddNonceExpiry({tx.valid_until, nonce_key});
+  AddNonceExpiry(tx.valid_until, nonce_key);
 
   StateView view(state_, &definitions_);
   const auto signer = view.Account(tx.signer.str());

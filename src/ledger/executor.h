@@ -10,7 +10,7 @@
 #pragma once
 
 #include <cstdint>
-#include <set>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,19 +58,25 @@ class Executor {
   void ApplyBlock(const BlockContext& context, const std::vector<StateChange>& changes);
 
  private:
-  using NonceExpiry = std::pair<core::TimeMillis, std::string>;
-  void AddNonceExpiry(NonceExpiry expiry);
-  void RemoveNonceExpiry(std::set<NonceExpiry>::iterator it);
+  // The keys of the remembered nonces by their transactions' valid_until, for pruning in time
+  // order. Keyed by time alone, with each time's keys in the order they came, so that adding a
+  // nonce compares integers rather than keys that share long prefixes.
+  using NonceExpiry = std::map<core::TimeMillis, std::vector<std::string>>;
+  void AddNonceExpiry(core::TimeMillis valid_until, std::string key);
+  void RemoveNonceExpiry(core::TimeMillis valid_until, std::string_view key);
+  // Forgets, from the index only, every nonce whose transaction expired before `time`; returns
+  // their keys.
+  std::vector<std::string> TakeExpiredNonces(core::TimeMillis time);
 
   State& state_;
   BlockContext context_;
-  // (valid_until, nonce key) of every remembered nonce, for pruning in time order.
-  std::set<NonceExpiry> nonce_expiry_;
+  NonceExpiry nonce_expiry_;
   DefinitionCache definitions_;
-  // While speculating: the context before, and what nonce_expiry_ gained and lost since.
+  // While speculating: the context before, and what nonce_expiry_ gained (valid_until, key; in
+  // order) and lost since.
   BlockContext context_before_undo_;
-  std::vector<NonceExpiry> expiry_added_;
-  std::vector<NonceExpiry> expiry_removed_;
+  std::vector<std::pair<core::TimeMillis, std::string>> expiry_added_;
+  NonceExpiry expiry_removed_;
 };
 
 }  // namespace nuri::ledger

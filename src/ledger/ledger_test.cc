@@ -400,6 +400,54 @@ RC_GTEST_PROP(StateProperty, RollbackRestoresEveryKeyAndTheRoot, ()) {
   RC_ASSERT(state.Root() == root);
 }
 
+// Nonces ("n/") and payment records ("py/") are kept apart from the ordered entries; a scan
+// still visits whatever its prefix covers in key order, across both, and stops when told.
+RC_GTEST_PROP(StateProperty, ScansVisitEveryKeyUnderTheirPrefixInOrder, ()) {
+  State state;
+  std::map<std::string, std::string> model;
+  const auto key_gen = rc::gen::apply(
+      [](const std::string& family, int i) { return family + std::to_string(i); },
+      rc::gen::element<std::string>("n/", "py/", "k/", "n", "p", "o/"), rc::gen::inRange(0, 30));
+  const bool speculate = *rc::gen::arbitrary<bool>();
+  if (speculate) state.BeginUndo();
+  for (int i = *rc::gen::inRange(0, 120); i > 0; --i) {
+    const std::string key = *key_gen;
+    if (*rc::gen::inRange(0, 4) > 0) {
+      const std::string value = std::to_string(i);
+      state.Put(key, value);
+      model[key] = value;
+    } else {
+      state.Erase(key);
+      model.erase(key);
+    }
+  }
+  const auto scanned = [&](std::string_view prefix, std::size_t limit) {
+    std::vector<std::pair<std::string, std::string>> visited;
+    state.Scan(prefix, [&](const std::string& key, const std::string& value) {
+      visited.emplace_back(key, value);
+      return visited.size() < limit;
+    });
+    return visited;
+  };
+  const auto expected = [&](std::string_view prefix, std::size_t limit) {
+    std::vector<std::pair<std::string, std::string>> visited;
+    for (const auto& [key, value] : model) {
+      if (key.starts_with(prefix) && visited.size() < limit) visited.emplace_back(key, value);
+    }
+    return visited;
+  };
+  for (const std::string prefix : {"", "n", "n/", "n/1", "p", "py/", "py/2", "k/", "o/", "q"}) {
+    RC_ASSERT(scanned(prefix, SIZE_MAX) == expected(prefix, SIZE_MAX));
+    RC_ASSERT(scanned(prefix, 3) == expected(prefix, 3));
+  }
+  RC_ASSERT(state.size() == model.size());
+  if (speculate) {
+    state.Rollback();
+    RC_ASSERT(scanned("", SIZE_MAX).empty());
+    RC_ASSERT(state.size() == 0u);
+  }
+}
+
 // Random sequences of mints, transfers and burns by random accounts keep money conserved and
 // never leave a negative balance; the invariants are checked after every block.
 RC_GTEST_PROP(LedgerProperty, RandomTransactionsKeepTheInvariants, ()) {

@@ -5,6 +5,8 @@
 #include "base/check.h"
 #include "codec/codec.h"
 #include "crypto/merkle.h"
+#include "ledger/program_records.h"
+#include "ledger/records.h"
 
 namespace nuri::ledger {
 
@@ -37,19 +39,23 @@ crypto::Hash State::LeafHash(std::string_view key, std::string_view value) {
   return builder.Finish();
 }
 
-State::EntryMap::iterator State::FindEntry(std::string_view key) {
-  const auto found = index_.find(key);
-  return found == index_.end() ? entries_.end() : *found;
+bool State::IsUnordered(std::string_view key) {
+  return key.starts_with(kNoncePrefix) || key.starts_with(kPaymentPrefix);
 }
 
-State::EntryMap::const_iterator State::FindEntry(std::string_view key) const {
+State::Item* State::FindEntry(std::string_view key) {
   const auto found = index_.find(key);
-  return found == index_.end() ? entries_.cend() : EntryMap::const_iterator(*found);
+  return found == index_.end() ? nullptr : const_cast<Item*>(*found);
+}
+
+const State::Item* State::FindEntry(std::string_view key) const {
+  const auto found = index_.find(key);
+  return found == index_.end() ? nullptr : *found;
 }
 
 const std::string* State::Find(std::string_view key) const {
-  const auto it = FindEntry(key);
-  return it == entries_.end() ? nullptr : &it->second.value;
+  const Item* item = FindEntry(key);
+  return item == nullptr ? nullptr : &item->second.value;
 }
 
 void State::MarkDirty(std::uint32_t bucket) {
@@ -66,38 +72,43 @@ void State::PreserveFrozen(std::uint32_t bucket) {
   for (const auto* entry : buckets_[bucket]) copy.emplace_back(entry->first, entry->second.value);
 }
 
-State::EntryMap::iterator State::Upsert(std::string_view key, std::string value) {
-  auto it = FindEntry(key);
-  if (it == entries_.end()) {
+State::Item* State::Upsert(std::string_view key, std::string value) {
+  Item* item = FindEntry(key);
+  if (item == nullptr) {
     const std::uint32_t bucket = BucketOf(key);
     PreserveFrozen(bucket);
-    it = entries_.emplace(std::string(key), Entry{.value = std::move(value), .bucket = bucket})
-             .first;
-    index_.insert(it);
+    Entry entry{.value = std::move(value), .bucket = bucket};
+    item = IsUnordered(key) ? &*unordered_.emplace(std::string(key), std::move(entry)).first
+                            : &*ordered_.emplace(std::string(key), std::move(entry)).first;
+    index_.insert(item);
     auto& members = buckets_[bucket];
-    const auto at = std::lower_bound(
-        members.begin(), members.end(), key,
-        [](const EntryMap::value_type* entry, std::string_view k) { return entry->first < k; });
-    members.insert(at, &*it);
+    const auto at =
+        std::lower_bound(members.begin(), members.end(), key,
+                         [](const Item* member, std::string_view k) { return member->first < k; });
+    members.insert(at, item);
   } else {
-    PreserveFrozen(it->second.bucket);
-    it->second.value = std::move(value);
+    PreserveFrozen(item->second.bucket);
+    item->second.value = std::move(value);
   }
-  it->second.leaf_stale = true;
-  MarkDirty(it->second.bucket);
-  return it;
+  item->second.leaf_stale = true;
+  MarkDirty(item->second.bucket);
+  return item;
 }
 
-void State::Remove(EntryMap::iterator it) {
-  const std::uint32_t bucket = it->second.bucket;
+void State::Remove(Item* item) {
+  const std::uint32_t bucket = item->second.bucket;
   PreserveFrozen(bucket);
   auto& members = buckets_[bucket];
-  const auto at = std::find(members.begin(), members.end(), &*it);
+  const auto at = std::find(members.begin(), members.end(), item);
   NURI_CHECK(at != members.end());
   members.erase(at);
   MarkDirty(bucket);
-  index_.erase(it);
-  entries_.erase(it);
+  index_.erase(item);
+  if (IsUnordered(item->first)) {
+    unordered_.erase(unordered_.find(item->first));
+  } else {
+    ordered_.erase(ordered_.find(item->first));
+  }
 }
 
 void State::Journal(std::string_view key, const std::string* value) {
@@ -107,34 +118,34 @@ void State::Journal(std::string_view key, const std::string* value) {
 
 void State::Put(std::string_view key, std::string value) {
   if (undoing_) {
-    const auto existing = FindEntry(key);
-    if (existing == entries_.end()) {
+    const Item* existing = FindEntry(key);
+    if (existing == nullptr) {
       Journal(key, nullptr);
     } else if (!existing->second.journaled) {
       Journal(key, &existing->second.value);
     }
   }
-  const auto it = Upsert(key, std::move(value));
-  if (undoing_) it->second.journaled = true;
-  if (!it->second.changed) {
-    it->second.changed = true;
-    changed_entries_.push_back(&*it);
+  Item* item = Upsert(key, std::move(value));
+  if (undoing_) item->second.journaled = true;
+  if (!item->second.changed) {
+    item->second.changed = true;
+    changed_entries_.push_back(item);
   }
 }
 
 void State::Erase(std::string_view key) {
-  const auto it = FindEntry(key);
-  if (it == entries_.end()) return;
+  Item* item = FindEntry(key);
+  if (item == nullptr) return;
   // A key erased and put again is journaled twice; Rollback applies the journal last first, so
   // the earliest value is the one restored.
-  if (undoing_ && !it->second.journaled) Journal(key, &it->second.value);
-  if (it->second.changed) {
-    const auto listed = std::find(changed_entries_.begin(), changed_entries_.end(), &*it);
+  if (undoing_ && !item->second.journaled) Journal(key, &item->second.value);
+  if (item->second.changed) {
+    const auto listed = std::find(changed_entries_.begin(), changed_entries_.end(), item);
     NURI_CHECK(listed != changed_entries_.end());
     changed_entries_.erase(listed);
   }
   erased_keys_.emplace_back(key);
-  Remove(it);
+  Remove(item);
 }
 
 void State::BeginUndo() {
@@ -145,7 +156,7 @@ void State::BeginUndo() {
 
 void State::ClearJournalMarks() {
   for (const auto& [key, value] : undo_) {
-    if (const auto it = FindEntry(key); it != entries_.end()) it->second.journaled = false;
+    if (Item* item = FindEntry(key); item != nullptr) item->second.journaled = false;
   }
   undo_.clear();
   undoing_ = false;
@@ -159,8 +170,8 @@ void State::Rollback() {
   for (auto record = undo_.rbegin(); record != undo_.rend(); ++record) {
     if (record->second) {
       Upsert(record->first, *record->second);
-    } else if (const auto it = FindEntry(record->first); it != entries_.end()) {
-      Remove(it);
+    } else if (Item* item = FindEntry(record->first); item != nullptr) {
+      Remove(item);
     }
   }
   ClearJournalMarks();
@@ -168,10 +179,41 @@ void State::Rollback() {
 
 void State::Scan(std::string_view prefix,
                  const std::function<bool(const std::string&, const std::string&)>& visit) const {
-  for (auto it = entries_.lower_bound(prefix);
-       it != entries_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
-    if (!visit(it->first, it->second.value)) return;
+  const std::vector<const Item*> unordered = UnorderedUnder(prefix);
+  auto next_unordered = unordered.begin();
+  auto next_ordered = ordered_.lower_bound(prefix);
+  for (;;) {
+    const bool ordered_left =
+        next_ordered != ordered_.end() && std::string_view(next_ordered->first).starts_with(prefix);
+    const bool unordered_left = next_unordered != unordered.end();
+    const Item* item = nullptr;
+    if (ordered_left && (!unordered_left || next_ordered->first < (*next_unordered)->first)) {
+      item = &*next_ordered++;
+    } else if (unordered_left) {
+      item = *next_unordered++;
+    } else {
+      return;
+    }
+    if (!visit(item->first, item->second.value)) return;
   }
+}
+
+std::vector<const State::Item*> State::UnorderedUnder(std::string_view prefix) const {
+  std::vector<const Item*> found;
+  const auto reaches = [&](std::string_view family) {
+    return family.starts_with(prefix) || prefix.starts_with(family);
+  };
+  if (!reaches(kNoncePrefix) && !reaches(kPaymentPrefix)) return found;
+  for (const auto& members : buckets_) {
+    for (const Item* member : members) {
+      if (IsUnordered(member->first) && std::string_view(member->first).starts_with(prefix)) {
+        found.push_back(member);
+      }
+    }
+  }
+  std::sort(found.begin(), found.end(),
+            [](const Item* a, const Item* b) { return a->first < b->first; });
+  return found;
 }
 
 crypto::Hash State::HashBucket(std::span<const std::pair<std::string, std::string>> entries) {
@@ -280,7 +322,7 @@ std::vector<StateChange> State::TakeChanges() {
   std::sort(erased_keys_.begin(), erased_keys_.end());
   erased_keys_.erase(std::unique(erased_keys_.begin(), erased_keys_.end()), erased_keys_.end());
   for (auto& key : erased_keys_) {
-    if (FindEntry(key) == entries_.end()) changes.push_back({std::move(key), std::nullopt});
+    if (FindEntry(key) == nullptr) changes.push_back({std::move(key), std::nullopt});
   }
   changed_entries_.clear();
   erased_keys_.clear();

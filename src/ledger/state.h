@@ -8,6 +8,11 @@
 // leaves and 16 sibling hashes (docs/formats/state.md). Only buckets changed since the last
 // Root() are rehashed, so the cost of a block's root follows the keys it touched.
 //
+// Most entries are also kept in key order, for Scan. Nonces and payment records are not: each
+// transaction adds one or two, and they are only ever found by key, so adding one costs a hash
+// insert instead of a walk down an ordered tree of every entry. A Scan that reaches them
+// (startup, snapshots) gathers them from their buckets and sorts them.
+//
 // Not thread-safe: owned by the thread that executes blocks, and read by others under the
 // node's shared lock only through const methods that change nothing, cached hashes included
 // (ProveReadOnly computes what the cache lacks aside).
@@ -22,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>  // lookup only, never iterated
 #include <vector>
 
 #include "base/status.h"
@@ -50,7 +56,7 @@ class State {
   void Scan(
       std::string_view prefix,
       const std::function<bool(const std::string& key, const std::string& value)>& visit) const;
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return ordered_.size() + unordered_.size(); }
 
   // Speculation: between BeginUndo() and Rollback(), the state remembers what each key it
   // changes held before, so that a block executed to judge it is taken back whole. BeginUndo
@@ -115,14 +121,14 @@ class State {
     bool journaled = false;  // its earlier value is in undo_ (while undoing_)
     std::uint32_t bucket = 0;
   };
-  using EntryMap = std::map<std::string, Entry, std::less<>>;
+  using Item = std::pair<const std::string, Entry>;
   // Finds an entry by hashing its key instead of comparing it down the ordered map: keys share
-  // long prefixes ("bal/", an account id), which made each comparison a long memcmp. It holds
-  // the map's iterators, looked up by key, so that it adds 8 bytes a slot and no second copy.
-  struct EntryKey {
+  // long prefixes ("b/", an account id), which made each comparison a long memcmp. It holds
+  // pointers to the entries, looked up by key, so that it adds 8 bytes a slot and no second copy.
+  struct ItemKey {
     using is_transparent = void;
     static std::string_view Of(std::string_view key) { return key; }
-    static std::string_view Of(const EntryMap::iterator& it) { return it->first; }
+    static std::string_view Of(const Item* item) { return item->first; }
     template <typename K>
     std::size_t operator()(const K& key) const {
       return std::hash<std::string_view>()(Of(key));
@@ -132,14 +138,19 @@ class State {
       return Of(a) == Of(b);
     }
   };
-  using EntryIndex = boost::unordered_flat_set<  // lookup only, never iterated
-      EntryMap::iterator, EntryKey, EntryKey>;
+  using ItemIndex = boost::unordered_flat_set<  // lookup only, never iterated
+      const Item*, ItemKey, ItemKey>;
+  // Nonces and payment records: kept out of ordered_ (see the top of this file).
+  static bool IsUnordered(std::string_view key);
+  // The unordered entries whose key starts with prefix, in key order.
+  std::vector<const Item*> UnorderedUnder(std::string_view prefix) const;
 
   // Sets or inserts, and removes, keeping buckets and dirty marks: no change tracking.
-  EntryMap::iterator Upsert(std::string_view key, std::string value);
-  void Remove(EntryMap::iterator it);
-  EntryMap::iterator FindEntry(std::string_view key);
-  EntryMap::const_iterator FindEntry(std::string_view key) const;
+  Item* Upsert(std::string_view key, std::string value);
+  void Remove(Item* item);
+  // nullptr when absent.
+  Item* FindEntry(std::string_view key);
+  const Item* FindEntry(std::string_view key) const;
   void Journal(std::string_view key, const std::string* value);
   void ClearJournalMarks();
 
@@ -153,17 +164,19 @@ class State {
   // The hash of tree node `node` as Root() would leave it, without changing the tree.
   crypto::Hash CurrentNodeHash(std::size_t node, const std::vector<std::uint32_t>& dirty) const;
 
-  EntryMap entries_;
-  EntryIndex index_;  // every entry of entries_, keyed by a view of its key
-  // Each bucket's entries in key order (pointers into entries_, whose nodes never move).
-  std::vector<std::vector<const EntryMap::value_type*>> buckets_;
+  // Every entry is in one of ordered_ and unordered_, whose nodes never move, and in index_.
+  std::map<std::string, Entry, std::less<>> ordered_;
+  std::unordered_map<std::string, Entry> unordered_;  // lookup only, never iterated
+  ItemIndex index_;
+  // Each bucket's entries in key order.
+  std::vector<std::vector<const Item*>> buckets_;
   // tree_[1] is the root, tree_[kStateBucketCount + b] bucket b's hash.
   std::vector<crypto::Hash> tree_;
   std::vector<std::uint32_t> dirty_buckets_;
   std::vector<bool> bucket_is_dirty_;
-  // What TakeChanges() reports: entries put (pointing into entries_, whose nodes never move, so
-  // that reporting them needs no second lookup) and keys erased since the last call.
-  std::vector<EntryMap::value_type*> changed_entries_;
+  // What TakeChanges() reports: entries put (pointing at the entries themselves, so that
+  // reporting them needs no second lookup) and keys erased since the last call.
+  std::vector<Item*> changed_entries_;
   std::vector<std::string> erased_keys_;
   // What keys held before the speculation began, first change first (nullopt: absent).
   bool undoing_ = false;
