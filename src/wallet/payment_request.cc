@@ -33,9 +33,7 @@ std::string_view PaymentRequestStatusName(PaymentRequest::Status status) {
 }
 
 std::string PaymentRequestUri(const PaymentRequest& request) {
-  return "nuri:pay?request=" + request.id +
-         "&merchant=" + base::PercentEncode(request.merchant.str()) +
-         "&amount=" + std::to_string(request.amount.won());
+  return "nuri:pay?request=" + request.id;
 }
 
 std::string QrCodeSvg(std::string_view text) {
@@ -49,13 +47,19 @@ std::string QrCodeSvg(std::string_view text) {
                     std::to_string(size) + " " + std::to_string(size) +
                     "\" shape-rendering=\"crispEdges\"><rect width=\"" + std::to_string(size) +
                     "\" height=\"" + std::to_string(size) + "\" fill=\"#fff\"/><path d=\"";
+  // Bit 0 of each module is 1 for a dark module (qrencode.h).
+  const auto dark = [&](int x, int y) { return (code->data[y * width + x] & 1) != 0; };
   for (int y = 0; y < width; ++y) {
-    for (int x = 0; x < width; ++x) {
-      // Bit 0 of each module is 1 for a dark module (qrencode.h).
-      if (code->data[y * width + x] & 1) {
-        svg += "M" + std::to_string(x + kQuietZoneModules) + " " +
-               std::to_string(y + kQuietZoneModules) + "h1v1h-1z";
+    for (int x = 0; x < width;) {
+      if (!dark(x, y)) {
+        ++x;
+        continue;
       }
+      const int run_start = x;
+      while (x < width && dark(x, y)) ++x;
+      const std::string run = std::to_string(x - run_start);
+      svg += "M" + std::to_string(run_start + kQuietZoneModules) + " " +
+             std::to_string(y + kQuietZoneModules) + "h" + run + "v1h-" + run + "z";
     }
   }
   svg += "\" fill=\"#000\"/></svg>";

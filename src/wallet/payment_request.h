@@ -56,10 +56,13 @@ struct PaymentRequest {
 };
 
 std::string_view PaymentRequestStatusName(PaymentRequest::Status status);
-// nuri:pay?request=ID&merchant=ACCOUNT&amount=WON
+// nuri:pay?request=ID. The id alone: the payer's wallet shows the merchant, amount and memo the
+// node answers for that id, never what a picture says, so a QR code pasted over the merchant's
+// cannot show one amount and ask for another. Shorter, it also makes a smaller QR code, quicker
+// to make and to scan.
 std::string PaymentRequestUri(const PaymentRequest& request);
 // `text` as a QR code (error correction M), an SVG of dark modules on a white square with the
-// four-module quiet zone scanners need.
+// four-module quiet zone scanners need: one path, a rectangle per horizontal run of dark modules.
 std::string QrCodeSvg(std::string_view text);
 
 class PaymentRequestBook {

@@ -1,7 +1,13 @@
 #include <gtest/gtest.h>
+#include <qrencode.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "base/clock.h"
@@ -429,8 +435,8 @@ TEST(PaymentRequests, AreCheckedWhenMade) {
   const auto request = book.Create(cafe, core::Amount::Won(30000), "lunch", 60'000, 1000);
   ASSERT_TRUE(request.has_value());
   EXPECT_EQ(request->id.size(), 32u);
-  EXPECT_EQ(PaymentRequestUri(*request),
-            "nuri:pay?request=" + request->id + "&merchant=cafe%40merchants&amount=30000");
+  // The id alone: what the payer is shown comes from the node, not from the picture.
+  EXPECT_EQ(PaymentRequestUri(*request), "nuri:pay?request=" + request->id);
   EXPECT_NE(book.Create(cafe, core::Amount::Won(30000), "lunch", 60'000, 1000)->id, request->id);
 }
 
@@ -597,23 +603,57 @@ TEST(Approvals, WaitForOneApproverOfThePayersOrganizationUntilTheyExpire) {
   EXPECT_FALSE(book.Find(second->id, 3000).has_value());
 }
 
-TEST(PaymentRequests, QrCodeIsASquareOfModulesWithAQuietZone) {
-  // A short text fits version 1: 21 modules a side, plus 4 of quiet zone on each.
-  const std::string svg = QrCodeSvg("nuri:pay");
-  EXPECT_TRUE(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 29 29\""));
-  EXPECT_TRUE(svg.ends_with("</svg>"));
-  // The three finder patterns alone have 3 x 33 dark modules; the top-left one starts at (4, 4)
-  // and no module lies in the quiet zone.
-  std::size_t dark = 0;
-  for (std::size_t at = svg.find("h1v1h-1z"); at != std::string::npos;
-       at = svg.find("h1v1h-1z", at + 1)) {
-    ++dark;
+// The dark modules an SVG of QrCodeSvg paints, as (x, y) in its own coordinates (quiet zone
+// included), read back from its path of horizontal runs "Mx yhNv1h-Nz".
+std::set<std::pair<int, int>> PaintedModules(const std::string& svg) {
+  std::set<std::pair<int, int>> painted;
+  const std::size_t path = svg.find(" d=\"");
+  EXPECT_NE(path, std::string::npos);
+  std::istringstream commands(svg.substr(path + 4, svg.find('"', path + 4) - path - 4));
+  char m = 0, h = 0, v = 0, back = 0, z = 0;
+  int x = 0, y = 0, run = 0, up = 0, run_back = 0;
+  while (commands >> m >> x >> y >> h >> run >> v >> up >> back >> run_back >> z) {
+    EXPECT_TRUE(m == 'M' && h == 'h' && v == 'v' && up == 1 && back == 'h' && z == 'z');
+    EXPECT_EQ(run_back, -run);
+    EXPECT_GT(run, 0);
+    for (int i = 0; i < run; ++i) EXPECT_TRUE(painted.emplace(x + i, y).second);
   }
-  EXPECT_GT(dark, 99u);
-  EXPECT_LT(dark, 21u * 21u);
-  EXPECT_NE(svg.find("M4 4h1v1h-1z"), std::string::npos);
-  EXPECT_EQ(svg.find("M3 "), std::string::npos);
-  EXPECT_EQ(svg.find(" 3h1v1"), std::string::npos);
+  return painted;
+}
+
+TEST(PaymentRequests, QrCodeSvgPaintsExactlyTheCodesDarkModulesInsideAQuietZone) {
+  const std::string text = "nuri:pay?request=00112233445566778899aabbccddeeff";
+  const std::unique_ptr<QRcode, void (*)(QRcode*)> code(
+      QRcode_encodeString8bit(text.c_str(), 0, QR_ECLEVEL_M), QRcode_free);
+  ASSERT_TRUE(code);
+  // 49 bytes at error correction M take version 4: 33 modules a side, 41 with the quiet zone.
+  ASSERT_EQ(code->width, 33);
+  const std::string svg = QrCodeSvg(text);
+  EXPECT_TRUE(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 41 41\""));
+  EXPECT_TRUE(svg.ends_with("</svg>"));
+  std::set<std::pair<int, int>> dark;
+  for (int y = 0; y < code->width; ++y) {
+    for (int x = 0; x < code->width; ++x) {
+      if (code->data[y * code->width + x] & 1) dark.emplace(x + 4, y + 4);
+    }
+  }
+  EXPECT_EQ(PaintedModules(svg), dark);
+  // Whatever the library, a QR code's top-left finder: a dark 7 x 7 ring, a light ring, a dark
+  // 3 x 3 centre, and a light separator row and column; here starting at (4, 4).
+  const auto painted = PaintedModules(svg);
+  for (int dy = 0; dy < 8; ++dy) {
+    for (int dx = 0; dx < 8; ++dx) {
+      const int ring = std::max(std::abs(dx - 3), std::abs(dy - 3));
+      const bool finder_dark = dx < 7 && dy < 7 && ring != 2;
+      EXPECT_EQ(painted.contains({4 + dx, 4 + dy}), finder_dark) << dx << "," << dy;
+    }
+  }
+  // Runs join neighbours: far fewer rectangles than dark modules.
+  std::size_t rectangles = 0;
+  for (std::size_t at = svg.find('M'); at != std::string::npos; at = svg.find('M', at + 1)) {
+    ++rectangles;
+  }
+  EXPECT_LT(rectangles, dark.size() * 2 / 3);
   // A longer text takes a larger version.
   EXPECT_FALSE(QrCodeSvg(std::string(200, 'x')).starts_with(svg.substr(0, 80)));
 }
