@@ -4,6 +4,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,16 @@ struct Hash {
   static std::optional<Hash> FromBytes(std::string_view raw);
   static std::optional<Hash> FromHex(std::string_view text);
   auto operator<=>(const Hash&) const = default;
+};
+
+// For hash containers keyed by digests: a SHA-256 digest's first eight bytes are as uniform as
+// any hash of it would be.
+struct DigestHash {
+  std::size_t operator()(const Hash& digest) const {
+    std::size_t value = 0;
+    std::memcpy(&value, digest.bytes.data(), sizeof(value));
+    return value;
+  }
 };
 
 Hash Sha256(std::string_view data);

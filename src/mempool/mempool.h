@@ -4,12 +4,13 @@
 // waiting; MEMPOOL_FULL when the pool holds its capacity. Thread-safe.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>  // lookup only, never iterated
+#include <boost/unordered/unordered_flat_set.hpp>  // lookup only, never iterated
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <mutex>
-#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/reason.h"
@@ -31,11 +32,22 @@ class Mempool {
   std::size_t size() const;
 
  private:
+  using Nonce = std::pair<std::string, std::uint64_t>;  // signer, nonce
+  struct NonceHash {
+    std::size_t operator()(const Nonce& nonce) const {
+      return std::hash<std::string>()(nonce.first) ^ (nonce.second * 0x9e3779b97f4a7c15u);
+    }
+  };
+  // Found by key only; order_ keeps the order.
+  using TransactionsById = boost::unordered_flat_map<  // lookup only, never iterated
+      crypto::Hash, core::SignedTransaction, crypto::DigestHash>;
+  using NonceSet = boost::unordered_flat_set<Nonce, NonceHash>;  // lookup only, never iterated
+
   mutable std::mutex mutex_;
   std::size_t capacity_;
-  std::deque<crypto::Hash> order_;                         // guarded by mutex_
-  std::map<crypto::Hash, core::SignedTransaction> by_id_;  // guarded by mutex_
-  std::set<std::pair<std::string, std::uint64_t>> nonces_;  // guarded by mutex_
+  std::deque<crypto::Hash> order_;  // guarded by mutex_
+  TransactionsById by_id_;          // guarded by mutex_
+  NonceSet nonces_;                 // guarded by mutex_
 };
 
 }  // namespace nuri::mempool

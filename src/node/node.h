@@ -19,14 +19,15 @@
 #pragma once
 
 #include <atomic>
+#include <boost/unordered/unordered_flat_set.hpp>  // lookup only, never iterated
 #include <condition_variable>
 #include <deque>
-#include <optional>
-#include <set>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -37,9 +38,9 @@
 #include "ledger/ledger.h"
 #include "mempool/mempool.h"
 #include "mempool/verifier_pool.h"
+#include "net/transport.h"
 #include "node/admission.h"
 #include "node/replica.h"
-#include "net/transport.h"
 #include "storage/kv_store.h"
 
 namespace nuri::node {
@@ -202,6 +203,9 @@ class Node {
   std::vector<std::function<void(std::uint64_t)>> commit_listeners_;  // guarded by waiters_mutex_
 
   // In a network.
+  // Client transactions verified at submission, while the replica admits them.
+  using PreverifiedIds = boost::unordered_flat_set<  // lookup only, never iterated
+      crypto::Hash, crypto::DigestHash>;
   std::unique_ptr<NetworkIo> io_;
   std::unique_ptr<Replica> replica_;  // driven by driver_ with ledger_mutex_ held
   std::optional<NetworkOptions> network_;
@@ -211,7 +215,7 @@ class Node {
   std::deque<std::function<void()>> tasks_;  // guarded by wake_mutex_
   std::multimap<std::int64_t, TimerId> timers_;  // monotonic ms -> timer; driver thread only
   std::vector<ledger::ProducedBlock> committed_;  // driver thread only, until told
-  std::set<crypto::Hash> preverified_;           // driver thread only
+  PreverifiedIds preverified_;                    // driver thread only
   // What the driver's tasks leave to run once the ledger lock is released: driver thread only.
   std::vector<std::function<void()>> after_tasks_;
 };
