@@ -45,6 +45,12 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 [ "$top" -gt "$base" ] || fail "nodes did not converge: $(for i in 1 2 3 4 5; do height "$i"; done)"
+# A node that falls more than the gap behind again (blocks come fast under load, and a busy
+# machine can hold o1 back for a second) starts over from a later snapshot: its base moves up.
+first_base=$base
+base=$(status_field 5 base_height)
+[ "$base" -ge "$first_base" ] && [ "$base" -le "$top" ] \
+  || fail "o1's base went from $first_base to $base (head $top)"
 python3 - "$port" "$base" "$top" <<'PY' || fail "o1 disagrees with the validators"
 import json, sys, urllib.error, urllib.request
 port, base, top = (int(a) for a in sys.argv[1:])
@@ -65,4 +71,4 @@ PY
 check_chains
 "$nuri" node check --data "$dir/nodes/o1" | grep -q "\"base_height\":$base" \
   || fail "o1 was not checked from its base"
-echo "ok: o1 started from the snapshot of height $base and followed to $top"
+echo "ok: o1 started from the snapshot of height $first_base (base now $base) and followed to $top"
