@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -253,51 +254,66 @@ base::Result<std::size_t> CommitBatches(node::Node& node, base::ManualClock& clo
   std::size_t total = 0;
   for (const auto& batch : batches) total += batch.size();
   std::atomic<std::size_t> next_batch{0};
-  std::atomic<std::size_t> submitted{0};
   std::atomic<std::int64_t> admit_micros{0};
-  std::atomic<bool> failed{false};
-  std::mutex fault_mutex;
-  base::Status fault;
-  auto fail = [&](base::Status status) {
-    std::lock_guard lock(fault_mutex);
-    if (fault.ok()) fault = std::move(status);
-    failed = true;
+  // Submitters and the producer wait for each other on `progress` rather than spinning: a
+  // spinning thread would take the cores that verification and execution are measured on.
+  std::mutex progress_mutex;
+  std::condition_variable progress;
+  int submitting = kSubmitters;  // guarded by progress_mutex
+  bool failed = false;           // guarded by progress_mutex
+  base::Status fault;            // guarded by progress_mutex
+  auto announce = [&](const std::function<void()>& change) {
+    {
+      std::lock_guard lock(progress_mutex);
+      change();
+    }
+    progress.notify_all();
   };
-  std::atomic<int> submitting{kSubmitters};
+  auto fail = [&](base::Status status) {
+    announce([&] {
+      if (fault.ok()) fault = std::move(status);
+      failed = true;
+    });
+  };
   auto submit = [&] {
-    struct Done {
-      std::atomic<int>& submitting;
-      ~Done() { --submitting; }
-    } done{submitting};
-    for (std::size_t b = next_batch.fetch_add(1); b < batches.size() && !failed;
-         b = next_batch.fetch_add(1)) {
-      // Keep a few blocks' worth waiting, as clients that wait for their receipts would.
-      while (node.mempool_size() > kPendingTransactionsMax && !failed) std::this_thread::yield();
+    for (std::size_t b = next_batch.fetch_add(1); b < batches.size(); b = next_batch.fetch_add(1)) {
+      {
+        // Keep a few blocks' worth waiting, as clients that wait for their receipts would.
+        std::unique_lock lock(progress_mutex);
+        progress.wait(lock,
+                      [&] { return failed || node.mempool_size() <= kPendingTransactionsMax; });
+        if (failed) break;
+      }
       const std::int64_t started = timer.MonotonicMicros();
       const std::vector<node::Admission> admissions = node.SubmitBatch(batches[b]);
       admit_micros += timer.MonotonicMicros() - started;
-      for (const auto& admission : admissions) {
-        if (admission.code != core::ReasonCode::kOk) {
-          return fail(base::Status::Internal("a benchmark transaction was refused at admission: " +
-                                             std::string(core::ReasonName(admission.code)) + ": " +
-                                             admission.message));
-        }
-      }
-      submitted += batches[b].size();
-    }
-  };
-  std::vector<std::thread> submitters;
-  for (int i = 0; i < kSubmitters; ++i) submitters.emplace_back(submit);
-  std::size_t committed = 0;
-  while (committed < total && !failed) {
-    if (node.mempool_size() == 0) {
-      // Every submitter is done and nothing waits: what was admitted should all be in blocks.
-      if (submitting.load() == 0 && node.mempool_size() == 0) {
-        if (!failed) fail(base::Status::Internal("admitted transactions never reached a block"));
+      const auto refused = std::find_if(admissions.begin(), admissions.end(), [](const auto& a) {
+        return a.code != core::ReasonCode::kOk;
+      });
+      if (refused != admissions.end()) {
+        fail(base::Status::Internal("a benchmark transaction was refused at admission: " +
+                                    std::string(core::ReasonName(refused->code)) + ": " +
+                                    refused->message));
         break;
       }
-      std::this_thread::yield();
-      continue;
+      announce([] {});
+    }
+    announce([&] { --submitting; });
+  };
+  std::vector<std::jthread> submitters;
+  for (int i = 0; i < kSubmitters; ++i) submitters.emplace_back(submit);
+  std::size_t committed = 0;
+  while (committed < total) {
+    {
+      std::unique_lock lock(progress_mutex);
+      progress.wait(lock, [&] { return failed || submitting == 0 || node.mempool_size() > 0; });
+      if (failed) break;
+      if (node.mempool_size() == 0) {
+        // Every submitter is done and nothing waits: what was admitted should all be in blocks.
+        lock.unlock();
+        fail(base::Status::Internal("admitted transactions never reached a block"));
+        break;
+      }
     }
     const std::int64_t started = timer.MonotonicMicros();
     clock.AdvanceMillis(kBlockIntervalMillis);
@@ -308,9 +324,11 @@ base::Result<std::size_t> CommitBatches(node::Node& node, base::ManualClock& clo
       break;
     }
     committed += *count;
+    announce([] {});
   }
-  for (auto& submitter : submitters) submitter.join();
+  submitters.clear();  // joins them
   times.admit_micros += admit_micros.load();
+  std::lock_guard lock(progress_mutex);
   if (!fault.ok()) return base::Error(fault);
   return committed;
 }

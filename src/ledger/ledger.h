@@ -1,9 +1,12 @@
 // Ledger: the chain of blocks on a KvStore, the state they lead to, and the indexes that answer
 // queries.
 //
-// ProduceBlock executes candidates at a block time, signs the header and commits the block, its
-// receipts, its indexes and the state changes in one synced write batch: after a crash the
-// store holds every committed block whole and nothing of a block that was not. A failed write
+// ProduceBlock executes candidates at a block time, signs the header and commits the block and
+// its receipts in one synced write batch: after a crash the store holds every committed block
+// whole and nothing of a block that was not. The block's state changes and index entries are
+// held back and written tens of thousands of transactions at a time (unflushed_writes.h), with
+// meta/state_height saying which block the stored state is of; Open executes the blocks after
+// it again, each of which must give its stored header, before the ledger serves. A failed write
 // leaves the in-memory state ahead of the disk, so the ledger then refuses all further blocks
 // (the node must restart and reload from disk).
 //
@@ -20,7 +23,8 @@
 //   txi/<tx id>          height u64 BE, index u32 BE
 //   acx/<account>/<~height BE><~index BE>  tx id, for each account a transaction involves,
 //                        complemented so that an account's newest transactions come first
-//   st/<state key>       state entries
+//   st/<state key>       state entries, as of block meta/state_height (absent: meta/head)
+//   meta/state_height    height of the block whose state st/ holds, u64 BE
 //   vp/<height BE>       the proof of the validator set applying from that height
 //                        (snapshot.h SetChangeProof), kept for snapshots this node offers
 //   meta/base            height of the snapshot this node started from, u64 BE (absent: 0)
@@ -42,6 +46,8 @@
 #include "ledger/genesis.h"
 #include "ledger/snapshot.h"
 #include "ledger/state.h"
+#include "ledger/storage_keys.h"
+#include "ledger/unflushed_writes.h"
 #include "storage/kv_store.h"
 
 namespace nuri::ledger {
@@ -59,11 +65,6 @@ struct ProducedBlock {
   // Candidates left out, with the admission code that keeps them out (expired meanwhile, or a
   // duplicate of one that got in).
   std::vector<std::pair<crypto::Hash, core::ReasonCode>> dropped;
-};
-
-struct TransactionLocation {
-  std::uint64_t height = 0;
-  std::uint32_t index = 0;
 };
 
 class Ledger {
@@ -152,7 +153,7 @@ class Ledger {
 
   struct Executed {
     ProducedBlock produced;
-    storage::WriteBatch batch;  // indexes; the state changes and the block are added at commit
+    std::vector<std::vector<std::string>> involved;  // the accounts of each transaction included
     BlockContext context;
     std::vector<StateChange> changes;
   };
@@ -161,19 +162,34 @@ class Ledger {
   base::Result<Executed> Execute(core::TimeMillis time, std::string_view proposer,
                                  std::span<const core::SignedTransaction> candidates,
                                  bool all_must_be_included);
+  // Writes the block with the synced write that commits it; its state changes and index
+  // entries are held back (unflushed_writes.h).
   base::Result<ProducedBlock> Commit(Executed executed, core::CommitCertificate certificate);
+  // Takes an executed block as the new head, holding back what it changed.
+  void HoldBack(Executed& executed);
+  // Writes what is held back, with the height of the state it brings the store to.
+  base::Status Flush();
+  // Opening: executes again the blocks after the stored state's height up to `head_height`.
+  // Each must give its stored header exactly.
+  base::Status ExecuteUnflushedBlocks(std::uint64_t head_height);
 
   storage::KvStore& store_;
   core::ValidatorSet validators_;
   std::optional<Executed> executed_;
   std::unique_ptr<State> state_;  // replaced whole when a snapshot is installed
   std::unique_ptr<Executor> executor_;
+  UnflushedWrites unflushed_;
   core::BlockHeader head_;
   crypto::Hash head_hash_;
   std::uint64_t base_height_ = 0;
   std::uint64_t snapshot_height_ = 0;  // of the snapshot kept, when the state is frozen
   base::Status sticky_error_;
 };
+
+// The height of the state in the store (meta/state_height): the head's, or that of an earlier
+// block whose successors' changes are not written yet.
+base::Result<std::uint64_t> StoredStateHeight(const storage::KvStore& store,
+                                              std::uint64_t head_height);
 
 // The accounts a transaction involves: its signer, whoever its body names and, for a refund,
 // the payer of the refunded payment (read from `state`).

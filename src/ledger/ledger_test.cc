@@ -209,6 +209,66 @@ TEST_F(LedgerTest, ReopeningRestoresTheHeadAndTheChainChecks) {
   EXPECT_EQ((*reopened)->AccountHistory("kim@moef", 1).value(), std::vector{history[0]});
 }
 
+// A block's state changes and index entries are held back from its synced write: the ledger
+// answers for them from memory meanwhile, and opening executes their blocks again.
+TEST_F(LedgerTest, WritesHeldBackAreAnsweredMeanwhileAndExecutedAgainOnOpening) {
+  EXPECT_EQ(Code("issuer@bnk", MintTo("treasury@moef", 1000)), ReasonCode::kOk);
+  EXPECT_EQ(Code("treasury@moef", TransferTo("kim@moef", 400)), ReasonCode::kOk);
+  EXPECT_EQ(Code("kim@moef", TransferTo("lee@moef", 4000)), ReasonCode::kInsufficientFunds);
+  const crypto::Hash second = core::DecodeTransaction(ledger_->ReadBlock(2)->transactions[0])->id;
+  EXPECT_EQ(codec::DecodeKeyU64(store_.Get("meta/state_height").value()), 0u);
+  EXPECT_FALSE(store_.Get(TxIndexKey(second)).has_value());
+  const auto found = ledger_->FindTransaction(second);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->height, 2u);
+  EXPECT_EQ(ledger_->AccountHistory("kim@moef", 10).value().size(), 2u);
+  ASSERT_TRUE(CheckChain(store_).has_value());
+
+  const crypto::Hash root = ledger_->head().state_root;
+  ledger_.reset();
+  ledger_ = std::move(Ledger::Open(store_, genesis_).value());
+  EXPECT_EQ(ledger_->head().height, 3u);
+  EXPECT_EQ(ledger_->head().state_root, root);
+  EXPECT_EQ(ReadBalance(ledger_->state(), "kim@moef", "KRW-BNK").won(), 400);
+  // Opening wrote what it executed again.
+  EXPECT_EQ(codec::DecodeKeyU64(store_.Get("meta/state_height").value()), 3u);
+  EXPECT_TRUE(store_.Get(TxIndexKey(second)).has_value());
+
+  // Block 4 is held back again; an account's past spans memory and the store, newest first.
+  EXPECT_EQ(Code("kim@moef", TransferTo("lee@moef", 100)), ReasonCode::kOk);
+  const auto history = ledger_->AccountHistory("kim@moef", 10).value();
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0], core::DecodeTransaction(ledger_->ReadBlock(4)->transactions[0])->id);
+  EXPECT_EQ(history[2], second);
+  const auto newest_two = ledger_->AccountLocations("kim@moef", {4, 0}, 2).value();
+  ASSERT_EQ(newest_two.size(), 2u);
+  EXPECT_EQ(newest_two[0].height, 4u);
+  EXPECT_EQ(newest_two[1].height, 3u);
+  const auto from_three = ledger_->AccountLocations("kim@moef", {3, 0}, 5).value();
+  ASSERT_EQ(from_three.size(), 2u);
+  EXPECT_EQ(from_three[0].height, 3u);
+  EXPECT_EQ(from_three[1].height, 2u);
+  auto summary = CheckChain(store_);
+  ASSERT_TRUE(summary.has_value()) << summary.error().ToString();
+  EXPECT_EQ(summary->height, 4u);
+}
+
+// A block after the stored state must execute again to its header exactly.
+TEST_F(LedgerTest, OpeningRefusesABlockThatExecutesAgainDifferently) {
+  EXPECT_EQ(Code("issuer@bnk", MintTo("treasury@moef", 1000)), ReasonCode::kOk);
+  EXPECT_EQ(Code("treasury@moef", TransferTo("kim@moef", 400)), ReasonCode::kOk);
+  auto block = ledger_->ReadBlock(2).value();
+  block.header.state_root = ledger_->ReadBlock(1)->header.state_root;
+  ledger_.reset();
+  storage::WriteBatch batch;
+  batch.Put("blk/" + codec::EncodeKeyU64(2), core::EncodeBlock(block));
+  ASSERT_TRUE(store_.Write(batch, true).ok());
+  const auto opened = Ledger::Open(store_, genesis_);
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code(), base::StatusCode::kCorruption);
+  EXPECT_NE(opened.error().message().find("block 2 does not execute again"), std::string::npos);
+}
+
 TEST_F(LedgerTest, ChainCheckFindsATamperedBlock) {
   EXPECT_EQ(Code("issuer@bnk", MintTo("treasury@moef", 1000)), ReasonCode::kOk);
   auto block = ledger_->ReadBlock(1).value();

@@ -36,15 +36,17 @@ class RocksDbStore final : public KvStore {
     std::lock_guard lock(write_mutex_);
     if (!sticky_error_.ok()) return sticky_error_;
     // In key order, each insert into the memtable's skiplist starts from where the previous one
-    // ended instead of from the top. Operations on one key keep their order.
+    // ended instead of from the top. Operations on one key keep their order, and only the last
+    // of them is written: it is what the batch leaves.
     std::vector<const WriteBatch::Operation*> ordered;
     ordered.reserve(batch.operations().size());
     for (const auto& operation : batch.operations()) ordered.push_back(&operation);
     std::stable_sort(ordered.begin(), ordered.end(),
                      [](const auto* a, const auto* b) { return a->key < b->key; });
     rocksdb::WriteBatch native;
-    for (const auto* operation_pointer : ordered) {
-      const WriteBatch::Operation& operation = *operation_pointer;
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+      if (i + 1 < ordered.size() && ordered[i + 1]->key == ordered[i]->key) continue;
+      const WriteBatch::Operation& operation = *ordered[i];
       if (operation.value) {
         native.Put(operation.key, *operation.value);
       } else {
