@@ -35,9 +35,11 @@ std::optional<Hash> Hash::FromHex(std::string_view text) {
 }
 
 Hash Sha256(std::string_view data) {
-  Hash hash;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), hash.bytes.data());
-  return hash;
+  // Not OpenSSL's one-shot SHA256(): OpenSSL 3 routes it through EVP_Q_digest, which fetches
+  // the algorithm on every call, six to eight times the cost of hashing a key (bench/README.md).
+  Sha256Builder builder;
+  builder.Add(data);
+  return builder.Finish();
 }
 
 Sha256Builder::Sha256Builder() {

@@ -139,13 +139,14 @@ base::Status Ledger::InitializeFromGenesis(const Genesis& genesis) {
   core::Block block;
   block.header = head_;
   unflushed_.AddStateChanges(state_->TakeChanges());
-  storage::WriteBatch batch = unflushed_.Take();
+  storage::WriteBatch& batch = unflushed_.batch();
   batch.Put(BlockKey(0), core::EncodeBlock(block));
   batch.Put(ReceiptsKey(0), core::EncodeReceipts({}));
   batch.Put("meta/genesis", genesis.text);
   batch.Put(kStateHeightKey, codec::EncodeKeyU64(0));
   batch.Put(kHeadKey, codec::EncodeKeyU64(0));
   NURI_RETURN_IF_ERROR(store_.Write(batch, true));
+  unflushed_.Clear();
   executor_ = std::make_unique<Executor>(*state_);
   return base::Status::Ok();
 }
@@ -279,7 +280,7 @@ base::Result<ProducedBlock> Ledger::Commit(Executed executed, core::CommitCertif
 
 void Ledger::HoldBack(Executed& executed) {
   const core::BlockHeader& header = executed.produced.block.header;
-  unflushed_.AddStateChanges(std::move(executed.changes));
+  unflushed_.AddStateChanges(executed.changes);
   const auto& ids = executed.produced.transaction_ids;
   for (std::uint32_t i = 0; i < ids.size(); ++i) {
     unflushed_.AddTransaction(ids[i], {header.height, i}, executed.involved[i]);
@@ -291,11 +292,13 @@ void Ledger::HoldBack(Executed& executed) {
 
 base::Status Ledger::Flush() {
   if (unflushed_.empty()) return base::Status::Ok();
-  storage::WriteBatch batch = unflushed_.Take();
+  storage::WriteBatch& batch = unflushed_.batch();
   batch.Put(kStateHeightKey, codec::EncodeKeyU64(head_.height));
   // Not synced: the next block's synced write carries it to the disk, and until then the
   // blocks it came from are there to execute again.
-  return store_.Write(batch, false);
+  NURI_RETURN_IF_ERROR(store_.Write(batch, false));
+  unflushed_.Clear();
+  return base::Status::Ok();
 }
 
 base::Status Ledger::ExecuteUnflushedBlocks(std::uint64_t head_height) {
@@ -544,8 +547,7 @@ base::Status Ledger::InstallSnapshot(const SnapshotOffer& offer, std::vector<Sta
     const TransactionLocation location{header.height, i};
     batch.Put(TxIndexKey(tx->id), EncodeLocation(location));
     for (const auto& account : InvolvedAccounts(tx->tx, *state)) {
-      batch.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location),
-                std::string(tx->id.view()));
+      batch.Put(AccountIndexKey(account, location), std::string(tx->id.view()));
     }
   }
   for (const auto& change : offer.evidence.set_changes) {

@@ -10,6 +10,13 @@ std::string AccountIndexPrefix(std::string_view account) {
   return "acx/" + std::string(account) + "/";
 }
 
+std::string AccountIndexKey(std::string_view account, const TransactionLocation& location) {
+  std::string key;
+  key.reserve(4 + account.size() + 1 + kLocationBytes);
+  key.append("acx/").append(account).append("/").append(EncodeNewestFirst(location));
+  return key;
+}
+
 std::string EncodeLocation(const TransactionLocation& location) {
   std::string bytes = codec::EncodeKeyU64(location.height);
   for (int shift = 24; shift >= 0; shift -= 8) {

@@ -21,6 +21,8 @@ inline constexpr std::string_view kStatePrefix = "st/";
 std::string TxIndexKey(const crypto::Hash& id);
 // acx/<account>/: the prefix of an account's index, newest first.
 std::string AccountIndexPrefix(std::string_view account);
+// acx/<account>/<location, newest first>: one entry of that index, valued with the id.
+std::string AccountIndexKey(std::string_view account, const TransactionLocation& location);
 
 // A location as index keys and values hold it: height:u64 then index:u32, big-endian.
 inline constexpr std::size_t kLocationBytes = 12;

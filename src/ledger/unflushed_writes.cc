@@ -1,12 +1,11 @@
 #include "ledger/unflushed_writes.h"
 
-#include <utility>
-
 namespace nuri::ledger {
 
-void UnflushedWrites::AddStateChanges(std::vector<StateChange> changes) {
-  for (auto& change : changes) {
-    std::string key = std::string(kStatePrefix) + change.key;
+void UnflushedWrites::AddStateChanges(std::span<const StateChange> changes) {
+  std::string key;
+  for (const auto& change : changes) {
+    key.assign(kStatePrefix).append(change.key);
     if (change.value) {
       batch_.Put(key, *change.value);
     } else {
@@ -20,7 +19,7 @@ void UnflushedWrites::AddTransaction(const crypto::Hash& id, TransactionLocation
   batch_.Put(TxIndexKey(id), EncodeLocation(location));
   locations_[id] = location;
   for (const auto& account : accounts) {
-    batch_.Put(AccountIndexPrefix(account) + EncodeNewestFirst(location), id.view());
+    batch_.Put(AccountIndexKey(account, location), id.view());
     histories_[account].push_back({location, id});
   }
 }
@@ -38,10 +37,10 @@ std::span<const UnflushedWrites::HistoryEntry> UnflushedWrites::History(
   return found->second;
 }
 
-storage::WriteBatch UnflushedWrites::Take() {
+void UnflushedWrites::Clear() {
+  batch_.Clear();
   locations_.clear();
   histories_.clear();
-  return std::exchange(batch_, storage::WriteBatch());
 }
 
 }  // namespace nuri::ledger

@@ -11,12 +11,12 @@
 // Thread-compatible, like the Ledger that owns it.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>  // lookup only, never iterated
 #include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>  // lookup only, never iterated
 #include <vector>
 
 #include "crypto/hash.h"
@@ -33,27 +33,30 @@ class UnflushedWrites {
     crypto::Hash id;
   };
 
-  void AddStateChanges(std::vector<StateChange> changes);
+  void AddStateChanges(std::span<const StateChange> changes);
   // A committed transaction, at `location`, involving `accounts`.
   void AddTransaction(const crypto::Hash& id, TransactionLocation location,
                       std::span<const std::string> accounts);
 
   // The keys written so far: when they reach a limit, the ledger writes them.
-  std::size_t operations() const { return batch_.operations().size(); }
+  std::size_t operations() const { return batch_.size(); }
   bool empty() const { return batch_.empty(); }
 
   std::optional<TransactionLocation> FindTransaction(const crypto::Hash& id) const;
   // The account's transactions held here, oldest first; they are all newer than any written.
   std::span<const HistoryEntry> History(std::string_view account) const;
 
-  // The batch that writes everything held, which is forgotten.
-  storage::WriteBatch Take();
+  // The batch that writes everything held; the ledger adds what goes with it.
+  storage::WriteBatch& batch() { return batch_; }
+  // Forgets everything held, once written. The memory stays for what comes next: the batch
+  // fills again at the same rate, and fresh pages would cost a fault each.
+  void Clear();
 
  private:
   storage::WriteBatch batch_;
-  using Locations = std::unordered_map<  // lookup only, never iterated
+  using Locations = boost::unordered_flat_map<  // lookup only, never iterated
       crypto::Hash, TransactionLocation, crypto::DigestHash>;
-  using Histories = std::unordered_map<  // lookup only, never iterated
+  using Histories = boost::unordered_flat_map<  // lookup only, never iterated
       std::string, std::vector<HistoryEntry>>;
   Locations locations_;
   Histories histories_;

@@ -5,6 +5,7 @@
 // concurrent readers and one writer.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,22 +17,34 @@
 
 namespace nuri::storage {
 
+// The operations of a batch, in the order they were added. Their bytes live in one buffer, so a
+// batch of a few hundred thousand keys costs two allocations, and Clear() keeps them for the
+// next batch.
 class WriteBatch {
  public:
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  void Clear();
 
   struct Operation {
-    std::string key;
-    std::optional<std::string> value;  // nullopt: delete
+    std::string_view key;
+    std::optional<std::string_view> value;  // nullopt: delete
   };
-  const std::vector<Operation>& operations() const { return operations_; }
-  std::size_t size_bytes() const { return size_bytes_; }
-  bool empty() const { return operations_.empty(); }
+  Operation operator[](std::size_t index) const;
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
 
  private:
-  std::vector<Operation> operations_;
-  std::size_t size_bytes_ = 0;
+  struct Entry {
+    std::size_t offset;  // of the key in bytes_, its value following
+    std::uint32_t key_size;
+    std::uint32_t value_size;
+    bool deletes;
+  };
+  void Append(std::string_view key, std::string_view value, bool deletes);
+
+  std::string bytes_;
+  std::vector<Entry> entries_;
 };
 
 class KvStore {

@@ -6,11 +6,12 @@ namespace nuri::storage {
 
 void MemoryStore::Apply(std::map<std::string, std::string, std::less<>>& data,
                         const WriteBatch& batch) {
-  for (const auto& operation : batch.operations()) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const WriteBatch::Operation operation = batch[i];
     if (operation.value) {
-      data[operation.key] = *operation.value;
-    } else {
-      data.erase(operation.key);
+      data.insert_or_assign(std::string(operation.key), std::string(*operation.value));
+    } else if (const auto found = data.find(operation.key); found != data.end()) {
+      data.erase(found);
     }
   }
 }

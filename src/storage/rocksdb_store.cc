@@ -2,12 +2,13 @@
 // asked, synced; RocksDB's own recovery then guarantees a batch is either whole or absent after
 // a crash. Thread-safe as RocksDB is.
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
@@ -37,25 +38,29 @@ class RocksDbStore final : public KvStore {
     if (!sticky_error_.ok()) return sticky_error_;
     // In key order, each insert into the memtable's skiplist starts from where the previous one
     // ended instead of from the top. Operations on one key keep their order, and only the last
-    // of them is written: it is what the batch leaves.
-    std::vector<const WriteBatch::Operation*> ordered;
-    ordered.reserve(batch.operations().size());
-    for (const auto& operation : batch.operations()) ordered.push_back(&operation);
-    std::stable_sort(ordered.begin(), ordered.end(),
-                     [](const auto* a, const auto* b) { return a->key < b->key; });
-    rocksdb::WriteBatch native;
-    for (std::size_t i = 0; i < ordered.size(); ++i) {
-      if (i + 1 < ordered.size() && ordered[i + 1]->key == ordered[i]->key) continue;
-      const WriteBatch::Operation& operation = *ordered[i];
+    // of them is written: it is what the batch leaves. The index and the native batch keep their
+    // memory from one write to the next: the ledger's large batches would otherwise fault in
+    // fresh pages every time.
+    ordered_.resize(batch.size());
+    for (std::uint32_t i = 0; i < ordered_.size(); ++i) ordered_[i] = i;
+    std::sort(ordered_.begin(), ordered_.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const int order = batch[a].key.compare(batch[b].key);
+      return order < 0 || (order == 0 && a < b);
+    });
+    native_.Clear();
+    for (std::size_t i = 0; i < ordered_.size(); ++i) {
+      const WriteBatch::Operation operation = batch[ordered_[i]];
+      if (i + 1 < ordered_.size() && batch[ordered_[i + 1]].key == operation.key) continue;
+      const rocksdb::Slice key(operation.key.data(), operation.key.size());
       if (operation.value) {
-        native.Put(operation.key, *operation.value);
+        native_.Put(key, rocksdb::Slice(operation.value->data(), operation.value->size()));
       } else {
-        native.Delete(operation.key);
+        native_.Delete(key);
       }
     }
     rocksdb::WriteOptions options;
     options.sync = sync;
-    const rocksdb::Status status = db_->Write(options, &native);
+    const rocksdb::Status status = db_->Write(options, &native_);
     if (!status.ok()) {
       // A failed write may have left the WAL in an unknown state: refuse every later write.
       sticky_error_ = base::Status::IoError("rocksdb write: " + status.ToString());
@@ -85,6 +90,8 @@ class RocksDbStore final : public KvStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::mutex write_mutex_;
   base::Status sticky_error_;
+  std::vector<std::uint32_t> ordered_;  // guarded by write_mutex_
+  rocksdb::WriteBatch native_;          // guarded by write_mutex_
 };
 
 }  // namespace

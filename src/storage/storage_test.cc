@@ -38,6 +38,41 @@ void ExerciseStore(KvStore& store) {
   EXPECT_EQ(Keys(store, "b/", "b/15"), (std::vector<std::string>{"b/2"}));
   EXPECT_EQ(Keys(store, "b/", "b/3"), (std::vector<std::string>{}));
   EXPECT_EQ(Keys(store, "b/", "a"), (std::vector<std::string>{"b/1", "b/2"}));
+
+  // A batch cleared and filled again writes only what it holds now; of several operations on
+  // one key, the last is what stays, and an empty value is a value.
+  batch.Clear();
+  batch.Put("b/1", "first");
+  batch.Delete("b/1");
+  batch.Put("b/1", "last");
+  batch.Put("b/4", "");
+  batch.Delete("b/2");
+  batch.Put("b/5", "kept");
+  batch.Delete("b/5");
+  ASSERT_TRUE(store.Write(batch, false).ok());
+  EXPECT_EQ(store.Get("b/1").value(), "last");
+  EXPECT_EQ(store.Get("b/4").value(), "");
+  EXPECT_EQ(Keys(store, "b/"), (std::vector<std::string>{"b/1", "b/4"}));
+  EXPECT_EQ(store.Get("c/1").value(), "other");
+}
+
+TEST(WriteBatch, KeepsOperationsInOrderAndTellsADeleteFromAnEmptyValue) {
+  WriteBatch batch;
+  batch.Put("k", "v");
+  batch.Delete("gone");
+  batch.Put("empty", "");
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0].key, "k");
+  EXPECT_EQ(batch[0].value, std::optional<std::string_view>("v"));
+  EXPECT_EQ(batch[1].key, "gone");
+  EXPECT_FALSE(batch[1].value.has_value());
+  EXPECT_EQ(batch[2].key, "empty");
+  EXPECT_EQ(batch[2].value, std::optional<std::string_view>(""));
+  batch.Clear();
+  EXPECT_TRUE(batch.empty());
+  batch.Put("again", "1");
+  EXPECT_EQ(batch[0].key, "again");
+  EXPECT_EQ(batch[0].value, std::optional<std::string_view>("1"));
 }
 
 TEST(MemoryStore, WritesBatchesAndScansInOrder) {
@@ -57,7 +92,8 @@ TEST(RocksDbStore, WritesBatchesScansAndPersistsAcrossReopen) {
   {
     auto store = OpenRocksDb(directory.string());
     ASSERT_TRUE(store.has_value());
-    EXPECT_EQ((*store)->Get("b/2").value(), "two");
+    EXPECT_EQ(Keys(**store, "b/"), (std::vector<std::string>{"b/1", "b/4"}));
+    EXPECT_EQ((*store)->Get("b/1").value(), "last");
   }
   std::filesystem::remove_all(directory);
 }
