@@ -18,8 +18,10 @@ constexpr std::string_view kBaseEvidenceKey = "meta/base_evidence";
 constexpr std::string_view kBaseStatePrefix = "sb/";
 constexpr std::size_t kBaseStatePieceBytes = 8 * 1024 * 1024;
 // The state changes and index entries held back before they are written (unflushed_writes.h):
-// some 40,000 transfers' worth, a few seconds of a busy node and about 40 MB.
-constexpr std::size_t kUnflushedOperationsMax = 256 * 1024;
+// some 13,000 transfers' worth, under a second of a busy node and about 5 MB. Writing them takes
+// the producer a tenth of a second; much larger, and that pause stalls block production long
+// enough to leave verification waiting (bench/README.md).
+constexpr std::size_t kUnflushedOperationsMax = 64 * 1024;
 
 std::string BlockKey(std::uint64_t height) { return "blk/" + codec::EncodeKeyU64(height); }
 std::string ReceiptsKey(std::uint64_t height) { return "rcp/" + codec::EncodeKeyU64(height); }

@@ -4,7 +4,7 @@
 // ProduceBlock executes candidates at a block time, signs the header and commits the block and
 // its receipts in one synced write batch: after a crash the store holds every committed block
 // whole and nothing of a block that was not. The block's state changes and index entries are
-// held back and written tens of thousands of transactions at a time (unflushed_writes.h), with
+// held back and written some ten thousand transactions at a time (unflushed_writes.h), with
 // meta/state_height saying which block the stored state is of; Open executes the blocks after
 // it again, each of which must give its stored header, before the ledger serves. A failed write
 // leaves the in-memory state ahead of the disk, so the ledger then refuses all further blocks

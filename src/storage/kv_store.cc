@@ -22,6 +22,11 @@ void WriteBatch::Put(std::string_view key, std::string_view value) { Append(key,
 void WriteBatch::Delete(std::string_view key) { Append(key, {}, true); }
 
 void WriteBatch::Clear() {
+  if (bytes_.capacity() > kRetainedBytesMax) {
+    std::string().swap(bytes_);
+    std::vector<Entry>().swap(entries_);
+    return;
+  }
   bytes_.clear();
   entries_.clear();
 }

@@ -19,9 +19,12 @@ namespace nuri::storage {
 
 // The operations of a batch, in the order they were added. Their bytes live in one buffer, so a
 // batch of a few hundred thousand keys costs two allocations, and Clear() keeps them for the
-// next batch.
+// next batch, unless the batch was out of the ordinary: a genesis of a million accounts would
+// otherwise hold hundreds of megabytes for good.
 class WriteBatch {
  public:
+  static constexpr std::size_t kRetainedBytesMax = 32 * 1024 * 1024;
+
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
   void Clear();

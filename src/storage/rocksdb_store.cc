@@ -39,8 +39,8 @@ class RocksDbStore final : public KvStore {
     // In key order, each insert into the memtable's skiplist starts from where the previous one
     // ended instead of from the top. Operations on one key keep their order, and only the last
     // of them is written: it is what the batch leaves. The index and the native batch keep their
-    // memory from one write to the next: the ledger's large batches would otherwise fault in
-    // fresh pages every time.
+    // memory from one write to the next, as WriteBatch does: the ledger's large batches would
+    // otherwise fault in fresh pages every time.
     ordered_.resize(batch.size());
     for (std::uint32_t i = 0; i < ordered_.size(); ++i) ordered_[i] = i;
     std::sort(ordered_.begin(), ordered_.end(), [&](std::uint32_t a, std::uint32_t b) {
@@ -61,6 +61,10 @@ class RocksDbStore final : public KvStore {
     rocksdb::WriteOptions options;
     options.sync = sync;
     const rocksdb::Status status = db_->Write(options, &native_);
+    if (native_.GetDataSize() > WriteBatch::kRetainedBytesMax) {
+      native_ = rocksdb::WriteBatch();
+      std::vector<std::uint32_t>().swap(ordered_);
+    }
     if (!status.ok()) {
       // A failed write may have left the WAL in an unknown state: refuse every later write.
       sticky_error_ = base::Status::IoError("rocksdb write: " + status.ToString());
