@@ -36,7 +36,7 @@ std::optional<Hash> Hash::FromHex(std::string_view text) {
 
 Hash Sha256(std::string_view data) {
   // Not OpenSSL's one-shot SHA256(): OpenSSL 3 routes it through EVP_Q_digest, which fetches
-  // the algorithm on every call, six to eight times the cost of hashing a key (bench/README.md).
+  // the algorithm on every call, six to nine times the cost of hashing a key (bench/README.md).
   Sha256Builder builder;
   builder.Add(data);
   return builder.Finish();

@@ -33,7 +33,7 @@ void WriteBatch::Clear() {
 
 WriteBatch::Operation WriteBatch::operator[](std::size_t index) const {
   const Entry& entry = entries_[index];
-  const std::string_view key(bytes_.data() + entry.offset, entry.key_size);
+  const std::string_view key = this->key(index);
   if (entry.deletes) return {key, std::nullopt};
   return {key, std::string_view(key.data() + entry.key_size, entry.value_size)};
 }

@@ -44,13 +44,13 @@ class RocksDbStore final : public KvStore {
     ordered_.resize(batch.size());
     for (std::uint32_t i = 0; i < ordered_.size(); ++i) ordered_[i] = i;
     std::sort(ordered_.begin(), ordered_.end(), [&](std::uint32_t a, std::uint32_t b) {
-      const int order = batch[a].key.compare(batch[b].key);
+      const int order = batch.key(a).compare(batch.key(b));
       return order < 0 || (order == 0 && a < b);
     });
     native_.Clear();
     for (std::size_t i = 0; i < ordered_.size(); ++i) {
       const WriteBatch::Operation operation = batch[ordered_[i]];
-      if (i + 1 < ordered_.size() && batch[ordered_[i + 1]].key == operation.key) continue;
+      if (i + 1 < ordered_.size() && batch.key(ordered_[i + 1]) == operation.key) continue;
       const rocksdb::Slice key(operation.key.data(), operation.key.size());
       if (operation.value) {
         native_.Put(key, rocksdb::Slice(operation.value->data(), operation.value->size()));
