@@ -73,6 +73,11 @@ class KvStore {
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
 };
 
+// From this many distinct keys on, RocksDB writes a batch as table files that it ingests, rather
+// than through its memtable and log: the ledger's held-back state and indexes, a genesis, a
+// snapshot being restored.
+inline constexpr std::size_t kIngestedBatchOperationsMin = 16 * 1024;
+
 // Opens (creating when missing) a RocksDB database in `directory`.
 base::Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& directory);
 // Opens an existing database for reading only, also while its node runs (for `nuri node

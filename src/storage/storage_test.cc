@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "storage/kv_store.h"
 #include "storage/memory_store.h"
@@ -122,6 +123,92 @@ TEST(FaultyStore, FailureIsSticky) {
   EXPECT_FALSE(store.Write(batch, true).ok());
   EXPECT_FALSE(store.Write(batch, true).ok());
   EXPECT_EQ(inner.key_count(), 1u);
+}
+
+std::vector<std::string> IngestingFiles(const std::filesystem::path& directory) {
+  std::vector<std::string> names;
+  for (const auto& file : std::filesystem::directory_iterator(directory)) {
+    const std::string name = file.path().filename().string();
+    if (name.starts_with("ingesting-")) names.push_back(name);
+  }
+  return names;
+}
+
+std::string Numbered(std::string_view prefix, std::size_t i) {
+  std::string number = std::to_string(i);
+  return std::string(prefix) + std::string(6 - number.size(), '0') + number;
+}
+
+// A batch of many keys goes to RocksDB as table files rather than through its memtable: it must
+// read the same, overwrite and delete what the memtable holds, keep the last operation on a key,
+// and leave no file of its own behind, also after a crash left some.
+TEST(RocksDbStore, WritesALargeBatchWholeAsTableFiles) {
+  const auto directory =
+      std::filesystem::temp_directory_path() / ("nuri-storage-large-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  const std::size_t count = kIngestedBatchOperationsMin;
+  {
+    auto store = OpenRocksDb(directory.string());
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    WriteBatch small;
+    small.Put("b/kept", "memtable");
+    small.Put("b/overwritten", "memtable");
+    small.Put("b/deleted", "memtable");
+    ASSERT_TRUE((*store)->Write(small, true).ok());
+
+    WriteBatch large;
+    for (std::size_t i = 0; i < count; ++i) large.Put(Numbered("a/", i), "first");
+    large.Put("b/overwritten", "table");
+    large.Delete("b/deleted");
+    for (std::size_t i = 0; i < count; i += 2) large.Put(Numbered("a/", i), "second");
+    large.Delete(Numbered("a/", 1));
+    large.Put("c/1", "");
+    ASSERT_TRUE((*store)->Write(large, true).ok());
+    EXPECT_EQ(IngestingFiles(directory), std::vector<std::string>{});
+  }
+  const std::filesystem::path live = [&] {
+    for (const auto& file : std::filesystem::directory_iterator(directory)) {
+      if (file.path().extension() == ".sst") return file.path();
+    }
+    return std::filesystem::path();
+  }();
+  ASSERT_FALSE(live.empty());
+  // What a crash may leave: a second name of a table RocksDB already owns, and a half-written
+  // file.
+  std::filesystem::create_hard_link(live, directory / "ingesting-0.sst");
+  std::ofstream(directory / "ingesting-1.sst") << "half a table";
+  {
+    auto store = OpenRocksDb(directory.string());
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    EXPECT_EQ(IngestingFiles(directory), std::vector<std::string>{});
+    EXPECT_EQ((*store)->Get("b/kept").value(), "memtable");
+    EXPECT_EQ((*store)->Get("b/overwritten").value(), "table");
+    EXPECT_EQ((*store)->Get("b/deleted").error().code(), base::StatusCode::kNotFound);
+    EXPECT_EQ((*store)->Get("c/1").value(), "");
+    const std::vector<std::string> keys = Keys(**store, "a/");
+    ASSERT_EQ(keys.size(), count - 1);
+    EXPECT_EQ(keys.front(), Numbered("a/", 0));
+    EXPECT_EQ(keys[1], Numbered("a/", 2));
+    EXPECT_EQ((*store)->Get(Numbered("a/", 0)).value(), "second");
+    EXPECT_EQ((*store)->Get(Numbered("a/", 3)).value(), "first");
+
+    // A second large batch writes over the first.
+    WriteBatch again;
+    for (std::size_t i = 0; i < count; ++i) again.Put(Numbered("a/", i), "third");
+    ASSERT_TRUE((*store)->Write(again, false).ok());
+    EXPECT_EQ((*store)->Get(Numbered("a/", 1)).value(), "third");
+  }
+  {
+    // A store open for reading writes nothing, not even a table file beside the database.
+    auto reader = OpenRocksDbReadOnly(directory.string());
+    ASSERT_TRUE(reader.has_value()) << reader.error().ToString();
+    WriteBatch large;
+    for (std::size_t i = 0; i < count; ++i) large.Put(Numbered("d/", i), "x");
+    EXPECT_EQ((*reader)->Write(large, true).code(), base::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(IngestingFiles(directory), std::vector<std::string>{});
+    EXPECT_EQ((*reader)->Get(Numbered("a/", count - 1)).value(), "third");
+  }
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
