@@ -69,7 +69,9 @@ void State::PreserveFrozen(std::uint32_t bucket) {
   if (!frozen_ || frozen_preserved_[bucket]) return;
   frozen_preserved_[bucket] = true;
   auto& copy = frozen_buckets_[bucket];
-  for (const auto* entry : buckets_[bucket]) copy.emplace_back(entry->first, entry->second.value);
+  for (const Member& member : buckets_[bucket]) {
+    copy.emplace_back(member.item->first, member.item->second.value);
+  }
 }
 
 State::Item* State::Upsert(std::string_view key, std::string value) {
@@ -82,15 +84,21 @@ State::Item* State::Upsert(std::string_view key, std::string value) {
                             : &*ordered_.emplace(std::string(key), std::move(entry)).first;
     index_.insert(item);
     auto& members = buckets_[bucket];
-    const auto at =
-        std::lower_bound(members.begin(), members.end(), key,
-                         [](const Item* member, std::string_view k) { return member->first < k; });
-    members.insert(at, item);
+    const auto at = std::lower_bound(
+        members.begin(), members.end(), key,
+        [](const Member& member, std::string_view k) { return member.item->first < k; });
+    members.insert(at, Member{item});
   } else {
     PreserveFrozen(item->second.bucket);
     item->second.value = std::move(value);
+    // Found by address, which reads no entry of the bucket.
+    for (Member& member : buckets_[item->second.bucket]) {
+      if (member.item == item) {
+        member.stale = true;
+        break;
+      }
+    }
   }
-  item->second.leaf_stale = true;
   MarkDirty(item->second.bucket);
   return item;
 }
@@ -99,7 +107,8 @@ void State::Remove(Item* item) {
   const std::uint32_t bucket = item->second.bucket;
   PreserveFrozen(bucket);
   auto& members = buckets_[bucket];
-  const auto at = std::find(members.begin(), members.end(), item);
+  const auto at = std::find_if(members.begin(), members.end(),
+                               [&](const Member& member) { return member.item == item; });
   NURI_CHECK(at != members.end());
   members.erase(at);
   MarkDirty(bucket);
@@ -205,7 +214,8 @@ std::vector<const State::Item*> State::UnorderedUnder(std::string_view prefix) c
   };
   if (!reaches(kNoncePrefix) && !reaches(kPaymentPrefix)) return found;
   for (const auto& members : buckets_) {
-    for (const Item* member : members) {
+    for (const Member& bucket_member : members) {
+      const Item* member = bucket_member.item;
       if (IsUnordered(member->first) && std::string_view(member->first).starts_with(prefix)) {
         found.push_back(member);
       }
@@ -261,7 +271,8 @@ void State::VisitFrozenBucket(
     for (const auto& [key, value] : frozen_buckets_.at(bucket)) visit(key, value);
     return;
   }
-  for (const auto* entry : buckets_[bucket]) visit(entry->first, entry->second.value);
+  for (const Member& member : buckets_[bucket])
+    visit(member.item->first, member.item->second.value);
 }
 
 crypto::Hash State::BucketHash(std::uint32_t bucket, bool fill_cache) const {
@@ -269,16 +280,15 @@ crypto::Hash State::BucketHash(std::uint32_t bucket, bool fill_cache) const {
   if (members.empty()) return crypto::Hash{};
   crypto::Sha256Builder builder;
   builder.Add(std::string_view("\x02", 1));
-  for (const auto* entry : members) {
-    const Entry& cached = entry->second;  // its leaf cache is mutable
-    if (!cached.leaf_stale) {
-      builder.Add(cached.leaf.view());
+  for (const Member& member : members) {
+    if (!member.stale) {
+      builder.Add(member.leaf.view());
       continue;
     }
-    const crypto::Hash leaf = LeafHash(entry->first, cached.value);
+    const crypto::Hash leaf = LeafHash(member.item->first, member.item->second.value);
     if (fill_cache) {
-      cached.leaf = leaf;
-      cached.leaf_stale = false;
+      member.leaf = leaf;
+      member.stale = false;
     }
     builder.Add(leaf.view());
   }
@@ -335,8 +345,8 @@ State::Proof State::Prove(std::string_view key) {
   Root();
   Proof proof;
   proof.bucket = BucketOf(key);
-  for (const auto* entry : buckets_[proof.bucket]) {
-    proof.bucket_entries.emplace_back(entry->first, entry->second.value);
+  for (const Member& member : buckets_[proof.bucket]) {
+    proof.bucket_entries.emplace_back(member.item->first, member.item->second.value);
   }
   for (std::size_t node = kStateBucketCount + proof.bucket; node > 1; node /= 2) {
     proof.siblings.push_back(tree_[node ^ 1]);
@@ -367,8 +377,8 @@ State::Proof State::ProveReadOnly(std::string_view key) const {
   std::sort(dirty.begin(), dirty.end());
   Proof proof;
   proof.bucket = BucketOf(key);
-  for (const auto* entry : buckets_[proof.bucket]) {
-    proof.bucket_entries.emplace_back(entry->first, entry->second.value);
+  for (const Member& member : buckets_[proof.bucket]) {
+    proof.bucket_entries.emplace_back(member.item->first, member.item->second.value);
   }
   for (std::size_t node = kStateBucketCount + proof.bucket; node > 1; node /= 2) {
     proof.siblings.push_back(CurrentNodeHash(node ^ 1, dirty));

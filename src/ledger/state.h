@@ -113,10 +113,6 @@ class State {
  private:
   struct Entry {
     std::string value;
-    // Computed by Root() for entries put since the last Root(), so that a key put many times in
-    // one block (a program's running totals) is hashed once.
-    mutable crypto::Hash leaf;
-    mutable bool leaf_stale = true;
     bool changed = false;  // listed in changed_entries_ since the last TakeChanges()
     bool journaled = false;  // its earlier value is in undo_ (while undoing_)
     std::uint32_t bucket = 0;
@@ -168,8 +164,17 @@ class State {
   std::map<std::string, Entry, std::less<>> ordered_;
   std::unordered_map<std::string, Entry> unordered_;  // lookup only, never iterated
   ItemIndex index_;
+  // An entry as its bucket lists it, with its leaf hash. Root() computes the leaf only for
+  // entries put since the last Root(), so that a key put many times in one block (a program's
+  // running totals) is hashed once; the leaves stay beside the bucket's other leaves, so that
+  // hashing a bucket again reads one array instead of following a pointer to each entry.
+  struct Member {
+    const Item* item;
+    mutable crypto::Hash leaf;
+    mutable bool stale = true;
+  };
   // Each bucket's entries in key order.
-  std::vector<std::vector<const Item*>> buckets_;
+  std::vector<std::vector<Member>> buckets_;
   // tree_[1] is the root, tree_[kStateBucketCount + b] bucket b's hash.
   std::vector<crypto::Hash> tree_;
   std::vector<std::uint32_t> dirty_buckets_;
