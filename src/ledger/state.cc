@@ -94,7 +94,7 @@ State::Item* State::Upsert(std::string_view key, std::string value) {
     // Found by address, which reads no entry of the bucket.
     for (Member& member : buckets_[item->second.bucket]) {
       if (member.item == item) {
-        member.stale = true;
+        member.leaf = crypto::Hash{};
         break;
       }
     }
@@ -281,15 +281,12 @@ crypto::Hash State::BucketHash(std::uint32_t bucket, bool fill_cache) const {
   crypto::Sha256Builder builder;
   builder.Add(std::string_view("\x02", 1));
   for (const Member& member : members) {
-    if (!member.stale) {
+    if (!member.leaf.IsZero()) {
       builder.Add(member.leaf.view());
       continue;
     }
     const crypto::Hash leaf = LeafHash(member.item->first, member.item->second.value);
-    if (fill_cache) {
-      member.leaf = leaf;
-      member.stale = false;
-    }
+    if (fill_cache) member.leaf = leaf;
     builder.Add(leaf.view());
   }
   return builder.Finish();
