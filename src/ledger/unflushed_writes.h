@@ -4,9 +4,10 @@
 // A block's own synced write holds the block, its receipts and the head. Its state changes and
 // index entries, about six keys a transfer scattered over the whole key space, cost most of
 // that write when they went with it: each is an insert at a random place in RocksDB's memtable.
-// Held here, they are written tens of thousands at a time, sorted, and a balance that many
-// blocks changed is written once. A crash loses nothing committed: the ledger rebuilds what was
-// not written yet by executing the blocks after the stored state's height again (ledger.h).
+// Held here, they are written tens of thousands at a time, sorted, as table files the store
+// ingests (kv_store.h), and a balance that many blocks changed is written once. A crash loses
+// nothing committed: the ledger rebuilds what was not written yet by executing the blocks
+// after the stored state's height again (ledger.h).
 //
 // Thread-compatible, like the Ledger that owns it.
 #pragma once

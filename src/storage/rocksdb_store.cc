@@ -1,7 +1,7 @@
 // RocksDbStore: KvStore on RocksDB. One WriteBatch per block, written with the WAL and, when
 // asked, synced; RocksDB's own recovery then guarantees a batch is either whole or absent after
 // a crash. A large batch (the ledger's held-back state and indexes, a genesis, a snapshot) is
-// instead written as a table file of its own and ingested, which is atomic and durable too.
+// instead written as table files of its own and ingested, which is atomic and durable too.
 // Thread-safe as RocksDB is.
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -58,8 +58,10 @@ class RocksDbStore final : public KvStore {
   RocksDbStore(std::unique_ptr<rocksdb::DB> db, std::string directory, Access access)
       : db_(std::move(db)), directory_(std::move(directory)), access_(access) {
     // Ingested files are short-lived: compaction merges them into the levels below, and
-    // compresses them there.
+    // compresses them there. A table file writer takes the last level's compression when
+    // levels have their own.
     ingested_options_.compression = rocksdb::kNoCompression;
+    ingested_options_.compression_per_level.clear();
   }
   RocksDbStore(const RocksDbStore&) = delete;
   RocksDbStore& operator=(const RocksDbStore&) = delete;
