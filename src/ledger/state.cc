@@ -1,6 +1,7 @@
 #include "ledger/state.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "base/check.h"
 #include "codec/codec.h"
@@ -20,6 +21,12 @@ State::State()
     empty_below = crypto::MerkleNodeHash(empty_below, empty_below);
     std::fill(tree_.begin() + static_cast<std::ptrdiff_t>(first),
               tree_.begin() + static_cast<std::ptrdiff_t>(2 * first), empty_below);
+  }
+}
+
+State::~State() {
+  for (const Item* item : index_) {
+    if (IsUnordered(item->first)) delete item;
   }
 }
 
@@ -80,9 +87,15 @@ State::Item* State::Upsert(std::string_view key, std::string value) {
     const std::uint32_t bucket = BucketOf(key);
     PreserveFrozen(bucket);
     Entry entry{.value = std::move(value), .bucket = bucket};
-    item = IsUnordered(key) ? &*unordered_.emplace(std::string(key), std::move(entry)).first
-                            : &*ordered_.emplace(std::string(key), std::move(entry)).first;
-    index_.insert(item);
+    if (IsUnordered(key)) {
+      auto owned = std::make_unique<Item>(std::string(key), std::move(entry));
+      index_.insert(owned.get());
+      item = owned.release();
+      ++unordered_count_;
+    } else {
+      item = &*ordered_.emplace(std::string(key), std::move(entry)).first;
+      index_.insert(item);
+    }
     auto& members = buckets_[bucket];
     const auto at = std::lower_bound(
         members.begin(), members.end(), key,
@@ -114,7 +127,8 @@ void State::Remove(Item* item) {
   MarkDirty(bucket);
   index_.erase(item);
   if (IsUnordered(item->first)) {
-    unordered_.erase(unordered_.find(item->first));
+    delete item;
+    --unordered_count_;
   } else {
     ordered_.erase(ordered_.find(item->first));
   }

@@ -27,7 +27,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>  // lookup only, never iterated
 #include <vector>
 
 #include "base/status.h"
@@ -46,6 +45,7 @@ struct StateChange {
 class State {
  public:
   State();
+  ~State();
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
@@ -56,7 +56,7 @@ class State {
   void Scan(
       std::string_view prefix,
       const std::function<bool(const std::string& key, const std::string& value)>& visit) const;
-  std::size_t size() const { return ordered_.size() + unordered_.size(); }
+  std::size_t size() const { return ordered_.size() + unordered_count_; }
 
   // Speculation: between BeginUndo() and Rollback(), the state remembers what each key it
   // changes held before, so that a block executed to judge it is taken back whole. BeginUndo
@@ -160,9 +160,12 @@ class State {
   // The hash of tree node `node` as Root() would leave it, without changing the tree.
   crypto::Hash CurrentNodeHash(std::size_t node, const std::vector<std::uint32_t>& dirty) const;
 
-  // Every entry is in one of ordered_ and unordered_, whose nodes never move, and in index_.
+  // Every entry is in index_, and is either a node of ordered_ or, for nonces and payment
+  // records, allocated on its own: index_ already finds those by key, so owning them in a hash
+  // table of their own hashed and probed each new nonce a second time. Remove and ~State free
+  // them.
   std::map<std::string, Entry, std::less<>> ordered_;
-  std::unordered_map<std::string, Entry> unordered_;  // lookup only, never iterated
+  std::size_t unordered_count_ = 0;
   ItemIndex index_;
   // An entry as its bucket lists it, with its leaf hash. Root() computes the leaf only for
   // entries put since the last Root(), so that a key put many times in one block (a program's
