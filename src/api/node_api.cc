@@ -2,6 +2,9 @@
 
 #include <boost/asio/post.hpp>
 #include <charconv>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "api/json_response.h"
@@ -100,6 +103,11 @@ void NodeApi::Handle(HttpRequest request, Responder respond) {
   if (request.method == "POST" && resource == "transactions") {
     if (segments.size() == 2) return SubmitTransaction(request, respond);
     if (segments.size() == 3 && segments[2] == "batch") return SubmitBatch(request, respond);
+    if (segments.size() == 3 && segments[2] == "statuses") {
+      const auto reader = access_.ReaderOrRefuse(request, respond);
+      if (!reader) return;
+      return GetTransactionStatuses(request, *reader, std::move(respond));
+    }
   } else if (get && segments.size() == 2 && resource == "status") {
     return respond(GetStatus());
   } else if (get && segments.size() == 2 && resource == "validators") {
@@ -288,6 +296,97 @@ void NodeApi::GetTransaction(const HttpRequest& request, std::string_view id_tex
   }
   if (auto hidden = HiddenFrom(reader, status)) return respond(*std::move(hidden));
   respond(JsonResponse(200, TxStatusView(status)));
+}
+
+namespace {
+
+// The answers to one statuses request as they come in, from the threads that commit blocks and
+// expire waits; the last one to come in answers the request.
+class StatusGathering {
+ public:
+  using Answer = std::function<void(std::vector<node::TxStatus>)>;
+  StatusGathering(std::size_t count, Answer answer)
+      : statuses_(count), remaining_(count), answer_(std::move(answer)) {}
+
+  void Set(std::size_t index, const node::TxStatus& status) {
+    {
+      std::lock_guard lock(mutex_);
+      statuses_[index] = status;
+      if (--remaining_ > 0) return;
+    }
+    answer_(std::move(statuses_));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<node::TxStatus> statuses_;  // guarded by mutex_
+  std::size_t remaining_;                 // guarded by mutex_
+  Answer answer_;
+};
+
+// The ids of a statuses request: {"ids": [64 hex digits, ...]}, at most a batch's worth.
+base::Result<std::vector<crypto::Hash>> ParseStatusIds(std::string_view body) {
+  auto value = core::ParseJsonText(body);
+  if (!value) return base::Error(value.error());
+  const json::object* object = value->if_object();
+  const json::value* ids = object == nullptr ? nullptr : object->if_contains("ids");
+  if (ids == nullptr || !ids->is_array()) {
+    return base::Error(base::Status::InvalidArgument("the body is {\"ids\": [...]}"));
+  }
+  if (ids->as_array().size() > base::kHttpBatchTransactionsMax) {
+    return base::Error(base::Status::ResourceExhausted(
+        "at most " + std::to_string(base::kHttpBatchTransactionsMax) + " ids at once"));
+  }
+  std::vector<crypto::Hash> parsed;
+  parsed.reserve(ids->as_array().size());
+  for (const json::value& id : ids->as_array()) {
+    const auto hash = id.is_string() ? crypto::Hash::FromHex(id.as_string()) : std::nullopt;
+    if (!hash) {
+      return base::Error(base::Status::InvalidArgument("a transaction id is 64 hex digits"));
+    }
+    parsed.push_back(*hash);
+  }
+  return parsed;
+}
+
+}  // namespace
+
+void NodeApi::GetTransactionStatuses(const HttpRequest& request, const Reader& reader,
+                                     Responder respond) {
+  const auto wait = WaitMillis(request);
+  if (!wait)
+    return respond(ErrorResponse(400, "MALFORMED", "wait_ms must be a non-negative integer"));
+  auto ids = ParseStatusIds(request.body);
+  if (!ids) {
+    return respond(ids.error().code() == base::StatusCode::kResourceExhausted
+                       ? ErrorResponse(413, "TOO_LARGE", ids.error().message())
+                       : ErrorResponse(400, "MALFORMED", ids.error().message()));
+  }
+  auto answer = [this, reader, respond = std::move(respond)](std::vector<node::TxStatus> statuses) {
+    json::array results;
+    results.reserve(statuses.size());
+    for (const node::TxStatus& status : statuses) {
+      // One the reader may not see is answered as one unknown, as GET answers it.
+      if (status.state == node::TxState::kUnknown || HiddenFrom(reader, status)) {
+        results.push_back(json::object{{"id", status.id.ToHex()}, {"status", "unknown"}});
+      } else {
+        results.push_back(TxStatusView(status));
+      }
+    }
+    respond(JsonResponse(200, json::object{{"results", std::move(results)}}));
+  };
+  if (*wait == 0 || ids->empty()) {
+    std::vector<node::TxStatus> statuses;
+    statuses.reserve(ids->size());
+    for (const crypto::Hash& id : *ids) statuses.push_back(node_.GetTransaction(id));
+    return answer(std::move(statuses));
+  }
+  const std::int64_t deadline = clock_.MonotonicMicros() + std::int64_t{*wait} * 1000;
+  const auto gathering = std::make_shared<StatusGathering>(ids->size(), std::move(answer));
+  for (std::size_t i = 0; i < ids->size(); ++i) {
+    node_.WhenFinal((*ids)[i], deadline,
+                    [gathering, i](const node::TxStatus& status) { gathering->Set(i, status); });
+  }
 }
 
 // Only a committed transaction is checked: a pending or refused one shows no more than its

@@ -104,6 +104,9 @@ class NodeApi {
                   const Reader& reader, Responder respond);
   void GetTransaction(const HttpRequest& request, std::string_view id, const Reader& reader,
                       Responder& respond);
+  // The statuses of many transactions at once, answered once none is pending or at wait_ms:
+  // what a finance system that submitted a batch waits on, in one request instead of one each.
+  void GetTransactionStatuses(const HttpRequest& request, const Reader& reader, Responder respond);
   // The 403 for a reader who may not see a transaction's status; nullopt when it may.
   std::optional<HttpResponse> HiddenFrom(const Reader& reader, const node::TxStatus& status) const;
   HttpResponse GetTransactionEvidence(std::string_view id);

@@ -274,6 +274,39 @@ TEST_F(NodeApiTest, BatchesReportEachTransaction) {
   EXPECT_EQ(results[2].at("code"), "DUPLICATE");
 }
 
+TEST_F(NodeApiTest, StatusesOfManyAreAnsweredOnceNoneIsPending) {
+  const core::Transaction first = Mint(10, 21);
+  const core::Transaction second = Mint(20, 22);
+  codec::Writer batch;
+  batch.PutBytes(core::Encode(first));
+  batch.PutBytes(core::Encode(second));
+  ASSERT_EQ(Post("/v1/transactions/batch", batch.bytes()).first, 200);
+  const std::string unknown(64, 'a');
+  const std::string ids = R"({"ids":[")" + core::Seal(second).id.ToHex() + R"(",")" + unknown +
+                          R"(",")" + core::Seal(first).id.ToHex() + R"("]})";
+
+  auto [status, body] = Post("/v1/transactions/statuses?wait_ms=5000", ids, "application/json");
+  ASSERT_EQ(status, 200);
+  const auto& results = body.at("results").as_array();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].at("id").as_string(), core::Seal(second).id.ToHex());
+  EXPECT_EQ(results[0].at("status"), "ok");
+  EXPECT_EQ(results[1].at("id").as_string(), unknown);
+  EXPECT_EQ(results[1].at("status"), "unknown");
+  EXPECT_EQ(results[2].at("status"), "ok");
+  EXPECT_GE(results[2].at("height").as_int64(), 1);
+  // Once final, the same answer comes without waiting.
+  EXPECT_EQ(Post("/v1/transactions/statuses", ids, "application/json").second, body);
+
+  EXPECT_EQ(Post("/v1/transactions/statuses", R"({"ids":["xyz"]})", "application/json").first, 400);
+  EXPECT_EQ(Post("/v1/transactions/statuses", R"(["a"])", "application/json").first, 400);
+  EXPECT_EQ(Post("/v1/transactions/statuses?wait_ms=-1", ids, "application/json").first, 400);
+  std::string too_many = R"({"ids":[0)";
+  for (int i = 0; i < 4096; ++i) too_many += ",0";
+  EXPECT_EQ(Post("/v1/transactions/statuses", too_many + "]}", "application/json").first, 413);
+  ExpectStillServing();
+}
+
 // Signs `body` by `signer` with its test key.
 core::Transaction Signed(std::string_view signer, core::Body body, std::uint64_t nonce,
                          core::TimeMillis now) {

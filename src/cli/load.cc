@@ -205,29 +205,54 @@ bool SubmitBatch(Connection& connection, const std::vector<Pending>& batch,
   return false;
 }
 
-// Waits for one admitted (or duplicate) transaction to be final.
-std::pair<Outcome, std::string> AwaitFinal(Connection& connection, const crypto::Hash& id,
-                                           Clock::time_point deadline) {
+// Waits for admitted (or duplicate) transactions to be final, asking about all of them in one
+// request at a time: one request per transaction would cost the nodes more than the
+// transactions' own admission.
+std::vector<std::pair<Outcome, std::string>> AwaitFinal(Connection& connection,
+                                                        const std::vector<crypto::Hash>& ids,
+                                                        Clock::time_point deadline) {
+  std::vector<std::pair<Outcome, std::string>> outcomes(ids.size(), {Outcome::kNoAnswer, ""});
+  std::vector<std::size_t> waiting(ids.size());
+  for (std::size_t i = 0; i < waiting.size(); ++i) waiting[i] = i;
   const std::string target =
-      "/v1/transactions/" + id.ToHex() + "?wait_ms=" + std::to_string(kReceiptWaitMillis);
-  while (Clock::now() < deadline) {
-    auto response = connection.Request("GET", target, {}, "application/json");
-    if (!response) {
+      "/v1/transactions/statuses?wait_ms=" + std::to_string(kReceiptWaitMillis);
+  while (!waiting.empty() && Clock::now() < deadline) {
+    json::array list;
+    for (const std::size_t i : waiting) list.emplace_back(ids[i].ToHex());
+    auto response =
+        connection.Request("POST", target, json::serialize(json::object{{"ids", std::move(list)}}),
+                           "application/json");
+    const auto value = response && response->status == 200
+                           ? core::ParseJsonText(response->body)
+                           : base::Result<json::value>(base::Error(base::Status::Unavailable("")));
+    const json::value* results =
+        value && value->is_object() ? value->as_object().if_contains("results") : nullptr;
+    if (results == nullptr || !results->is_array() ||
+        results->as_array().size() != waiting.size()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       continue;
     }
-    auto value = core::ParseJsonText(response->body);
-    if (response->status == 200 && value) {
-      const std::string status(value->at("status").as_string());
-      if (status == "ok") return {Outcome::kOk, ""};
-      if (status == "rejected")
-        return {Outcome::kRejected, std::string(value->at("code").as_string())};
-      if (status == "refused")
-        return {Outcome::kRefused, std::string(value->at("code").as_string())};
+    std::vector<std::size_t> pending;
+    for (std::size_t k = 0; k < waiting.size(); ++k) {
+      const json::object& result = results->as_array()[k].as_object();
+      const std::string_view status = result.at("status").as_string();
+      auto code = [&] { return std::string(result.at("code").as_string()); };
+      auto& outcome = outcomes[waiting[k]];
+      if (status == "ok") {
+        outcome = {Outcome::kOk, ""};
+      } else if (status == "rejected") {
+        outcome = {Outcome::kRejected, code()};
+      } else if (status == "refused") {
+        outcome = {Outcome::kRefused, code()};
+      } else if (status == "unknown") {
+        outcome = {Outcome::kNoAnswer, "unknown"};
+      } else {
+        pending.push_back(waiting[k]);
+      }
     }
-    if (response->status == 404) return {Outcome::kNoAnswer, "unknown"};
+    waiting = std::move(pending);
   }
-  return {Outcome::kNoAnswer, ""};
+  return outcomes;
 }
 
 void Count(Tally& tally, const Pending& pending, const std::pair<Outcome, std::string>& outcome) {
@@ -271,12 +296,15 @@ void Settle(Connection& connection, std::vector<Pending>& batch, Tally& tally,
   while (!unresolved.empty()) {
     std::vector<std::string> codes;
     if (!SubmitBatch(connection, unresolved, codes, deadline)) break;
-    std::vector<Pending> again;
+    std::vector<crypto::Hash> admitted;
     for (std::size_t i = 0; i < unresolved.size(); ++i) {
+      if (codes[i] == "OK" || codes[i] == "DUPLICATE") admitted.push_back(unresolved[i].tx.id);
+    }
+    const auto finals = AwaitFinal(connection, admitted, deadline);
+    std::vector<Pending> again;
+    for (std::size_t i = 0, next_final = 0; i < unresolved.size(); ++i) {
       std::pair<Outcome, std::string> outcome{Outcome::kRefused, codes[i]};
-      if (codes[i] == "OK" || codes[i] == "DUPLICATE") {
-        outcome = AwaitFinal(connection, unresolved[i].tx.id, deadline);
-      }
+      if (codes[i] == "OK" || codes[i] == "DUPLICATE") outcome = finals[next_final++];
       if (outcome.first == Outcome::kNoAnswer && outcome.second == "unknown" &&
           Clock::now() < deadline) {
         again.push_back(std::move(unresolved[i]));
