@@ -42,6 +42,8 @@ constexpr int kReceiptWaitMillis = 15000;
 constexpr int kGraceSeconds = 30;
 constexpr std::int64_t kFundingWon = 100'000'000;
 constexpr std::int64_t kGrantWon = 100'000'000;
+// Mints the officials' working balances.
+constexpr std::string_view kFundingIssuer = "issuer@bnk";
 
 struct Pending {
   core::SignedTransaction tx;
@@ -79,6 +81,9 @@ struct Network {
   std::vector<std::string> merchants;
   std::vector<LoadProgram> programs;
   std::map<std::string, std::string> expense_program_of;  // holder -> program it pays from
+  // Of every account that signs here, derived once before any worker starts: deriving one is
+  // an Ed25519 key expansion, as costly as the signature itself.
+  std::map<std::string, crypto::SecretKey> keys;
 };
 
 std::string_view OrgOf(std::string_view account) { return account.substr(account.find('@') + 1); }
@@ -137,6 +142,17 @@ base::Result<Network> ReadNetwork(const std::string& directory) {
   if (network.officials.empty() || network.merchants.empty()) {
     return base::Error(base::Status::InvalidArgument("the localnet has no officials or merchants"));
   }
+  std::vector<std::string> signers = network.officials;
+  signers.emplace_back(kFundingIssuer);
+  for (const auto& program : network.programs) {
+    signers.insert(signers.end(), {program.issuer, program.owner, program.manager});
+  }
+  for (const auto& signer : signers) {
+    if (network.keys.contains(signer)) continue;
+    auto key = LocalnetAccountKey(directory, signer);
+    if (!key) return base::Error(key.error());
+    network.keys.emplace(signer, *std::move(key));
+  }
   return network;
 }
 
@@ -150,7 +166,7 @@ core::SignedTransaction Sign(const Network& network, const std::string& signer, 
   tx.valid_until = std::chrono::duration_cast<std::chrono::milliseconds>(now).count() +
                    10 * core::kMillisPerMinute;
   tx.body = std::move(body);
-  core::AddSignature(tx, tx.signer, LocalnetAccountKey(network.directory, signer).value());
+  core::AddSignature(tx, tx.signer, network.keys.at(signer));
   return core::Seal(std::move(tx));
 }
 
@@ -370,8 +386,8 @@ core::TokenId Token(const std::string& id) { return core::TokenId::Parse(id).val
 base::Status Fund(const Network& network) {
   std::vector<std::pair<std::string, core::Body>> mints;
   for (const auto& official : network.officials) {
-    mints.emplace_back("issuer@bnk", core::Mint{Token("KRW-BNK"), Account(official),
-                                                core::Amount::Won(kFundingWon)});
+    mints.emplace_back(kFundingIssuer, core::Mint{Token("KRW-BNK"), Account(official),
+                                                  core::Amount::Won(kFundingWon)});
   }
   for (const auto& program : network.programs) {
     const auto budget =

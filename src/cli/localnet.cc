@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "api/http_client.h"
@@ -404,8 +405,11 @@ base::Result<std::vector<LocalnetNode>> ReadLocalnet(const std::string& director
 
 base::Result<crypto::SecretKey> LocalnetAccountKey(const std::string& directory,
                                                    const std::string& account) {
+  // Opening the sealed seed runs Argon2id: once per directory, whichever thread asks first.
+  static std::mutex mutex;
   static std::string cached_directory;
   static std::string cached_seed;
+  std::lock_guard lock(mutex);
   if (cached_directory != directory) {
     auto password = ReadFile(directory + "/password");
     auto sealed = ReadFile(directory + "/accounts.key");
