@@ -1,5 +1,5 @@
-// The localnet's demo account keys (localnet.h): `nuri load` and the wallet commands derive them
-// from the seed sealed in the localnet's directory, from many threads at once.
+// The localnet's demo account keys (localnet.h), derived from the seed sealed in the localnet's
+// directory: `nuri load` asks for them from many threads.
 #include "cli/localnet.h"
 
 #include <gtest/gtest.h>
@@ -25,7 +25,6 @@ class LocalnetKeysTest : public ::testing::Test {
                  ("nuri-localnet-keys-" + std::to_string(::getpid()) + "-" +
                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(directory_);
-    seed_ = crypto::SecretKey::Generate();
     Write("password", "correct horse\n");
     Write("accounts.key",
           crypto::SealKeyFile({"localnet-accounts", seed_, true}, "correct horse").value());
